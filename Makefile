@@ -1,0 +1,53 @@
+# Luoshi: `make demo` and `make test` are all a fresh machine needs (Python 3.11+, Node.js/npm).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export LUOSHI_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: install assets demo serve test test-sqlite test-postgres bench check clean messages
+
+install: $(VENV)/.installed assets
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets: node_modules/.installed $(VENV)/.installed
+	$(BIN)/python scripts/build_assets.py
+
+demo: install
+	$(BIN)/luoshi demo
+
+serve: install
+	$(BIN)/luoshi serve
+
+# The whole suite on the embedded SQLite database, then again on PostgreSQL when
+# LUOSHI_TEST_POSTGRES_URL is set (CI sets it and LUOSHI_STRICT_TESTS=1).
+test: install
+	LUOSHI_DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+	@if [ -n "$$LUOSHI_TEST_POSTGRES_URL" ]; then \
+	  echo "== the same suite on PostgreSQL =="; \
+	  LUOSHI_DATABASE_URL="$$LUOSHI_TEST_POSTGRES_URL" $(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ "$$LUOSHI_STRICT_TESTS" = "1" ]; then \
+	  echo "LUOSHI_STRICT_TESTS=1 but LUOSHI_TEST_POSTGRES_URL is not set: the PostgreSQL pass cannot run" >&2; exit 1; \
+	else echo "(PostgreSQL pass skipped: set LUOSHI_TEST_POSTGRES_URL to run it)"; fi
+
+bench: install
+	$(BIN)/python bench/run.py
+
+messages:
+	cd src/luoshi && ../../$(BIN)/luoshi makemessages -l zh_Hans -l en --no-obsolete --ignore 'tests/*'
+	$(BIN)/python scripts/build_assets.py
+
+check: install
+	LUOSHI_MODE=production LUOSHI_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') LUOSHI_ALLOWED_HOSTS=luoshi.example.org $(BIN)/luoshi check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) node_modules var src/luoshi/core/static/vendor

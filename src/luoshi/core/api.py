@@ -1,0 +1,73 @@
+"""The HTTP API (django-ninja) at ``/api/v1/``: authentication, errors, and the routers.
+
+Each domain keeps its endpoints in its own ``api.py``; they are added here explicitly.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from luoshi.accounts.services import authenticate_token
+from luoshi.core.services import EditConflict
+from luoshi.core.tabular import TableError
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer <token>`` with a personal token (``luoshi token create``)."""
+
+    def authenticate(self, request, token: str):
+        user = authenticate_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+api = NinjaAPI(
+    title="Luoshi API",
+    version="1",
+    description="Plans, org units and their progress. Session cookie for the browser, personal bearer tokens for scripts.",
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request, exc):
+    return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return api.create_response(request, {"detail": "not found"}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request, exc: ValidationError):
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": "invalid input", "errors": errors}, status=422)
+
+
+@api.exception_handler(EditConflict)
+def _conflict(request, exc: EditConflict):
+    changes = [{"field": f, "before": b, "after": a} for f, b, a in exc.changes]
+    return api.create_response(request, {"detail": str(exc), "current_version": exc.obj.version, "changes": changes}, status=409)
+
+
+@api.exception_handler(TableError)
+def _table(request, exc: TableError):
+    rows = [{"file": e.filename, "row": e.row, "field": e.field, "message": e.message} for e in exc.errors]
+    return api.create_response(request, {"detail": "invalid file", "errors": rows}, status=422)
+
+
+def _add_routers() -> None:
+    from luoshi.orgs.api import router as orgs_router
+    from luoshi.accounts.api import router as accounts_router
+
+    api.add_router("/org-units", orgs_router)
+    api.add_router("/me", accounts_router)
+
+
+_add_routers()

@@ -1,0 +1,207 @@
+"""The one place that decides who may see and do what.
+
+Two questions, asked by every view, API endpoint, export, choice list and chart:
+
+* ``scope(user, Model_or_queryset, action)`` — which of these objects may this user see
+  (or act on)? Out-of-scope objects are simply absent, so detail lookups answer 404.
+* ``can(user, action, obj)`` / ``require(user, action, obj)`` — may this user do this
+  action to this object? ``require`` raises ``Http404`` when the object is outside the
+  user's view scope and ``PermissionDenied`` (403) when it is visible but the role lacks
+  the action.
+
+Scope comes from memberships: (user, org unit, role, covers units below). Every scoped
+model names the path of its org unit in ``scope_field`` (a materialised path such as
+``/1/12/140/``), so a subtree is one ``startswith`` filter, never a walk through the tree.
+The policy table below lists, for every model, which roles may do which action.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.http import Http404
+
+ADMIN, PLANNER, REPORTER, REVIEWER, VIEWER, AUDITOR = (
+    "admin", "planner", "reporter", "reviewer", "viewer", "auditor",
+)
+ALL_ROLES = frozenset({ADMIN, PLANNER, REPORTER, REVIEWER, VIEWER, AUDITOR})
+
+
+def roles(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+# model label -> action -> roles allowed. Every scoped model appears here; the permission
+# test battery checks that it does.
+POLICY: dict[str, dict[str, frozenset[str]]] = {
+    "orgs.orgunit": {
+        "view": ALL_ROLES, "add": roles(ADMIN), "change": roles(ADMIN), "delete": roles(ADMIN),
+    },
+    "orgs.orggroup": {
+        "view": ALL_ROLES, "add": roles(ADMIN), "change": roles(ADMIN), "delete": roles(ADMIN),
+    },
+    "orgs.membership": {
+        "view": ALL_ROLES, "add": roles(ADMIN), "change": roles(ADMIN), "delete": roles(ADMIN),
+    },
+    "audit.auditrecord": {"view": roles(AUDITOR, ADMIN)},
+}
+
+
+@dataclass(frozen=True)
+class Grant:
+    path: str
+    covers_below: bool
+    role: str
+    unit_id: int
+
+    def covers(self, path: str) -> bool:
+        return path.startswith(self.path) if self.covers_below else path == self.path
+
+
+def grants(user) -> list[Grant]:
+    """The user's memberships as grants, loaded once per user object (one query)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_luoshi_grants", None)
+    if cached is None:
+        from luoshi.orgs.models import Membership
+
+        cached = [
+            Grant(path, covers_below, role, unit_id)
+            for path, covers_below, role, unit_id in Membership.objects.filter(
+                user=user, unit__is_active=True
+            ).values_list("unit__path", "covers_below", "role", "unit_id")
+        ]
+        user._luoshi_grants = cached
+    return cached
+
+
+def forget(user) -> None:
+    """Drop cached grants (after the user's memberships changed)."""
+    if hasattr(user, "_luoshi_grants"):
+        del user._luoshi_grants
+
+
+def is_unrestricted(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def label(model: type[models.Model]) -> str:
+    return model._meta.label_lower
+
+
+def allowed_roles(model: type[models.Model], action: str) -> frozenset[str]:
+    try:
+        return POLICY[label(model)][action]
+    except KeyError:
+        return frozenset()
+
+
+def _grants_for(user, model: type[models.Model], action: str) -> list[Grant]:
+    allowed = allowed_roles(model, action)
+    return [g for g in grants(user) if g.role in allowed]
+
+
+def _ancestor_ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def scope_q(user, model: type[models.Model], action: str = "view") -> Q | None:
+    """A filter selecting what ``user`` may ``action``; ``None`` means everything."""
+    if is_unrestricted(user):
+        return None
+    field = model.scope_field
+    q = Q(pk__in=[])
+    matched = _grants_for(user, model, action)
+    for g in matched:
+        q |= Q(**{f"{field}__startswith": g.path}) if g.covers_below else Q(**{field: g.path})
+    if label(model) == "orgs.orgunit" and action == "view" and matched:
+        # A unit's ancestors are shown (names only) so the user can see where they stand.
+        q |= Q(pk__in={pk for g in matched for pk in _ancestor_ids(g.path)})
+    return q
+
+
+def scope(user, source, action: str = "view") -> models.QuerySet:
+    """The objects of ``source`` (a model or queryset) that ``user`` may ``action``."""
+    qs = source.objects.all() if isinstance(source, type) else source
+    q = scope_q(user, qs.model, action)
+    return qs if q is None else qs.filter(q)
+
+
+def object_path(obj: models.Model) -> str:
+    value: object = obj
+    for part in obj.scope_field.split("__"):
+        value = getattr(value, part)
+        if value is None:
+            return ""
+    return str(value)
+
+
+def can(user, action: str, obj: models.Model) -> bool:
+    if is_unrestricted(user):
+        return True
+    path = object_path(obj)
+    matched = _grants_for(user, type(obj), action)
+    if any(g.covers(path) for g in matched):
+        return True
+    if label(type(obj)) == "orgs.orgunit" and action == "view":
+        return any(obj.pk in _ancestor_ids(g.path) for g in matched)
+    return False
+
+
+def can_in_unit(user, action: str, model: type[models.Model], unit) -> bool:
+    """May ``user`` do ``action`` on objects of ``model`` that belong to ``unit``?"""
+    if is_unrestricted(user):
+        return True
+    return any(g.covers(unit.path) for g in _grants_for(user, model, action))
+
+
+def require(user, action: str, obj: models.Model) -> None:
+    """404 if ``obj`` is outside the user's view scope, 403 if the role lacks ``action``."""
+    if not can(user, "view", obj):
+        raise Http404("not found")
+    if action != "view" and not can(user, action, obj):
+        raise PermissionDenied(f"your role does not allow '{action}' here")
+
+
+def require_in_unit(user, action: str, model: type[models.Model], unit) -> None:
+    """For creating: 404 if ``unit`` is out of view scope, 403 if the role lacks ``action``."""
+    from luoshi.orgs.models import OrgUnit
+
+    if not can(user, "view", unit) and not is_unrestricted(user):
+        raise Http404("not found")
+    if not can_in_unit(user, action, model, unit):
+        label_ = model._meta.verbose_name
+        raise PermissionDenied(f"your role does not allow '{action}' of {label_} in {unit}")
+    assert isinstance(unit, OrgUnit)
+
+
+def get_or_404(user, source, action: str = "view", **lookup) -> models.Model:
+    """The object matching ``lookup`` within the user's view scope, else 404; 403 for the role."""
+    qs = source.objects.all() if isinstance(source, type) else source
+    try:
+        obj = scope(user, qs, "view").get(**lookup)
+    except qs.model.DoesNotExist:
+        raise Http404("not found") from None
+    if action != "view" and not can(user, action, obj):
+        raise PermissionDenied(f"your role does not allow '{action}' here")
+    return obj
+
+
+def units_where(user, action: str, model: type[models.Model]) -> models.QuerySet:
+    """Org units in which ``user`` may ``action`` objects of ``model`` (for choice lists)."""
+    from luoshi.orgs.models import OrgUnit
+
+    if is_unrestricted(user):
+        return OrgUnit.objects.filter(is_active=True)
+    q = Q(pk__in=[])
+    for g in _grants_for(user, model, action):
+        q |= Q(path__startswith=g.path) if g.covers_below else Q(path=g.path)
+    return OrgUnit.objects.filter(q, is_active=True)
+
+
+def has_any_role(user, *names: str) -> bool:
+    return is_unrestricted(user) or any(g.role in names for g in grants(user))

@@ -1,0 +1,70 @@
+"""Helpers every domain's ``services.py`` uses: optimistic locking and audited saves."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext as _
+
+from luoshi.audit import services as audit
+
+
+class EditConflict(Exception):
+    """A save was based on a stale version; ``changes`` lists what changed meanwhile."""
+
+    def __init__(self, obj: models.Model, expected: int, changes: list[tuple[str, object, object]]):
+        self.obj = obj
+        self.expected = expected
+        self.changes = changes
+        names = ", ".join(name for name, _old, _new in changes) or _("no visible fields")
+        super().__init__(
+            _("%(obj)s was changed by someone else since you opened it (version %(old)s → %(new)s; changed: %(fields)s). Reload and apply your edit again.")
+            % {"obj": obj, "old": expected, "new": obj.version, "fields": names}
+        )
+
+
+def check_version(obj: models.Model, expected_version: int | None) -> None:
+    """Refuse an update based on an older version than the one stored now.
+
+    ``obj`` must have been read with ``select_for_update`` inside the caller's transaction.
+    """
+    if expected_version is None or int(expected_version) == obj.version:
+        return
+    from luoshi.audit.models import AuditRecord
+
+    newer = AuditRecord.objects.filter(
+        content_type__app_label=obj._meta.app_label,
+        content_type__model=obj._meta.model_name,
+        object_id=str(obj.pk),
+    ).order_by("-timestamp", "-id").first()
+    changes = newer.changed_fields() if newer else []
+    raise EditConflict(obj, int(expected_version), changes)
+
+
+def apply_changes(actor, obj: models.Model, data: dict, expected_version: int | None = None, verb: str = "") -> bool:
+    """Set ``data`` on ``obj``, bump its version, save and audit; ``False`` when nothing changed."""
+    check_version(obj, expected_version)
+    before = audit.snapshot(obj)
+    for name, value in data.items():
+        setattr(obj, name, value)
+    obj.full_clean()
+    after = audit.snapshot(obj)
+    if before == after:
+        return False
+    obj.version = (obj.version or 0) + 1
+    obj.save()
+    after["version"] = obj.version
+    audit.record(actor, "update", obj, before, after, verb)
+    return True
+
+
+def create(actor, obj: models.Model, verb: str = "") -> models.Model:
+    obj.full_clean()
+    obj.save()
+    audit.record(actor, "create", obj, None, audit.snapshot(obj), verb)
+    return obj
+
+
+def delete(actor, obj: models.Model, verb: str = "") -> None:
+    before = audit.snapshot(obj)
+    audit.record(actor, "delete", obj, before, None, verb)
+    obj.delete()

@@ -1,0 +1,136 @@
+"""Reading and writing CSV/XLSX tables for imports and exports.
+
+Reading is strict (a clear error naming the file, and the row and field where it can) and
+writing neutralises spreadsheet formula injection.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.utils.translation import gettext as _
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+@dataclass(frozen=True)
+class RowError:
+    filename: str
+    row: int | None
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.filename
+        if self.row is not None:
+            where += _(", row %(row)s") % {"row": self.row}
+        if self.field:
+            where += f", {self.field}"
+        return f"{where}: {self.message}"
+
+
+class TableError(Exception):
+    """Input that cannot be read as a table, or rows that failed validation."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+def neutralise(value: object) -> object:
+    """Make a cell value safe from formula injection when opened in a spreadsheet."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _decode(data: bytes, filename: str) -> str:
+    if b"\x00" in data[:4096]:
+        raise TableError([RowError(filename, None, "", _("the file is binary or UTF-16, not a CSV text file; save it as CSV UTF-8"))])
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if encoding == "gb18030" and any("\ue000" <= ch <= "\uf8ff" for ch in text):
+            break  # private-use characters: the bytes were not GB18030 either
+        return text
+    raise TableError([RowError(filename, None, "", _("cannot decode the file; save it as CSV UTF-8 (or GB18030)"))])
+
+
+def read_table(data: bytes, filename: str, required: list[str], optional: list[str] = ()) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a CSV or XLSX file as ``(row number, {column: text})``; row 1 is the header."""
+    suffix = PurePath(filename).suffix.lower()
+    if not data.strip():
+        raise TableError([RowError(filename, None, "", _("the file is empty"))])
+    if suffix == ".xlsx" or data.startswith(XLSX_MAGIC):
+        raw_rows = _xlsx_rows(data, filename)
+    elif suffix in ("", ".csv", ".txt"):
+        raw_rows = list(csv.reader(io.StringIO(_decode(data, filename))))
+    else:
+        raise TableError([RowError(filename, None, "", _("unsupported file type %(suffix)s; use .csv or .xlsx") % {"suffix": suffix})])
+    if not raw_rows or not any(str(c).strip() for c in raw_rows[0]):
+        raise TableError([RowError(filename, None, "", _("the file has no header row"))])
+    header = [str(c).strip().lower() for c in raw_rows[0]]
+    allowed = list(required) + list(optional)
+    missing = [c for c in required if c not in header]
+    unknown = [c for c in header if c and c not in allowed]
+    duplicate = sorted({c for c in header if c and header.count(c) > 1})
+    problems = []
+    if missing:
+        problems.append(_("missing columns: %(cols)s") % {"cols": ", ".join(missing)})
+    if unknown:
+        problems.append(_("unknown columns: %(cols)s") % {"cols": ", ".join(unknown)})
+    if duplicate:
+        problems.append(_("repeated columns: %(cols)s") % {"cols": ", ".join(duplicate)})
+    if problems:
+        expected = ",".join(required) + (" [," + ",".join(optional) + "]" if optional else "")
+        raise TableError([RowError(filename, 1, "", "; ".join(problems) + _(" (expected %(cols)s)") % {"cols": expected})])
+    rows = []
+    for number, raw in enumerate(raw_rows[1:], start=2):
+        if not any(str(c).strip() for c in raw):
+            continue
+        values = {name: (str(raw[i]).strip() if i < len(raw) and raw[i] is not None else "") for i, name in enumerate(header) if name}
+        rows.append((number, values))
+    if not rows:
+        raise TableError([RowError(filename, None, "", _("the file has a header but no data rows"))])
+    return rows
+
+
+def _xlsx_rows(data: bytes, filename: str) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many types for a broken file
+        raise TableError([RowError(filename, None, "", _("not a readable .xlsx workbook"))]) from None
+    ws = wb.worksheets[0]
+    rows = [["" if c is None else c for c in row] for row in ws.iter_rows(values_only=True)]
+    wb.close()
+    return rows
+
+
+def write_csv(header: list[str], rows: list[list[object]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([neutralise("" if v is None else v) for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def write_xlsx(header: list[str], rows: list[list[object]], title: str = "data") -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31])
+    ws.append(header)
+    for row in rows:
+        ws.append([neutralise(v) for v in row])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()

@@ -1,0 +1,56 @@
+"""Scoped reads of org units, groups and memberships. Every list goes through ``authz.scope``."""
+
+from __future__ import annotations
+
+from django.db.models import Count, QuerySet
+
+from luoshi.core import authz
+from luoshi.core.text import search_q
+from luoshi.orgs.models import Membership, OrgGroup, OrgUnit
+
+
+def units(user, *, type: str | None = None, parent: OrgUnit | None = None, q: str = "",
+          include_inactive: bool = False) -> QuerySet[OrgUnit]:
+    qs = authz.scope(user, OrgUnit.objects.select_related("parent"))
+    if not include_inactive:
+        qs = qs.filter(is_active=True)
+    if type:
+        qs = qs.filter(type=type)
+    if parent is not None:
+        qs = qs.filter(parent=parent)
+    if q:
+        qs = qs.filter(search_q(q, "code", "name", "short_name"))
+    return qs.order_by("path")
+
+
+def roots(user) -> QuerySet[OrgUnit]:
+    """The topmost units the user can see (the start of their tree)."""
+    visible = authz.scope(user, OrgUnit).filter(is_active=True)
+    return visible.exclude(parent__in=visible).order_by("path")
+
+
+def children(user, unit: OrgUnit) -> QuerySet[OrgUnit]:
+    qs = authz.scope(user, OrgUnit).filter(parent=unit, is_active=True)
+    return qs.annotate(child_count=Count("children")).order_by("code")
+
+
+def ancestors(user, unit: OrgUnit) -> QuerySet[OrgUnit]:
+    return authz.scope(user, OrgUnit).filter(pk__in=unit.ancestor_ids()).order_by("depth")
+
+
+def members(user, unit: OrgUnit) -> QuerySet[Membership]:
+    return authz.scope(user, Membership).filter(unit=unit).select_related("user").order_by("role", "user__username")
+
+
+def groups(user) -> QuerySet[OrgGroup]:
+    return authz.scope(user, OrgGroup).select_related("owner").annotate(member_count=Count("members"))
+
+
+def group_members(user, group: OrgGroup) -> QuerySet[OrgUnit]:
+    return authz.scope(user, group.members.all()).order_by("path")
+
+
+def my_units(user) -> QuerySet[OrgUnit]:
+    """The units where the user holds a membership (for the home page)."""
+    ids = {g.unit_id for g in authz.grants(user)}
+    return OrgUnit.objects.filter(pk__in=ids, is_active=True).order_by("path")

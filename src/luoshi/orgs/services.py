@@ -1,0 +1,327 @@
+"""Every write to org units, groups and memberships. Each takes the acting user explicitly,
+checks permission through ``luoshi.core.authz``, runs in a transaction and writes audit records."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
+
+from luoshi.audit import services as audit
+from luoshi.core import authz
+from luoshi.core import services as core
+from luoshi.orgs.models import Membership, OrgGroup, OrgUnit
+
+UNIT_FIELDS = ("code", "name", "short_name", "type", "is_active")
+
+
+def _root_check(actor) -> None:
+    if not authz.is_unrestricted(actor):
+        raise PermissionDenied(_("Only a superuser can create a top-level unit."))
+
+
+@transaction.atomic
+def create_unit(actor, *, code: str, name: str, type: str, parent: OrgUnit | None = None,
+                short_name: str = "", is_active: bool = True) -> OrgUnit:
+    if parent is None:
+        _root_check(actor)
+    else:
+        authz.require_in_unit(actor, "add", OrgUnit, parent)
+    unit = OrgUnit(code=code, name=name, short_name=short_name, type=type, parent=parent, is_active=is_active)
+    unit.full_clean()
+    unit.save()
+    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+    unit.depth = parent.depth + 1 if parent else 0
+    unit.save(update_fields=["path", "depth"])
+    audit.record(actor, "create", unit, None, audit.snapshot(unit))
+    return unit
+
+
+@transaction.atomic
+def update_unit(actor, unit: OrgUnit, data: dict, expected_version: int | None = None) -> OrgUnit:
+    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    authz.require(actor, "change", unit)
+    fields = {k: v for k, v in data.items() if k in UNIT_FIELDS}
+    new_parent = data.get("parent", unit.parent)
+    core.check_version(unit, expected_version)
+    if new_parent != unit.parent:
+        _move(actor, unit, new_parent)
+        unit.refresh_from_db()
+    core.apply_changes(actor, unit, fields)
+    return unit
+
+
+def _move(actor, unit: OrgUnit, new_parent: OrgUnit | None) -> None:
+    if new_parent is None:
+        _root_check(actor)
+    else:
+        authz.require_in_unit(actor, "add", OrgUnit, new_parent)
+        if new_parent.path.startswith(unit.path):
+            raise ValidationError({"parent": _("A unit cannot be moved below itself or one of its own units.")})
+    before = audit.snapshot(unit)
+    old_path = unit.path
+    new_path = f"{new_parent.path if new_parent else '/'}{unit.pk}/"
+    delta = (new_parent.depth + 1 if new_parent else 0) - unit.depth
+    OrgUnit.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + delta,
+    )
+    OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent, version=F("version") + 1)
+    unit.refresh_from_db()
+    audit.record(actor, "update", unit, before, audit.snapshot(unit), verb="move")
+
+
+@transaction.atomic
+def delete_unit(actor, unit: OrgUnit) -> None:
+    """Delete a unit that nothing depends on; otherwise refuse and suggest deactivating it."""
+    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    authz.require(actor, "delete", unit)
+    if unit.children.exists() or unit.memberships.exists() or unit.owned_groups.exists():
+        raise ValidationError(_("%(unit)s still has units, members or groups; deactivate it instead.") % {"unit": unit})
+    unit.groups.clear()
+    core.delete(actor, unit)
+
+
+# Groups ------------------------------------------------------------------------------------
+
+def _check_members_visible(actor, members) -> None:
+    for member in members:
+        if not authz.can(actor, "view", member):
+            raise ValidationError({"members": _("Unit %(code)s is outside your scope.") % {"code": member.code}})
+
+
+@transaction.atomic
+def create_group(actor, *, code: str, name: str, owner: OrgUnit, description: str = "", members=()) -> OrgGroup:
+    authz.require_in_unit(actor, "add", OrgGroup, owner)
+    _check_members_visible(actor, members)
+    group = OrgGroup(code=code, name=name, owner=owner, description=description)
+    group.full_clean()
+    group.save()
+    group.members.set(members)
+    audit.record(actor, "create", group, None, audit.snapshot(group))
+    return group
+
+
+@transaction.atomic
+def update_group(actor, group: OrgGroup, data: dict, expected_version: int | None = None) -> OrgGroup:
+    group = OrgGroup.objects.select_for_update().get(pk=group.pk)
+    authz.require(actor, "change", group)
+    core.check_version(group, expected_version)
+    before = audit.snapshot(group)
+    if "owner" in data and data["owner"] != group.owner:
+        authz.require_in_unit(actor, "add", OrgGroup, data["owner"])
+    for name in ("code", "name", "description", "owner"):
+        if name in data:
+            setattr(group, name, data[name])
+    group.full_clean()
+    if "members" in data:
+        members = list(data["members"])
+        # Units the actor cannot see stay as they are; only visible ones can be added or removed.
+        hidden = [m for m in group.members.all() if not authz.can(actor, "view", m)]
+        _check_members_visible(actor, members)
+        group.members.set([*members, *hidden])
+    after = audit.snapshot(group)
+    if before != after:
+        group.version += 1
+        group.save()
+        after["version"] = group.version
+        audit.record(actor, "update", group, before, after)
+    return group
+
+
+@transaction.atomic
+def delete_group(actor, group: OrgGroup) -> None:
+    authz.require(actor, "delete", group)
+    before = audit.snapshot(group)
+    audit.record(actor, "delete", group, before, None)
+    group.delete()
+
+
+# Memberships -------------------------------------------------------------------------------
+
+@transaction.atomic
+def add_membership(actor, *, user, unit: OrgUnit, role: str, covers_below: bool = True) -> Membership:
+    authz.require_in_unit(actor, "add", Membership, unit)
+    if role == "admin" and not authz.is_unrestricted(actor):
+        # An admin may appoint admins only where they themselves cover that unit and below.
+        if not any(g.role == "admin" and g.covers_below and unit.path.startswith(g.path) for g in authz.grants(actor)):
+            raise PermissionDenied(_("You cannot appoint an administrator there."))
+    membership = Membership(user=user, unit=unit, role=role, covers_below=covers_below)
+    core.create(actor, membership)
+    authz.forget(user)
+    return membership
+
+
+@transaction.atomic
+def update_membership(actor, membership: Membership, data: dict, expected_version: int | None = None) -> Membership:
+    membership = Membership.objects.select_for_update().select_related("unit", "user").get(pk=membership.pk)
+    authz.require(actor, "change", membership)
+    core.apply_changes(actor, membership, {k: v for k, v in data.items() if k in ("role", "covers_below")}, expected_version)
+    authz.forget(membership.user)
+    return membership
+
+
+@transaction.atomic
+def remove_membership(actor, membership: Membership) -> None:
+    authz.require(actor, "delete", membership)
+    core.delete(actor, membership)
+    authz.forget(membership.user)
+
+
+# Import ------------------------------------------------------------------------------------
+
+IMPORT_COLUMNS = ["code", "name", "type", "parent_code"]
+IMPORT_OPTIONAL = ["short_name"]
+
+
+def _type_lookup() -> dict[str, str]:
+    from django.utils import translation
+
+    from luoshi.orgs.models import UnitType
+
+    lookup: dict[str, str] = {}
+    for value, label in UnitType.choices:
+        lookup[value] = value
+        for lang in ("en", "zh-hans"):
+            with translation.override(lang):
+                lookup[str(label).lower()] = value
+    return lookup
+
+
+def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str):
+    """Check every row; return (plan, errors). Nothing is written."""
+    from luoshi.core.tabular import RowError
+
+    errors: list[RowError] = []
+    types = _type_lookup()
+
+    def err(row: int, field: str, message: str) -> None:
+        errors.append(RowError(filename, row, field, message))
+
+    seen: dict[str, int] = {}
+    file_rows: dict[str, tuple[int, dict[str, str]]] = {}
+    for number, values in rows:
+        code, name = values.get("code", ""), values.get("name", "")
+        ok = True
+        if not code:
+            err(number, "code", _("required")); ok = False
+        else:
+            try:
+                OrgUnit._meta.get_field("code").run_validators(code)
+            except ValidationError as exc:
+                err(number, "code", " ".join(exc.messages)); ok = False
+        if code and code in seen:
+            err(number, "code", _("duplicate code %(code)s (first in row %(row)s)") % {"code": code, "row": seen[code]}); ok = False
+        if not name:
+            err(number, "name", _("required"))
+        elif len(name) > 200:
+            err(number, "name", _("longer than 200 characters"))
+        if len(values.get("short_name", "")) > 60:
+            err(number, "short_name", _("longer than 60 characters"))
+        raw_type = values.get("type", "")
+        if raw_type.lower() not in types:
+            err(number, "type", _("unknown type %(type)r; use one of %(types)s") % {"type": raw_type, "types": ", ".join(sorted(set(types.values())))})
+        else:
+            values["type"] = types[raw_type.lower()]
+        if values.get("parent_code") and values["parent_code"] == code:
+            err(number, "parent_code", _("a unit cannot be its own parent")); ok = False
+        if code and ok:
+            seen[code] = number
+            file_rows[code] = (number, values)
+
+    codes = set(file_rows) | {v["parent_code"] for _n, v in file_rows.values() if v.get("parent_code")}
+    db_units = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)}
+    ancestor_ids = {pk for u in db_units.values() for pk in u.ancestor_ids()}
+    by_id = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ancestor_ids)} | {u.pk: u for u in db_units.values()}
+
+    by_code = {u.code: u for u in by_id.values()}
+
+    def db_parent_code(code: str) -> str | None:
+        unit = by_code.get(code)
+        if unit is None or unit.parent_id is None:
+            return None
+        return by_id[unit.parent_id].code if unit.parent_id in by_id else None
+
+    for code, (number, values) in file_rows.items():
+        parent_code = values.get("parent_code", "")
+        existing = db_units.get(code)
+        if existing is not None and not authz.can(actor, "change", existing):
+            err(number, "code", _("unit %(code)s already exists outside what you may change") % {"code": code})
+            continue
+        if not parent_code:
+            if not authz.is_unrestricted(actor) and not (existing and existing.parent_id is None):
+                err(number, "parent_code", _("required (only a superuser can create top-level units)"))
+            continue
+        if parent_code not in file_rows:
+            parent = db_units.get(parent_code)
+            if parent is None or not authz.can(actor, "view", parent):
+                err(number, "parent_code", _("unknown unit %(code)s (not in this file, nor visible to you)") % {"code": parent_code})
+                continue
+            moving = existing is None or existing.parent_id != parent.pk
+            if moving and not authz.can_in_unit(actor, "add", OrgUnit, parent):
+                err(number, "parent_code", _("you may not add units under %(code)s") % {"code": parent_code})
+                continue
+        # Cycle check on the tree as it would be after the import.
+        chain, current = {code}, parent_code
+        while current:
+            if current in chain:
+                err(number, "parent_code", _("cycle: %(code)s would end up below itself") % {"code": code})
+                break
+            chain.add(current)
+            current = file_rows[current][1].get("parent_code", "") if current in file_rows else db_parent_code(current)
+    return file_rows, db_units, errors
+
+
+@transaction.atomic
+def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -> dict[str, int]:
+    """Create or update units from table rows, all or nothing. Raises ``TableError``."""
+    from luoshi.core.tabular import TableError
+
+    file_rows, db_units, errors = validate_import(actor, rows, filename)
+    if errors:
+        raise TableError(sorted(errors, key=lambda e: (e.row or 0, e.field)))
+
+    def depth_in_file(code: str) -> int:
+        depth, current = 0, file_rows[code][1].get("parent_code", "")
+        while current in file_rows:
+            depth, current = depth + 1, file_rows[current][1].get("parent_code", "")
+        return depth
+
+    ordered = sorted(file_rows, key=lambda c: (depth_in_file(c), file_rows[c][0]))
+    units = dict(db_units)
+    created = updated = 0
+    entries = []
+    for code in ordered:
+        _number, values = file_rows[code]
+        parent = units.get(values.get("parent_code")) if values.get("parent_code") else None
+        data = {"code": code, "name": values["name"], "type": values["type"], "short_name": values.get("short_name", "")}
+        existing = db_units.get(code)
+        if existing is None:
+            unit = OrgUnit(parent=parent, **data)
+            unit.save()
+            unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+            unit.depth = parent.depth + 1 if parent else 0
+            unit.save(update_fields=["path", "depth"])
+            entries.append(audit.build(actor, "create", unit, None, audit.snapshot(unit), verb="import"))
+            units[code] = unit
+            created += 1
+        else:
+            if "short_name" not in values:
+                data.pop("short_name")
+            if parent != existing.parent and (parent is not None or existing.parent_id is not None):
+                _move(actor, existing, parent)
+                existing.refresh_from_db()
+            if core.apply_changes(actor, existing, data, verb="import"):
+                updated += 1
+            units[code] = existing
+    audit.record_many(entries)
+    return {"created": created, "updated": updated, "unchanged": len(file_rows) - created - updated}
+
+
+def export_rows(units) -> tuple[list[str], list[list[str]]]:
+    header = [*IMPORT_COLUMNS, *IMPORT_OPTIONAL]
+    rows = [[u.code, u.name, u.type, u.parent.code if u.parent_id else "", u.short_name]
+            for u in units.select_related("parent").order_by("path")]
+    return header, rows
