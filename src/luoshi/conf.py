@@ -116,7 +116,7 @@ def secret_key(env: Env, data_dir: Path, production: bool) -> str:
             raise ConfigError("LUOSHI_SECRET_KEY: must be at least 32 characters long")
         return value
     if production:
-        raise ConfigError("LUOSHI_SECRET_KEY: required when LUOSHI_DEBUG is false (production)")
+        raise ConfigError("LUOSHI_SECRET_KEY: required when LUOSHI_MODE=production (at least 32 random characters)")
     key_file = data_dir / "secret_key"
     if key_file.exists():
         return key_file.read_text(encoding="utf-8").strip()

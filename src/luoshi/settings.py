@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "luoshi.audit",
     "luoshi.accounts",
     "luoshi.orgs",
+    "luoshi.plans",
     "luoshi.intake",
 ]
 
@@ -118,7 +119,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# Embedded mode serves static files straight from the packages (WhiteNoise finders); production
+# serves the hashed, compressed copies `luoshi collectstatic` writes here.
+STATIC_ROOT = env.path("LUOSHI_STATIC_DIR", str(DATA_DIR / "static")) if PRODUCTION else None
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("LUOSHI_MEDIA_DIR", str(DATA_DIR / "media"))
 STORAGES = {
@@ -138,6 +141,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Supervision (督办): reminder timing, in days.
+LUOSHI_REMIND_DAYS_BEFORE = env.int("LUOSHI_REMIND_DAYS_BEFORE", 7, minimum=0, maximum=365)
+LUOSHI_REPORT_GRACE_DAYS = env.int("LUOSHI_REPORT_GRACE_DAYS", 10, minimum=0, maximum=365)
+LUOSHI_ESCALATE_AFTER_DAYS = env.int("LUOSHI_ESCALATE_AFTER_DAYS", 14, minimum=1, maximum=365)
 
 globals().update(email_config(env))
 DEFAULT_FROM_EMAIL = env.raw("LUOSHI_EMAIL_FROM") or "luoshi@localhost"

@@ -32,7 +32,7 @@ class AuditRecord(models.Model):
     timestamp = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        on_delete=models.PROTECT, related_name="+",  # a user who acted is deactivated, never deleted
     )
     actor_username = models.CharField(_("actor"), max_length=150)
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
@@ -68,7 +68,7 @@ class AuditRecord(models.Model):
         raise AuditTrailIsAppendOnly("audit records cannot be deleted")
 
     def changed_fields(self) -> list[tuple[str, object, object]]:
-        """(field, before, after) for every field whose value differs."""
+        """(field, before, after) for every field whose value differs (the version counter aside)."""
         before, after = self.before or {}, self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-        return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+        return [(k, before.get(k), after.get(k)) for k in keys if k != "version" and before.get(k) != after.get(k)]

@@ -22,8 +22,11 @@ def _require_auditor(user) -> None:
 def audit_list(request: HttpRequest) -> HttpResponse:
     _require_auditor(request.user)
     form = AuditFilterForm(request.GET or None, model_choices=queries.model_choices())
-    filters = form.cleaned_data if form.is_valid() else {}
-    qs = queries.search(request.user, **{k: v for k, v in filters.items() if v})
+    if form.is_bound and not form.is_valid():
+        qs = AuditRecord.objects.none()  # a mistyped filter shows its error, not the whole trail
+    else:
+        filters = form.cleaned_data if form.is_bound else {}
+        qs = queries.search(request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     template = "audit/_table.html" if request.htmx else "audit/list.html"
     return render(request, template, {"form": form, "page": page})

@@ -47,6 +47,21 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "view": ALL_ROLES, "add": roles(ADMIN), "change": roles(ADMIN), "delete": roles(ADMIN),
     },
     "audit.auditrecord": {"view": roles(AUDITOR, ADMIN)},
+    "plans.plan": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN),
+        "delete": roles(PLANNER, ADMIN), "publish": roles(PLANNER, ADMIN),
+    },
+    "plans.planitem": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN),
+        "delete": roles(PLANNER, ADMIN),
+    },
+    "plans.progressreport": {
+        "view": ALL_ROLES, "add": roles(REPORTER), "change": roles(REPORTER), "submit": roles(REPORTER),
+        "review": roles(REVIEWER),
+    },
+    "plans.sourcedocument": {"view": ALL_ROLES, "add": roles(PLANNER, ADMIN)},
+    "plans.reportversion": {"view": ALL_ROLES},
+    "plans.evidence": {"view": ALL_ROLES},
 }
 
 
@@ -109,15 +124,29 @@ def _ancestor_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
-def scope_q(user, model: type[models.Model], action: str = "view") -> Q | None:
-    """A filter selecting what ``user`` may ``action``; ``None`` means everything."""
-    if is_unrestricted(user):
-        return None
-    field = model.scope_field
+def _path_q(matched: list[Grant], field: str) -> Q:
     q = Q(pk__in=[])
-    matched = _grants_for(user, model, action)
     for g in matched:
         q |= Q(**{f"{field}__startswith": g.path}) if g.covers_below else Q(**{field: g.path})
+    return q
+
+
+def scope_q(user, model: type[models.Model], action: str = "view", base: models.QuerySet | None = None) -> Q | None:
+    """A filter selecting what ``user`` may ``action``; ``None`` means everything.
+
+    A model whose scope is more than one unit path defines ``authz_scope_q(path_q, action, base)``;
+    ``path_q(field)`` gives the filter of the user's grants on that path field and ``base`` is
+    the queryset being scoped (so the model can narrow any helper query to it). Such a model may
+    also define ``authz_can(obj, path_q, action)`` for a cheaper single-object check.
+    """
+    if is_unrestricted(user):
+        return None
+    matched = _grants_for(user, model, action)
+    if not matched:
+        return Q(pk__in=[])
+    if hasattr(model, "authz_scope_q"):
+        return model.authz_scope_q(lambda field: _path_q(matched, field), action, base)
+    q = _path_q(matched, model.scope_field)
     if label(model) == "orgs.orgunit" and action == "view" and matched:
         # A unit's ancestors are shown (names only) so the user can see where they stand.
         q |= Q(pk__in={pk for g in matched for pk in _ancestor_ids(g.path)})
@@ -127,7 +156,7 @@ def scope_q(user, model: type[models.Model], action: str = "view") -> Q | None:
 def scope(user, source, action: str = "view") -> models.QuerySet:
     """The objects of ``source`` (a model or queryset) that ``user`` may ``action``."""
     qs = source.objects.all() if isinstance(source, type) else source
-    q = scope_q(user, qs.model, action)
+    q = scope_q(user, qs.model, action, qs)
     return qs if q is None else qs.filter(q)
 
 
@@ -143,6 +172,13 @@ def object_path(obj: models.Model) -> str:
 def can(user, action: str, obj: models.Model) -> bool:
     if is_unrestricted(user):
         return True
+    model = type(obj)
+    if hasattr(model, "authz_can"):
+        matched = _grants_for(user, model, action)
+        return bool(matched) and model.authz_can(obj, lambda field: _path_q(matched, field), action)
+    if hasattr(model, "authz_scope_q"):
+        q = scope_q(user, model, action, model.objects.filter(pk=obj.pk))
+        return model.objects.filter(q, pk=obj.pk).exists()
     path = object_path(obj)
     matched = _grants_for(user, type(obj), action)
     if any(g.covers(path) for g in matched):
@@ -183,9 +219,11 @@ def get_or_404(user, source, action: str = "view", **lookup) -> models.Model:
     """The object matching ``lookup`` within the user's view scope, else 404; 403 for the role."""
     qs = source.objects.all() if isinstance(source, type) else source
     try:
-        obj = scope(user, qs, "view").get(**lookup)
+        obj = qs.get(**lookup)
     except qs.model.DoesNotExist:
         raise Http404("not found") from None
+    if not can(user, "view", obj):
+        raise Http404("not found")
     if action != "view" and not can(user, action, obj):
         raise PermissionDenied(f"your role does not allow '{action}' here")
     return obj

@@ -48,6 +48,13 @@ def neutralise(value: object) -> object:
     return value
 
 
+def restore(value: str) -> str:
+    """Undo ``neutralise`` when reading a file Luoshi exported, so an export imports unchanged."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
 def _decode(data: bytes, filename: str) -> str:
     if b"\x00" in data[:4096]:
         raise TableError([RowError(filename, None, "", _("the file is binary or UTF-16, not a CSV text file; save it as CSV UTF-8"))])
@@ -94,7 +101,7 @@ def read_table(data: bytes, filename: str, required: list[str], optional: list[s
     for number, raw in enumerate(raw_rows[1:], start=2):
         if not any(str(c).strip() for c in raw):
             continue
-        values = {name: (str(raw[i]).strip() if i < len(raw) and raw[i] is not None else "") for i, name in enumerate(header) if name}
+        values = {name: (restore(str(raw[i]).strip()) if i < len(raw) and raw[i] is not None else "") for i, name in enumerate(header) if name}
         rows.append((number, values))
     if not rows:
         raise TableError([RowError(filename, None, "", _("the file has a header but no data rows"))])

@@ -8,6 +8,7 @@ from django.shortcuts import render
 from luoshi.core import authz
 from luoshi.orgs import queries as org_queries
 from luoshi.orgs.models import Role
+from luoshi.plans import queries as plan_queries
 
 
 @login_required
@@ -16,7 +17,13 @@ def home(request: HttpRequest) -> HttpResponse:
     for g in authz.grants(request.user):
         roles_by_unit.setdefault(g.unit_id, []).append((Role(g.role).label, g.covers_below))
     units = [(u, roles_by_unit.get(u.pk, [])) for u in org_queries.my_units(request.user)]
-    return render(request, "core/home.html", {"my_units": units})
+    work = plan_queries.my_work(request.user)
+    return render(request, "core/home.html", {
+        "my_units": units,
+        "overdue": work["overdue"][:5], "overdue_count": work["overdue"].count(),
+        "due_soon": work["due_soon"][:5], "due_soon_count": work["due_soon"].count(),
+        "unread": plan_queries.notifications(request.user, unread_only=True)[:5],
+    })
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -83,9 +83,13 @@ USERS = [
     ("admin", "系统管理员", None, None),
     ("ministry_planner", "部规划员", "MOE", "planner"),
     ("ministry_reviewer", "部审核员", "MOE", "reviewer"),
+    ("ministry_reporter", "部填报员", "MOE", "reporter"),
     ("beijing_reporter", "北京填报员", "110000", "reporter"),
     ("beijing_reviewer", "北京审核员", "110000", "reviewer"),
+    ("beijing_planner", "北京规划员", "110000", "planner"),
     ("shanghai_reporter", "上海填报员", "310000", "reporter"),
+    ("shanghai_reviewer", "上海审核员", "310000", "reviewer"),
+    ("shanghai_planner", "上海规划员", "310000", "planner"),
     ("auditor", "审计员", "MOE", "auditor"),
 ]
 

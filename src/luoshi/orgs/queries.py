@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from luoshi.core import authz
 from luoshi.core.text import search_q
@@ -29,9 +29,15 @@ def roots(user) -> QuerySet[OrgUnit]:
     return visible.exclude(parent__in=visible).order_by("path")
 
 
+def with_child_count(user, qs: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+    """Annotate ``child_count``: the active children the user can see (never the others)."""
+    visible = authz.scope(user, OrgUnit).filter(is_active=True).values("pk")
+    return qs.annotate(child_count=Count("children", filter=Q(children__in=visible)))
+
+
 def children(user, unit: OrgUnit) -> QuerySet[OrgUnit]:
     qs = authz.scope(user, OrgUnit).filter(parent=unit, is_active=True)
-    return qs.annotate(child_count=Count("children")).order_by("code")
+    return with_child_count(user, qs).order_by("code")
 
 
 def ancestors(user, unit: OrgUnit) -> QuerySet[OrgUnit]:

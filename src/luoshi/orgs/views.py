@@ -6,7 +6,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from luoshi.orgs.models import Membership, OrgGroup, OrgUnit
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
-    roots = queries.roots(request.user).annotate(child_count=Count("children"))
+    roots = queries.with_child_count(request.user, queries.roots(request.user))
     return render(request, "orgs/tree.html", {"roots": roots, "filter_form": UnitFilterForm()})
 
 
@@ -65,7 +64,10 @@ def unit_detail(request: HttpRequest, code: str) -> HttpResponse:
     elif tab == "groups":
         context["groups"] = queries.groups(request.user).filter(members=unit)
     elif tab == "history":
-        context["page"] = Paginator(audit_queries.history(request.user, unit), 25).get_page(request.GET.get("page"))
+        # An ancestor seen by name only (outside the user's own units) shows no history.
+        records = (audit_queries.history(request.user, unit)
+                   if authz.can_in_unit(request.user, "view", OrgUnit, unit) else [])
+        context["page"] = Paginator(records, 25).get_page(request.GET.get("page"))
     return render(request, "orgs/unit_detail.html", context)
 
 

@@ -29,7 +29,9 @@ def load_demo() -> dict[str, int]:
 
 def _domain_loaders():
     """Demo loaders of the domains after ``orgs``, in dependency order."""
-    return []
+    from luoshi.plans import demo as plan_demo
+
+    return [plan_demo.load]
 
 
 class Command(BaseCommand):

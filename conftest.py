@@ -1,0 +1,76 @@
+"""Root pytest configuration: shared fixtures, fast password hashing, and skip policy.
+
+* Fixtures (the standing world, logged-in clients, subprocess runner) live in
+  ``luoshi.core.testing.fixtures``; the permission battery in ``luoshi.core.testing.battery``.
+* ``browser`` tests skip without Chromium, except under ``LUOSHI_STRICT_TESTS=1`` (CI), where
+  that skip is a failure. ``postgres`` tests skip on SQLite ("runs in the PostgreSQL pass");
+  ``make test`` runs the suite again on PostgreSQL when ``LUOSHI_TEST_POSTGRES_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from luoshi.core.testing import skips
+
+# live_server and the ORM share the test's thread while Playwright runs an event loop in it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytest_plugins = ["luoshi.core.testing.fixtures"]
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+    from django.contrib.auth import hashers
+
+    # Hashing with Argon2 costs ~50 ms a password; tests do not need that strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    hashers.get_hashers.cache_clear()
+    hashers.get_hashers_by_algorithm.cache_clear()
+    # (Embedded mode has no STATIC_ROOT, so WhiteNoise has no collected folder to warn about.)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    return [
+        f"luoshi: database {db['ENGINE'].rsplit('.', 1)[-1]}"
+        f" ({db.get('HOST') or db['NAME']}), strict={'yes' if skips.strict() else 'no'},"
+        f" browser={'unavailable: ' + reason if (reason := skips.chromium_missing()) else 'chromium'}"
+    ]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres") and not skips.on_postgres():
+        pytest.skip(skips.POSTGRES_SKIP_REASON)
+    if item.get_closest_marker("browser") and (reason := skips.chromium_missing()):
+        pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and skips.strict() and item.get_closest_marker("browser"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        report.outcome = "failed"
+        report.longrepr = f"{skips.STRICT_ENV}=1: a browser test may not skip here ({reason})"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium (Playwright's own browser download is not available here)."""
+    return {**browser_type_launch_args, "executable_path": str(skips.CHROMIUM), "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    """A browser set up like our users': Chinese first (so the language switch is observable)."""
+    return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}

@@ -1,0 +1,158 @@
+"""Demo plan: the work the 2024 national education work conference set (全国教育工作会议,
+Beijing, 11 January 2024), as described in the domain notes.
+
+The structure (main line, direction, driving force, seven key tasks, four implementation
+requirements) follows the conference; the measures are short phrases of our own, and their
+assignments, dates, cascades and progress reports are illustrative.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+PLAN_TITLE = "2024年全国教育工作部署"
+PLAN_DESCRIPTION = (
+    "依据2024年全国教育工作会议（2024年1月11日，北京）确定的工作主线、主攻方向、根本动力和七项重点任务编制。"
+    "各项举措的牵头单位、时间节点、分解与进展报告为演示用示例数据（illustrative）。"
+)
+
+# (title, kind, lead, co-owners, start, due, children)
+KEY_TASKS = [
+    ("着力构建落实立德树人根本任务新生态新格局", "MOE-SZS", ["MOE-JCJ"], [
+        ("推进大中小学思政课一体化建设", "MOE-SZS", date(2024, 3, 1), date(2024, 12, 31), ["110000", "310000"]),
+        ("修订完善学生综合素质评价办法", "MOE-JCJYS", date(2024, 1, 1), date(2024, 9, 30), []),
+        ("实施学生体质健康促进行动", "MOE-TWYS", date(2024, 1, 1), date(2024, 12, 31), ["110000"]),
+    ]),
+    ("强化高等教育龙头作用", "MOE-GJS", ["MOE-KJS"], [
+        ("优化高校学科专业结构与布局", "MOE-GJS", date(2024, 1, 1), date(2024, 12, 31), []),
+        ("推进基础学科拔尖人才培养", "MOE-GJS", date(2024, 1, 1), date(2024, 10, 31), []),
+    ]),
+    ("进一步夯实基础教育基点", "MOE-JCJYS", [], [
+        ("推进学前教育普及普惠安全优质发展", "MOE-JCJYS", date(2024, 1, 1), date(2024, 12, 31), ["110000", "310000"]),
+        ("推进县域义务教育优质均衡发展", "MOE-JCJYS", date(2024, 1, 1), date(2024, 12, 31), ["110000", "310000"]),
+        ("扩大普通高中优质资源供给", "MOE-JCJYS", date(2024, 3, 1), date(2024, 11, 30), []),
+    ]),
+    ("增强职业教育适应性和吸引力", "MOE-ZCS", [], [
+        ("推进市域产教联合体建设", "MOE-ZCS", date(2024, 1, 1), date(2024, 12, 31), ["310000"]),
+        ("深化职普融通试点", "MOE-ZCS", date(2024, 4, 1), date(2024, 12, 31), []),
+    ]),
+    ("不断开辟教育数字化新赛道", "MOE-KJS", ["MOE-JCJYS", "MOE-GJS"], [
+        ("升级国家智慧教育公共服务平台", "MOE-KJS", date(2024, 1, 1), date(2024, 12, 31), []),
+        ("开展人工智能赋能教育行动", "MOE-KJS", date(2024, 3, 1), date(2024, 12, 31), ["110000"]),
+    ]),
+    ("坚定推进高水平教育对外开放", "MOE-GJHZS", [], [
+        ("拓展中外合作办学与人文交流", "MOE-GJHZS", date(2024, 1, 1), date(2024, 12, 31), []),
+        ("推进留学教育提质增效", "MOE-GJHZS", date(2024, 1, 1), date(2024, 12, 31), ["310000"]),
+    ]),
+    ("以教育家精神为引领强化高素质教师队伍建设", "MOE-JSGZS", [], [
+        ("实施教育家精神铸魂强师行动", "MOE-JSGZS", date(2024, 1, 1), date(2024, 12, 31), ["110000", "310000"]),
+        ("推进教师减负与待遇保障落实", "MOE-JSGZS", date(2024, 1, 1), date(2024, 12, 31), []),
+    ]),
+]
+
+REQUIREMENTS = [
+    ("界定目标任务", "MOE-FZGHS"), ("设计评价体系", "MOE-DDJ"),
+    ("制定制度政策", "MOE-ZCFGS"), ("总结形成解决方案", "MOE-ZHGGS"),
+]
+
+# Province cascades split further into these districts (assigned by the province).
+DISTRICTS = {"110000": ["110101", "110108"], "310000": ["310101", "310115"]}
+
+# Quarterly report script per leaf, by position among the leaves: (percent per quarter, final state of Q4)
+# states: approved, returned, submitted, draft, missing.
+SCRIPTS = [
+    ([25, 50, 75, 100], "approved"),
+    ([20, 45, 70, 90], "submitted"),
+    ([25, 50, 70, 85], "returned"),
+    ([30, 55, 80, 100], "approved"),
+    ([15, 35, 50, None], "missing"),
+    ([25, 50, 75, 95], "draft"),
+]
+
+
+def load(admin) -> dict[str, int]:
+    from django.contrib.auth import get_user_model
+
+    from luoshi.orgs.models import OrgUnit
+    from luoshi.plans import services
+    from luoshi.plans.models import Plan
+
+    units = {u.code: u for u in OrgUnit.objects.all()}
+    if Plan.objects.filter(title=PLAN_TITLE, issuer=units["MOE"]).exists():
+        return {"plans": Plan.objects.count()}
+    User = get_user_model()
+    users = {u.username: u for u in User.objects.filter(username__in=[
+        "ministry_planner", "ministry_reviewer", "ministry_reporter", "beijing_reporter", "beijing_reviewer",
+        "beijing_planner", "shanghai_reporter", "shanghai_reviewer", "shanghai_planner"])}
+    planner = users["ministry_planner"]
+    plan = services.create_plan(planner, title=PLAN_TITLE, issuer=units["MOE"], start_year=2024, end_year=2024,
+                                period=Plan.Period.QUARTERLY, description=PLAN_DESCRIPTION)
+    year_start, year_end = date(2024, 1, 1), date(2024, 12, 31)
+
+    def add(parent, title, kind, lead, co=(), start=year_start, due=year_end, actor=planner):
+        return services.add_item(actor, plan, parent=parent, title=title, kind=kind, lead_unit=units[lead],
+                                 co_owners=[units[c] for c in co], start_date=start, due_date=due)
+
+    add(None, "组织实施教育强国建设规划纲要", "main_line", "MOE-FZGHS", ["MOE-ZCFGS"])
+    add(None, "主攻方向：提高人才自主培养质量，支撑高水平科技自立自强", "direction", "MOE-GJS", ["MOE-KJS"])
+    add(None, "根本动力：深化教育综合改革", "direction", "MOE-ZHGGS")
+    tasks = add(None, "2024年七项重点任务", "goal", "MOE")
+    leaves = []
+    for title, lead, co, measures in KEY_TASKS:
+        task = add(tasks, title, "key_task", lead, co)
+        for m_title, m_lead, start, due, provinces in measures:
+            measure = add(task, m_title, "measure", m_lead, (), start, due)
+            if not provinces:
+                leaves.append(measure)
+            for code in provinces:
+                province_item = add(measure, f"{units[code].short_name}：{m_title}", "measure", code, (), start, due)
+                for district in DISTRICTS[code]:
+                    leaves.append(("cascade", province_item, district, start, due))
+    reqs = add(None, "抓落实工作要求", "goal", "MOE")
+    for title, lead in REQUIREMENTS:
+        add(reqs, title, "requirement", lead)
+    services.set_plan_status(planner, plan, Plan.Status.PUBLISHED)
+
+    # Provinces break their parts down among districts once the plan is published.
+    province_planners = {"110000": users.get("beijing_planner"), "310000": users.get("shanghai_planner")}
+    resolved = []
+    for leaf in leaves:
+        if isinstance(leaf, tuple):
+            _tag, province_item, district, start, due = leaf
+            actor = province_planners[province_item.lead_unit.code] or planner
+            resolved.append(add(province_item, f"{units[district].short_name}落实：{province_item.title.split('：', 1)[-1]}",
+                                "measure", district, (), start, due, actor))
+        else:
+            resolved.append(leaf)
+
+    reporters = {"110000": users["beijing_reporter"], "310000": users["shanghai_reporter"]}
+    reviewers = {"110000": users["beijing_reviewer"], "310000": users.get("shanghai_reviewer") or users["ministry_reviewer"]}
+    count = 0
+    for index, item in enumerate(resolved):
+        province = next((p for p in reporters if item.lead_unit.path.startswith(units[p].path)), None)
+        reporter = reporters.get(province) or users["ministry_reporter"]
+        reviewer = reviewers.get(province) if item.assigned_by.code in reviewers else users["ministry_reviewer"]
+        percents, last_state = SCRIPTS[index % len(SCRIPTS)]
+        for quarter, percent in enumerate(percents, start=1):
+            if percent is None:
+                continue
+            period = f"2024-Q{quarter}"
+            status = "done" if percent == 100 else ("at_risk" if percent < 25 * quarter - 10 else "on_track")
+            report = services.save_report(reporter, item, item.lead_unit, period, {
+                "status": status, "percent": Decimal(percent),
+                "achievements": f"{period}：按计划推进{item.title.split('：', 1)[-1]}，完成阶段目标（示例）。",
+                "problems": "经费与人员配备仍需加强（示例）。" if status == "at_risk" else "",
+                "next_steps": "下一季度继续推进并开展督导检查（示例）。",
+            })
+            count += 1
+            final = quarter == 4 or percents[quarter] is None
+            state = last_state if final else "approved"
+            if state == "draft":
+                continue
+            services.submit_report(reporter, report)
+            if state == "approved":
+                services.approve_report(reviewer, report, "同意。")
+            elif state == "returned":
+                services.return_report(reviewer, report, "请补充量化成效数据和佐证材料后重新提交。")
+    return {"plans": Plan.objects.count(), "reports": count}

@@ -1,0 +1,175 @@
+"""Scoped reads of plans, items and reports. Every list goes through ``authz.scope``."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+
+from luoshi.core import authz
+from luoshi.core.text import search_q
+from luoshi.plans.models import Plan, PlanItem, ProgressReport
+
+
+def plans(user, *, status: str | None = None, q: str = "") -> QuerySet[Plan]:
+    qs = authz.scope(user, Plan.objects.select_related("issuer")).annotate(item_count=Count("items"))
+    if status:
+        qs = qs.filter(status=status)
+    if q:
+        qs = qs.filter(search_q(q, "title"))
+    return qs.order_by("-start_year", "title")
+
+
+def items(user, plan: Plan) -> QuerySet[PlanItem]:
+    """The plan's items the user may see (their own part, what is below, and its context)."""
+    return authz.scope(user, PlanItem.objects.filter(plan=plan)).select_related("lead_unit").order_by("path")
+
+
+def outline(user, plan: Plan) -> list[dict]:
+    """The visible item tree as nested dicts (the API's outline shape), in a constant number of
+    queries whatever the plan's size."""
+    rows = items(user, plan).values_list(
+        "id", "parent_id", "position", "code", "kind", "title", "lead_unit__code", "start_date", "due_date", "progress", "light",
+    )
+    nodes: dict[int, dict] = {}
+    order = []
+    for pk, parent_id, position, code, kind, title, lead, start, due, progress, light in rows:
+        nodes[pk] = {"id": pk, "code": code, "kind": kind, "title": title, "lead_unit": lead,
+                     "start": start.isoformat() if start else None, "due": due.isoformat() if due else None,
+                     "progress": float(progress), "status": light, "children": []}
+        order.append((position, pk, parent_id))
+    roots = []
+    for _position, pk, parent_id in sorted(order):
+        parent = nodes.get(parent_id)
+        (parent["children"] if parent else roots).append(nodes[pk])
+    return roots
+
+
+def filtered_items(user, plan: Plan, *, unit=None, light: str = "", overdue: bool = False,
+                   kind: str = "", q: str = "", today: date | None = None) -> QuerySet[PlanItem]:
+    qs = items(user, plan)
+    if unit is not None:
+        qs = qs.filter(Q(lead_unit__path__startswith=unit.path) | Q(co_owners__path__startswith=unit.path)).distinct()
+    if light:
+        qs = qs.filter(light=light)
+    if overdue:
+        qs = qs.filter(due_date__lt=today or timezone.localdate()).exclude(light="done")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(search_q(q, "title", "description", "code"))
+    return qs
+
+
+def children(user, plan: Plan, parent: PlanItem | None) -> QuerySet[PlanItem]:
+    return items(user, plan).filter(parent=parent).order_by("position", "pk")
+
+
+def cascade(user, item: PlanItem) -> QuerySet[PlanItem]:
+    """The item's visible subtree below it (how it was broken down)."""
+    return authz.scope(user, PlanItem.objects.filter(plan_id=item.plan_id, path__startswith=item.path).exclude(pk=item.pk)) \
+        .select_related("lead_unit").order_by("path")
+
+
+def reports(user, **filters) -> QuerySet[ProgressReport]:
+    return authz.scope(user, ProgressReport.objects.filter(**filters)).select_related("item", "item__plan", "unit")
+
+
+def item_reports(user, item: PlanItem) -> QuerySet[ProgressReport]:
+    return reports(user, item=item).prefetch_related("evidence").order_by("-period_end", "unit__code")
+
+
+def review_queue(user) -> QuerySet[ProgressReport]:
+    """Submitted reports the user may review (a reviewer of the assigning unit)."""
+    units = authz.units_where(user, "review", ProgressReport)
+    return (reports(user, state=ProgressReport.State.SUBMITTED).filter(item__assigned_by__in=units)
+            .select_related("submitted_by").order_by("submitted_at"))
+
+
+def my_items(user) -> QuerySet[PlanItem]:
+    """Items led or co-owned by units where the user reports or plans (their "my work" page)."""
+    units = authz.units_where(user, "add", ProgressReport) | authz.units_where(user, "add", PlanItem)
+    return (PlanItem.objects.filter(plan__status=Plan.Status.PUBLISHED)
+            .filter(Q(lead_unit__in=units) | Q(co_owners__in=units)).distinct()
+            .select_related("plan", "lead_unit").order_by("due_date", "path"))
+
+
+def supervision(user, *, unit=None, light: str = "", overdue_only: bool = False, today: date | None = None) -> QuerySet[PlanItem]:
+    """Overdue and at-risk items of published plans in scope."""
+    today = today or timezone.localdate()
+    qs = authz.scope(user, PlanItem.objects.filter(plan__status=Plan.Status.PUBLISHED)).select_related("plan", "lead_unit")
+    qs = qs.filter(Q(light__in=["amber", "red"]) | (Q(due_date__lt=today) & ~Q(light="done")))
+    if overdue_only:
+        qs = qs.filter(due_date__lt=today)
+    if light:
+        qs = qs.filter(light=light)
+    if unit is not None:
+        qs = qs.filter(lead_unit__path__startswith=unit.path)
+    return qs.order_by("due_date", "path")
+
+
+def notifications(user, unread_only: bool = False):
+    from luoshi.plans.models import Notification
+
+    qs = Notification.objects.filter(user=user).select_related("item")
+    return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+
+
+# Reads for the web pages ----------------------------------------------------------------------
+
+def subtree_size(item: PlanItem) -> int:
+    """How many items go when ``item`` is deleted (itself and every item below it, seen or not)."""
+    return PlanItem.objects.filter(plan_id=item.plan_id, path__startswith=item.path).count()
+
+
+def light_counts(qs: QuerySet[PlanItem]) -> dict[str, int]:
+    """``{light: count}`` over a (scoped) item queryset, in one query."""
+    return dict(qs.order_by().values_list("light").annotate(n=Count("pk")))
+
+
+def my_work(user, today: date | None = None, soon_days: int = 30) -> dict[str, QuerySet[PlanItem]]:
+    """The user's items (``my_items``) grouped: overdue, due within ``soon_days``, and the others."""
+    from datetime import timedelta
+
+    from luoshi.plans.rollup import overdue_q
+
+    today = today or timezone.localdate()
+    mine = my_items(user)
+    soon = Q(due_date__gte=today, due_date__lte=today + timedelta(days=soon_days)) & ~Q(light="done")
+    return {
+        "overdue": mine.filter(overdue_q(today)),
+        "due_soon": mine.filter(soon),
+        "others": mine.exclude(overdue_q(today)).exclude(soon),
+    }
+
+
+def current_period(plan: Plan, today: date | None = None):
+    """The reporting period of ``plan`` that contains today, kept within the plan's horizon."""
+    from luoshi.plans import rules
+
+    today = min(max(today or timezone.localdate(), date(plan.start_year, 1, 1)), date(plan.end_year, 12, 31))
+    return rules.period_containing(plan.period, today)
+
+
+def current_reports(user, items: list[PlanItem], today: date | None = None) -> dict[int, ProgressReport]:
+    """``{item id: report}``: each item's lead-unit report for its plan's current period (one query)."""
+    keys = {item.pk: current_period(item.plan, today).key for item in items}
+    if not keys:
+        return {}
+    found = reports(user, item_id__in=keys.keys(), period__in=set(keys.values())).filter(item__lead_unit=F("unit"))
+    return {r.item_id: r for r in found if keys[r.item_id] == r.period}
+
+
+def report_versions(user, report: ProgressReport):
+    from luoshi.plans.models import ReportVersion
+
+    return authz.scope(user, ReportVersion.objects.filter(report=report)).select_related("actor").order_by("-number")
+
+
+def report_evidence(user, report: ProgressReport):
+    from luoshi.plans.models import Evidence
+
+    return authz.scope(user, Evidence.objects.filter(report=report)).select_related("uploaded_by").order_by("created_at")

@@ -1,0 +1,75 @@
+"""Roll-up arithmetic on random trees, against an independent recursive computation."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from luoshi.plans import rollup
+from luoshi.plans.models import Plan, PlanItem, ProgressReport
+
+TODAY = date(2024, 7, 1)
+
+
+@st.composite
+def trees(draw):
+    """A random forest: (parent index or None, weight, approved percent or None) per node."""
+    n = draw(st.integers(1, 25))
+    nodes = []
+    for i in range(n):
+        parent = draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None
+        weight = draw(st.sampled_from([Decimal(0), Decimal(1), Decimal(2), Decimal("0.5"), Decimal(5)]))
+        percent = draw(st.one_of(st.none(), st.decimals(0, 100, places=0)))
+        nodes.append((parent, weight, percent))
+    return nodes
+
+
+def _expected(nodes):
+    children = {i: [j for j, (p, _w, _v) in enumerate(nodes) if p == i] for i in range(len(nodes))}
+
+    def value(i):
+        kids = children[i]
+        if not kids:
+            return Decimal(nodes[i][2] or 0).quantize(Decimal("0.01"))
+        vals = [(value(k), nodes[k][1]) for k in kids]
+        total = sum(w for _v, w in vals)
+        raw = sum(v * w for v, w in vals) / total if total > 0 else sum(v for v, _w in vals) / len(vals)
+        return raw.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+    return [value(i) for i in range(len(nodes))]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(trees())
+def test_it_rolls_up_weighted_progress_on_random_trees(world, nodes):
+    with transaction.atomic():
+        moe = world.unit("MOE")
+        plan = Plan.objects.create(title="随机树", issuer=moe, start_year=2024, end_year=2024, status="published")
+        items = []
+        for parent, weight, _percent in nodes:
+            p = items[parent] if parent is not None else None
+            item = PlanItem.objects.create(plan=plan, parent=p, title="节点", lead_unit=moe, assigned_by=moe, weight=weight,
+                                           start_date=date(2024, 1, 1), due_date=date(2024, 12, 31), depth=p.depth + 1 if p else 0)
+            item.path = f"{p.path if p else '/'}{item.pk}/"
+            item.save(update_fields=["path"])
+            items.append(item)
+        for item, (_p, _w, percent) in zip(items, nodes, strict=True):
+            if percent is not None:
+                ProgressReport.objects.create(item=item, unit=moe, period="2024-Q2", period_end=date(2024, 6, 30),
+                                              state="approved", percent=percent)
+        rollup.refresh_plan(plan.pk, TODAY)
+        stored = {i.pk: i.progress for i in PlanItem.objects.filter(plan=plan)}
+        assert [stored[i.pk] for i in items] == _expected(nodes)
+        # Refreshing one branch after the fact gives the same values (nothing else changed).
+        rollup.refresh_branch(items[-1], TODAY)
+        assert {i.pk: i.progress for i in PlanItem.objects.filter(plan=plan)} == stored
+        transaction.set_rollback(True)
+
+
+def test_it_refreshes_only_the_branch_in_constant_queries(world, small, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        rollup.refresh_branch(small.dongcheng, TODAY)
