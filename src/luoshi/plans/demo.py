@@ -156,3 +156,56 @@ def load(admin) -> dict[str, int]:
             elif state == "returned":
                 services.return_report(reviewer, report, "请补充量化成效数据和佐证材料后重新提交。")
     return {"plans": Plan.objects.count(), "reports": count}
+
+
+# A current plan of 北京, so that a province's own screens show live work (all illustrative).
+BEIJING_TASKS = [
+    ("推进义务教育优质均衡发展", [("扩大集团化办学覆盖面", "110101"), ("推进学区制管理改革", "110102")]),
+    ("扩大普惠性学前教育资源", [("新增普惠性学位", "110105"), ("提升幼儿园保教质量", "110108")]),
+    ("促进学生身心健康", [("保障中小学生每天综合体育活动时间", "110106"), ("加强心理健康教育", "110112")]),
+    ("推进教育数字化转型", [("建设数字校园示范校", "110108"), ("开展教师数字素养培训", "110114")]),
+]
+# Percent reached by the end of each quarter, by leaf position (illustrative).
+BEIJING_PACE = [(30, 55, 85), (25, 50, 75), (25, 50, 90), (10, 20, 35), (35, 60, 95), (25, 50, 70), (30, 60, 88), (20, 45, 78)]
+
+
+def load_current(admin) -> dict[str, int]:
+    """``北京市<this year>年教育工作要点（示例）``: quarterly reports for the quarters already over."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from luoshi.orgs.models import OrgUnit
+    from luoshi.plans import rules, services
+    from luoshi.plans.models import Plan
+
+    today = timezone.localdate()
+    year = today.year
+    title = f"北京市{year}年教育工作要点（示例）"
+    units = {u.code: u for u in OrgUnit.objects.filter(code__startswith="110")}
+    if Plan.objects.filter(title=title, issuer=units["110000"]).exists():
+        return {}
+    users = get_user_model().objects.in_bulk(["beijing_planner", "beijing_reporter", "beijing_reviewer"], field_name="username")
+    planner, reporter, reviewer = users["beijing_planner"], users["beijing_reporter"], users["beijing_reviewer"]
+    plan = services.create_plan(planner, title=title, issuer=units["110000"], start_year=year, end_year=year,
+                                description="北京市年度教育工作要点的演示数据（illustrative），用于展示本年度任务的进展与红绿灯。")
+    leaves = []
+    for task_title, measures in BEIJING_TASKS:
+        task = services.add_item(planner, plan, title=task_title, kind="key_task", lead_unit=units["110000"],
+                                 start_date=date(year, 1, 1), due_date=date(year, 12, 31))
+        for m_title, district in measures:
+            leaves.append(services.add_item(planner, plan, parent=task, title=m_title, lead_unit=units[district],
+                                            start_date=date(year, 1, 1), due_date=date(year, 12, 31)))
+    services.set_plan_status(planner, plan, Plan.Status.PUBLISHED)
+    ended = [p for p in rules.periods_for_year(Plan.Period.QUARTERLY, year) if p.end < today][:3]
+    for index, item in enumerate(leaves):
+        pace = BEIJING_PACE[index % len(BEIJING_PACE)]
+        for quarter, period in enumerate(ended):
+            percent = pace[quarter]
+            report = services.save_report(reporter, item, item.lead_unit, period.key, {
+                "status": "on_track" if percent >= 25 * (quarter + 1) - 10 else "at_risk", "percent": Decimal(percent),
+                "achievements": f"{period.key}：{item.title}按计划推进（示例）。",
+                "next_steps": "继续推进，做好季度督导（示例）。",
+            })
+            services.submit_report(reporter, report)
+            services.approve_report(reviewer, report, "同意。")
+    return {"beijing_plan_items": len(leaves)}

@@ -31,7 +31,7 @@ def _domain_loaders():
     """Demo loaders of the domains after ``orgs``, in dependency order."""
     from luoshi.plans import demo as plan_demo
 
-    return [plan_demo.load]
+    return [plan_demo.load, plan_demo.load_current]
 
 
 class Command(BaseCommand):
