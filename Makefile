@@ -43,7 +43,7 @@ bench: install
 	$(BIN)/python bench/run.py
 
 messages:
-	cd src/luoshi && ../../$(BIN)/luoshi makemessages -l zh_Hans -l en --no-obsolete --ignore 'tests/*'
+	cd src/luoshi && ../../$(BIN)/luoshi makemessages -l zh_Hans -l en --no-obsolete --ignore 'tests/*' --ignore '*/tests/*'
 	$(BIN)/python scripts/build_assets.py
 
 check: install

@@ -111,8 +111,10 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 
-LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The language of pages whose browser asks for none, of the command line, and of the messages the
+# worker writes (reminders); a user switches with the language menu.
+LANGUAGE_CODE = env.choice("LUOSHI_LANGUAGE", "zh-hans", tuple(code for code, _name in LANGUAGES))
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.raw("LUOSHI_TIME_ZONE") or "Asia/Shanghai"
 USE_I18N = True

@@ -86,3 +86,86 @@ def set_password(actor, user, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(actor, "update", user, None, None, verb="password")
+
+
+# Accounts managed by unit administrators ------------------------------------------------------
+
+def _generated_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def _require_manages(actor, user) -> None:
+    """An administrator manages an account only when every membership of it lies in their scope."""
+    from luoshi.core import authz
+    from luoshi.orgs.models import Membership
+
+    if getattr(actor, "is_superuser", False):
+        return
+    memberships = list(Membership.objects.filter(user=user).select_related("unit"))
+    if not memberships or not all(authz.can(actor, "view", m) for m in memberships):
+        raise Http404("not found")
+    if user.is_superuser or not all(authz.can(actor, "delete", m) for m in memberships):
+        raise PermissionDenied(_("Only an administrator of all this person's units can manage the account."))
+
+
+@transaction.atomic
+def create_account(actor, *, unit, username: str, role: str, display_name: str = "", email: str = "",
+                   covers_below: bool = False, password: str | None = None):
+    """Create an account together with its first membership; returns (user, the initial password).
+
+    Unit administrators may do this in their scope; the initial password is shown once and
+    should be changed by its owner.
+    """
+    from luoshi.core import authz
+    from luoshi.orgs import services as org_services
+    from luoshi.orgs.models import Membership
+
+    authz.require_in_unit(actor, "add", Membership, unit)
+    User = get_user_model()
+    if User.objects.filter(username__iexact=username).exists():
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"username": _("This username is taken.")})
+    initial = password or _generated_password()
+    user = User(username=username, first_name=display_name[:150], email=email)
+    user.set_password(initial)
+    user.full_clean(exclude=["password"])
+    user.save()
+    audit.record(actor, "create", user, None, _user_snapshot(user))
+    org_services.add_membership(actor, user=user, unit=unit, role=role, covers_below=covers_below)
+    return user, initial
+
+
+@transaction.atomic
+def set_account_active(actor, user, active: bool) -> None:
+    _require_manages(actor, user)
+    if actor.pk == user.pk:
+        raise PermissionDenied(_("You cannot deactivate your own account."))
+    before = _user_snapshot(user)
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    audit.record(actor, "update", user, before, _user_snapshot(user), verb="activate" if active else "deactivate")
+
+
+@transaction.atomic
+def reset_password(actor, user) -> str:
+    """Give the account a new random password (shown once to the administrator)."""
+    _require_manages(actor, user)
+    initial = _generated_password()
+    user.set_password(initial)
+    user.save(update_fields=["password"])
+    audit.record(actor, "update", user, None, None, verb="password reset")
+    return initial
+
+
+@transaction.atomic
+def change_own_password(user, old_password: str, new_password: str) -> None:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    if not user.check_password(old_password):
+        raise ValidationError({"old_password": _("Your current password is not correct.")})
+    validate_password(new_password, user)
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit.record(user, "update", user, None, None, verb="password")

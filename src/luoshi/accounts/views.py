@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from luoshi.accounts import services
-from luoshi.accounts.forms import TokenForm
+from luoshi.accounts import queries, services
+from luoshi.accounts.forms import AccountForm, PasswordChangeForm, TokenForm
 from luoshi.accounts.models import ApiToken
+from luoshi.core import authz
+from luoshi.orgs.models import Membership
 
 
 @login_required
@@ -33,3 +38,75 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     services.revoke_token(request.user, token)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("accounts:tokens")
+
+
+def _attach(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    if not authz.has_any_role(request.user, "admin"):
+        raise PermissionDenied(_("Accounts are managed by administrators."))
+    q = request.GET.get("q", "")
+    page = Paginator(queries.users(request.user, q), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/users.html", {"page": page, "q": q})
+
+
+@login_required
+def user_create(request: HttpRequest) -> HttpResponse:
+    units = authz.units_where(request.user, "add", Membership).order_by("path")
+    if not units.exists():
+        raise PermissionDenied(_("Accounts are managed by administrators."))
+    initial = {}
+    if request.GET.get("unit"):
+        initial["unit"] = units.filter(code=request.GET["unit"]).first()
+    form = AccountForm(request.POST or None, units=units, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            user, password = services.create_account(
+                request.user, unit=data["unit"], username=data["username"], role=data["role"],
+                display_name=data["display_name"], email=data["email"], covers_below=data["covers_below"])
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            return render(request, "accounts/user_created.html", {"account": user, "password": password})
+    return render(request, "accounts/user_form.html", {"form": form})
+
+
+@login_required
+def user_detail(request: HttpRequest, username: str) -> HttpResponse:
+    account = queries.user_or_404(request.user, username)
+    new_password = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "reset":
+            new_password = services.reset_password(request.user, account)
+            messages.success(request, _("A new password was set. Give it to the person; it is shown only now."))
+        elif action in ("deactivate", "activate"):
+            services.set_account_active(request.user, account, action == "activate")
+            messages.success(request, _("Saved."))
+            return redirect("accounts:user", username=account.username)
+    return render(request, "accounts/user_detail.html", {
+        "account": account, "memberships": queries.memberships(request.user, account), "new_password": new_password,
+    })
+
+
+@login_required
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_own_password(request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password"])
+        except ValidationError as exc:
+            _attach(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)
+            messages.success(request, _("Your password was changed."))
+            return redirect("core:home")
+    return render(request, "accounts/password_change.html", {"form": form})

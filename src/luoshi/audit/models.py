@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -20,6 +22,18 @@ class AuditQuerySet(models.QuerySet):
         raise AuditTrailIsAppendOnly("audit records cannot be deleted")
 
     _raw_delete = delete
+
+
+# How the trail shows the codes it stores (``source`` and ``verb``); unknown codes show as stored.
+SOURCE_LABELS = {
+    "web": _("web"), "api": _("API"), "cli": _("command line"), "import": _("import"),
+    "worker": _("background task"), "system": _("system"),
+}
+VERB_LABELS = {
+    "move": _("move"), "submit": _("submit"), "approve": _("approve"), "return": _("return"),
+    "revoke": _("revoke"), "password": _("password change"), "password reset": _("password reset"),
+    "activate": _("activate"), "deactivate": _("deactivate"),
+}
 
 
 class AuditRecord(models.Model):
@@ -72,3 +86,25 @@ class AuditRecord(models.Model):
         before, after = self.before or {}, self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if k != "version" and before.get(k) != after.get(k)]
+
+    def changed_fields_display(self) -> list[tuple[str, str, object, object]]:
+        """(label, field, before, after): ``changed_fields`` with each field's (translated) name and choice labels."""
+        model = ContentType.objects.get_for_id(self.content_type_id).model_class()  # cached: no query per record
+        rows = []
+        for name, before, after in self.changed_fields():
+            try:
+                field = model._meta.get_field(name) if model else None
+            except FieldDoesNotExist:
+                field = None
+            label = capfirst(field.verbose_name) if getattr(field, "verbose_name", None) else name
+            choices = {str(value): text for value, text in field.flatchoices} if getattr(field, "choices", None) else {}
+            rows.append((label, name, *(choices.get(v, v) if isinstance(v, str) else v for v in (before, after))))
+        return rows
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS.get(self.source, self.source)
+
+    @property
+    def verb_label(self) -> str:
+        return VERB_LABELS.get(self.verb, self.verb)

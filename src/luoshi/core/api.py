@@ -66,6 +66,7 @@ def _add_routers() -> None:
     from luoshi.orgs.api import router as orgs_router
     from luoshi.accounts.api import router as accounts_router
 
+    from luoshi.intake.api import router as intake_router
     from luoshi.plans.api import items_router, plans_router, reports_router
 
     api.add_router("/org-units", orgs_router)
@@ -73,6 +74,7 @@ def _add_routers() -> None:
     api.add_router("/items", items_router)
     api.add_router("/reports", reports_router)
     api.add_router("/me", accounts_router)
+    api.add_router("/intake", intake_router)
 
 
 _add_routers()

@@ -23,11 +23,18 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.http import Http404
+from django.utils.translation import gettext, gettext_lazy
 
 ADMIN, PLANNER, REPORTER, REVIEWER, VIEWER, AUDITOR = (
     "admin", "planner", "reporter", "reviewer", "viewer", "auditor",
 )
 ALL_ROLES = frozenset({ADMIN, PLANNER, REPORTER, REVIEWER, VIEWER, AUDITOR})
+# How refusals name an action (in English, the action itself).
+ACTION_LABELS = {
+    "view": gettext_lazy("view"), "add": gettext_lazy("add"), "change": gettext_lazy("change"),
+    "delete": gettext_lazy("delete"), "publish": gettext_lazy("publish"), "submit": gettext_lazy("submit"),
+    "review": gettext_lazy("review"),
+}
 
 
 def roles(*names: str) -> frozenset[str]:
@@ -200,7 +207,7 @@ def require(user, action: str, obj: models.Model) -> None:
     if not can(user, "view", obj):
         raise Http404("not found")
     if action != "view" and not can(user, action, obj):
-        raise PermissionDenied(f"your role does not allow '{action}' here")
+        raise PermissionDenied(gettext("your role does not allow '%(action)s' here") % {"action": ACTION_LABELS.get(action, action)})
 
 
 def require_in_unit(user, action: str, model: type[models.Model], unit) -> None:
@@ -211,7 +218,8 @@ def require_in_unit(user, action: str, model: type[models.Model], unit) -> None:
         raise Http404("not found")
     if not can_in_unit(user, action, model, unit):
         label_ = model._meta.verbose_name
-        raise PermissionDenied(f"your role does not allow '{action}' of {label_} in {unit}")
+        raise PermissionDenied(gettext("your role does not allow '%(action)s' of %(model)s in %(unit)s")
+                               % {"action": ACTION_LABELS.get(action, action), "model": label_, "unit": unit})
     assert isinstance(unit, OrgUnit)
 
 
@@ -225,7 +233,7 @@ def get_or_404(user, source, action: str = "view", **lookup) -> models.Model:
     if not can(user, "view", obj):
         raise Http404("not found")
     if action != "view" and not can(user, action, obj):
-        raise PermissionDenied(f"your role does not allow '{action}' here")
+        raise PermissionDenied(gettext("your role does not allow '%(action)s' here") % {"action": ACTION_LABELS.get(action, action)})
     return obj
 
 

@@ -21,4 +21,6 @@ def luoshi(request):
         # Lazy: evaluated only by templates that show the navigation (not by htmx partials).
         context["nav_counts"] = SimpleLazyObject(lambda: _nav_counts(user))
         context["can_review"] = authz.has_any_role(user, authz.REVIEWER)
+        context["can_intake"] = authz.has_any_role(user, authz.PLANNER, authz.ADMIN)
+        context["can_manage_accounts"] = authz.has_any_role(user, authz.ADMIN)
     return context

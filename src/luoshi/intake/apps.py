@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IntakeConfig(AppConfig):
@@ -6,5 +7,5 @@ class IntakeConfig(AppConfig):
 
     name = "luoshi.intake"
     label = "intake"
-    verbose_name = "Policy intake"
+    verbose_name = _("Policy intake")
     default_auto_field = "django.db.models.BigAutoField"

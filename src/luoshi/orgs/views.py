@@ -18,7 +18,7 @@ from luoshi.core.services import EditConflict
 from luoshi.core.tabular import TableError, read_table, write_csv, write_xlsx
 from luoshi.orgs import queries, services
 from luoshi.orgs.forms import ImportForm, MembershipForm, UnitFilterForm, UnitForm
-from luoshi.orgs.models import Membership, OrgGroup, OrgUnit
+from luoshi.orgs.models import Membership, OrgGroup, OrgUnit, UnitType
 
 
 @login_required
@@ -162,7 +162,7 @@ def import_units(request: HttpRequest) -> HttpResponse:
             errors = exc.errors
         else:
             messages.success(request, _("Import done: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % result)
-    return render(request, "orgs/import.html", {"form": form, "errors": errors, "result": result})
+    return render(request, "orgs/import.html", {"form": form, "errors": errors, "result": result, "types": UnitType.choices})
 
 
 @login_required

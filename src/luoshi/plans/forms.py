@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from luoshi.core import authz
 from luoshi.orgs import queries as org_queries
@@ -179,7 +180,7 @@ class ReportTargetForm(forms.Form):
 
 
 class ReportForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), choices=ProgressReport.Status.choices, initial=ProgressReport.Status.ON_TRACK)
+    status = forms.ChoiceField(label=pgettext_lazy("progress report", "Status"), choices=ProgressReport.Status.choices, initial=ProgressReport.Status.ON_TRACK)
     percent = forms.DecimalField(label=_("Percent complete"), min_value=0, max_value=100, max_digits=5, decimal_places=2)
     achievements = forms.CharField(label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     problems = forms.CharField(label=_("Problems"), required=False, widget=forms.Textarea(attrs={"rows": 3}))

@@ -167,8 +167,15 @@ class PlanItem(TrackedModel):
         )
 
     @classmethod
+    def _plan_shown_q(cls, path_q) -> Q:
+        """Items of plans the grants may see at all: a draft is its issuer's scope only (as for
+        ``Plan``); publishing shows it to the units that hold its items."""
+        return Q(plan__status__in=["published", "archived"]) | path_q("plan__issuer__path")
+
+    @classmethod
     def authz_scope_q(cls, path_q, action: str, base=None) -> Q:
-        """Which items a set of grants reaches, per action.
+        """Which items a set of grants reaches, per action (never the items of a draft plan
+        outside the issuer's scope):
 
         * change/delete: the unit that assigned the item (its planners edit what they set);
         * add (sub-items, i.e. cascading): the lead unit or the assigning unit;
@@ -178,11 +185,12 @@ class PlanItem(TrackedModel):
         Ancestors are found from the materialised paths of the directly visible items of the
         plans in ``base`` (one query), not by a correlated subquery per row.
         """
+        shown = cls._plan_shown_q(path_q)
         if action in ("change", "delete"):
-            return path_q("assigned_by__path")
+            return path_q("assigned_by__path") & shown
         if action != "view":
-            return path_q("lead_unit__path") | path_q("assigned_by__path")
-        direct = cls._direct_q(path_q)
+            return (path_q("lead_unit__path") | path_q("assigned_by__path")) & shown
+        direct = cls._direct_q(path_q) & shown
         rows = cls.objects.filter(direct)
         if base is not None:
             rows = rows.filter(plan_id__in=base.values("plan_id"))
@@ -198,7 +206,8 @@ class PlanItem(TrackedModel):
     def authz_can(cls, obj: "PlanItem", path_q, action: str) -> bool:
         if action == "view":
             # Visible when the item or anything below it is directly visible: one indexed query.
-            return cls.objects.filter(cls._direct_q(path_q), plan_id=obj.plan_id, path__startswith=obj.path).exists()
+            return cls.objects.filter(cls._direct_q(path_q), cls._plan_shown_q(path_q), plan_id=obj.plan_id,
+                                      path__startswith=obj.path).exists()
         return cls.objects.filter(cls.authz_scope_q(path_q, action), pk=obj.pk).exists()
 
 

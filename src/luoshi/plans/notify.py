@@ -55,7 +55,7 @@ def report_submitted(report) -> None:
     item = report.item
     send(users_with_role(item.assigned_by, "reviewer"), Notification.Kind.SUBMITTED,
          _("Report to review: %(item)s (%(unit)s, %(period)s)") % {"item": item, "unit": report.unit, "period": report.period},
-         "", item, _item_url(item))
+         "", item, reverse("plans:report_review", args=[report.pk]))
 
 
 def report_reviewed(report) -> None:

@@ -32,6 +32,7 @@ AMBER_SLACK = Decimal(25)
 LIGHT_ORDER = ("done", "grey", "green", "amber", "red")
 
 LIGHT_RULE_TEXT = _(
+    # Translators: shown verbatim, never %-formatted. xgettext:no-python-format
     "Done: 100% or reported done. Red: past the due date and not done, reported delayed, or more than "
     "25 points behind schedule. Grey: not started yet. Otherwise progress is compared with the share of "
     "the time window already elapsed: green within 10 points, amber within 25 points. A parent shows its "

@@ -157,6 +157,10 @@ def add_item(actor, plan: Plan, *, title: str, lead_unit: OrgUnit, parent: PlanI
              kind: str = "measure", co_owners=(), start_date: date | None = None, due_date: date | None = None,
              weight: Decimal = Decimal(1), description: str = "", deliverables: str = "", code: str | None = None) -> PlanItem:
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    # Out of scope is "not found" (404) before any role or unit check can answer 403.
+    authz.require(actor, "view", plan)
+    if parent is not None:
+        authz.require(actor, "view", parent)
     if plan.status == Plan.Status.ARCHIVED:
         raise ValidationError(_("An archived plan cannot be changed."))
     if parent is not None and parent.plan_id != plan.pk:

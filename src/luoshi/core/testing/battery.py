@@ -110,6 +110,10 @@ class Action:
     service_shows: Callable[[Ctx, Any], bool] | None = None
     target: Callable[[World, models.Model], models.Model] | None = None  # default: spec.make
     audit: str | None = None                        # AuditRecord.action of a write
+    # The model the write's audit record is about when it is not the spec's (evidence files of
+    # a report: the report's "change" writes records of ``Evidence``). The record is then not
+    # matched to the target object; the action's ``effect`` says which object changed.
+    audit_model: type[models.Model] | None = None
     verb: str = ""
     effect: Callable[[Ctx], bool] | None = None     # has the write happened?
     prepare: Callable[[Ctx], object] | None = None  # runs before counting (fresh users, files …)
@@ -242,13 +246,14 @@ def _check_audit(case: Case, user, batch_id, ctx: Ctx, source: str) -> None:
     from luoshi.audit.models import AuditRecord
 
     records = list(AuditRecord.objects.filter(batch_id=batch_id).select_related("content_type"))
+    model = case.action.audit_model or case.spec.model
     matching = [r for r in records if r.action == case.action.audit and r.verb == case.action.verb
-                and r.content_type.model_class() is case.spec.model]
-    assert matching, (f"{case.id}: no '{case.action.audit}' audit record of {case.spec.label} in batch {batch_id};"
+                and r.content_type.model_class() is model]
+    assert matching, (f"{case.id}: no '{case.action.audit}' audit record of {model._meta.label_lower} in batch {batch_id};"
                       f" found {[(r.action, r.verb, r.content_type.model) for r in records]}")
     for r in matching:
         assert (r.actor_id, r.actor_username, r.source) == (user.pk, user.username, source), case.id
-    if case.action.permission != "add":
+    if case.action.permission != "add" and case.action.audit_model is None:
         assert any(r.object_id == str(ctx.pk) for r in matching), f"{case.id}: the record is not about {ctx.obj!r}"
 
 
@@ -282,8 +287,9 @@ def run(case: Case, world: World) -> None:
         assert _audit_count() == audit_before, f"{case.id}: audit records were written"
 
     if action.listing and succeeded:
-        # ... and the in-scope user does not see the out-of-scope counterpart either.
-        other = spec.make(world, world.unit(OTHER_DISTRICT))
+        # ... and the in-scope user does not see the out-of-scope counterpart either (built
+        # like the target, so that it would be listed if it were in scope).
+        other = (action.target or spec.make)(world, world.unit(OTHER_DISTRICT))
         other_ctx = Ctx(world, other)
         if case.channel == "service":
             assert not _shows_service(action, other_ctx, action.service(user, other_ctx)), f"{case.id}: out-of-scope object listed"

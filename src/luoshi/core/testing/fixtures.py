@@ -89,6 +89,7 @@ def luoshi_env(data_dir: Path, **overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("LUOSHI_") and k not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")}
     env["LUOSHI_DATA_DIR"] = str(data_dir)
+    env["LUOSHI_LANGUAGE"] = "en"  # output is asserted in English, as pages are (see ENGLISH)
     env.update(overrides)
     return env
 

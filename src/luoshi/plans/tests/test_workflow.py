@@ -117,6 +117,12 @@ def test_it_refuses_a_report_for_an_item_the_unit_does_not_hold(world, small):
 def test_it_refuses_reports_on_a_draft_plan(world):
     from luoshi.plans.tests.conftest import build_small_plan
 
+    from django.http import Http404
+
     draft = build_small_plan(world, status="draft")
+    # The ministry's reporter sees the ministry's draft, but may not report on it yet …
     with pytest.raises(ValidationError, match="published"):
+        _report(world, draft.task, username="ministry_reporter", unit="MOE-JCJYS")
+    # … and to 北京, which holds one of its items, the draft is not there at all until published.
+    with pytest.raises(Http404):
         _report(world, draft.beijing)
