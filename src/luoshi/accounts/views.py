@@ -14,6 +14,7 @@ from luoshi.accounts import queries, services
 from luoshi.accounts.forms import AccountForm, PasswordChangeForm, TokenForm
 from luoshi.accounts.models import ApiToken
 from luoshi.core import authz
+from luoshi.core.forms import attach_errors
 from luoshi.orgs.models import Membership
 
 
@@ -38,14 +39,6 @@ def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     services.revoke_token(request.user, token)
     messages.success(request, _("Token “%(name)s” revoked.") % {"name": token.name})
     return redirect("accounts:tokens")
-
-
-def _attach(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required
@@ -73,7 +66,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 request.user, unit=data["unit"], username=data["username"], role=data["role"],
                 display_name=data["display_name"], email=data["email"], covers_below=data["covers_below"])
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             return render(request, "accounts/user_created.html", {"account": user, "password": password})
     return render(request, "accounts/user_form.html", {"form": form})
@@ -104,7 +97,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         try:
             services.change_own_password(request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password"])
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password was changed."))

@@ -202,6 +202,13 @@ def can_in_unit(user, action: str, model: type[models.Model], unit) -> bool:
     return any(g.covers(unit.path) for g in _grants_for(user, model, action))
 
 
+def covers_subtree(user, action: str, model: type[models.Model], unit) -> bool:
+    """Does one grant let ``user`` do ``action`` on ``model`` in ``unit`` and everything below it?"""
+    if is_unrestricted(user):
+        return True
+    return any(g.covers_below and unit.path.startswith(g.path) for g in _grants_for(user, model, action))
+
+
 def require(user, action: str, obj: models.Model) -> None:
     """404 if ``obj`` is outside the user's view scope, 403 if the role lacks ``action``."""
     if not can(user, "view", obj):

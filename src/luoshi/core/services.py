@@ -47,6 +47,12 @@ def apply_changes(actor, obj: models.Model, data: dict, expected_version: int | 
     for name, value in data.items():
         setattr(obj, name, value)
     obj.full_clean()
+    return save_if_changed(actor, obj, before, verb)
+
+
+def save_if_changed(actor, obj: models.Model, before: dict, verb: str = "") -> bool:
+    """After fields (and many-to-many sets) of ``obj`` were changed in place: if its snapshot
+    differs from ``before``, bump the version, save and audit. ``False`` when nothing changed."""
     after = audit.snapshot(obj)
     if before == after:
         return False

@@ -42,8 +42,8 @@ class Draft(models.Model):
     outline = models.JSONField(_("outline"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=500, blank=True)
     error_code = models.PositiveSmallIntegerField(_("exit code"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("intake draft")
@@ -56,3 +56,15 @@ class Draft(models.Model):
     @property
     def display_name(self) -> str:
         return str(self)
+
+    @property
+    def stage_label(self) -> str:
+        """The pipeline step (``luoshi.intake`` progress names) in the user's language."""
+        return str(STAGE_LABELS.get(self.stage, self.stage))
+
+
+STAGE_LABELS = {
+    "read": _("reading the file"), "emoji": _("removing emoji"), "pinyin": _("removing pinyin"),
+    "lines": _("removing ads and site boilerplate"), "flags": _("checking for problems"),
+    "cleaned": _("cleaned"), "structure": _("finding the structure"), "done": _("done"),
+}

@@ -122,12 +122,7 @@ def update_group(actor, group: OrgGroup, data: dict, expected_version: int | Non
         hidden = [m for m in group.members.all() if not authz.can(actor, "view", m)]
         _check_members_visible(actor, members)
         group.members.set([*members, *hidden])
-    after = audit.snapshot(group)
-    if before != after:
-        group.version += 1
-        group.save()
-        after["version"] = group.version
-        audit.record(actor, "update", group, before, after)
+    core.save_if_changed(actor, group, before)
     return group
 
 

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from luoshi.audit import queries as audit_queries
 from luoshi.core import authz
+from luoshi.core.forms import attach_errors
 from luoshi.core.services import EditConflict
 from luoshi.core.tabular import TableError, read_table, write_csv, write_xlsx
 from luoshi.orgs import queries, services
@@ -85,7 +86,7 @@ def unit_edit(request: HttpRequest, code: str) -> HttpResponse:
         except EditConflict as exc:
             conflict = exc
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("orgs:unit", code=data["code"])
@@ -104,19 +105,11 @@ def unit_add(request: HttpRequest, code: str) -> HttpResponse:
         try:
             unit = services.create_unit(request.user, parent=parent, **data)
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Unit %(name)s created.") % {"name": unit.name})
             return redirect("orgs:unit", code=unit.code)
     return render(request, "orgs/unit_form.html", {"form": form, "unit": parent, "title": _("New unit under %(name)s") % {"name": parent.name}})
-
-
-def _attach(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required

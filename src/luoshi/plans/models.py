@@ -239,9 +239,11 @@ class ProgressReport(TrackedModel):
     problems = models.TextField(_("problems"), blank=True)
     next_steps = models.TextField(_("next steps"), blank=True)
     review_comment = models.TextField(_("review comment"), blank=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     scope_field = "unit__path"
@@ -251,7 +253,10 @@ class ProgressReport(TrackedModel):
         verbose_name = _("progress report")
         verbose_name_plural = _("progress reports")
         constraints = [models.UniqueConstraint(fields=["item", "unit", "period"], name="report_unique_period")]
-        indexes = [models.Index(fields=["state", "period_end"], name="report_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "period_end"], name="report_state_idx"),
+            models.Index(fields=["item", "state", "period_end"], name="report_item_state_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item.code} · {self.unit} · {self.period}"

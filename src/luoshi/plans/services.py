@@ -213,14 +213,8 @@ def update_item(actor, item: PlanItem, data: dict, expected_version: int | None 
             raise PermissionDenied(_("A co-owner is outside the units you may assign work to."))
         item.co_owners.set(co)
     item.full_clean()
-    after = audit.snapshot(item)
-    if before != after:
-        item.version += 1
-        item.save()
-        after["version"] = item.version
-        audit.record(actor, "update", item, before, after)
-        if item.plan.status == Plan.Status.PUBLISHED:
-            rollup.refresh_branch(item)
+    if core.save_if_changed(actor, item, before) and item.plan.status == Plan.Status.PUBLISHED:
+        rollup.refresh_branch(item)
     return item
 
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from luoshi.audit import queries as audit_queries
 from luoshi.core import authz
+from luoshi.core.forms import attach_errors
 from luoshi.core.services import EditConflict
 from luoshi.core.tabular import TableError, read_table, write_csv, write_xlsx
 from luoshi.plans import queries, services, tables
@@ -57,14 +58,6 @@ def _report(request: HttpRequest, report_id: int, action: str = "view") -> Progr
     qs = ProgressReport.objects.select_related("item", "item__plan", "item__lead_unit", "item__assigned_by", "unit",
                                                "submitted_by", "reviewed_by")
     return authz.get_or_404(request.user, qs, action, pk=report_id)
-
-
-def _attach(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -107,7 +100,7 @@ def plan_create(request: HttpRequest) -> HttpResponse:
         try:
             plan = services.create_plan(request.user, **data)
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Plan created. Add its items, then publish it."))
             return redirect("plans:detail", plan_id=plan.pk)
@@ -127,7 +120,7 @@ def plan_edit(request: HttpRequest, plan_id: int) -> HttpResponse:
         except EditConflict as exc:
             conflict = exc
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Saved."))
             return redirect("plans:detail", plan_id=plan.pk)
@@ -260,7 +253,7 @@ def item_create(request: HttpRequest, plan_id: int) -> HttpResponse:
         try:
             item = services.add_item(request.user, plan, parent=parent, code=form.cleaned_data["code"] or None, **data)
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -315,7 +308,7 @@ def item_edit(request: HttpRequest, plan_id: int, item_id: int) -> HttpResponse:
         except EditConflict as exc:
             conflict = exc
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
@@ -340,7 +333,7 @@ def item_move(request: HttpRequest, plan_id: int, item_id: int) -> HttpResponse:
         except EditConflict as exc:
             conflict = exc
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("parent", str(exc))
         else:
@@ -439,7 +432,7 @@ def report_edit(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
         except EditConflict as exc:
             conflict = exc
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         else:
             messages.success(request, _("Report saved as a draft. Add evidence, then submit it for review."))
             return redirect("plans:report", report_id=report.pk)
@@ -496,7 +489,7 @@ def report_review(request: HttpRequest, report_id: int) -> HttpResponse:
             else:
                 raise ValidationError(_("Choose approve or return."))
         except ValidationError as exc:
-            _attach(form, exc)
+            attach_errors(form, exc)
         except (PermissionDenied, EditConflict) as exc:
             form.add_error(None, str(exc))
         else:

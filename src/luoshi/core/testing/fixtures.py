@@ -84,6 +84,14 @@ def output_dir() -> Path:
     return TEST_OUTPUT
 
 
+@pytest.fixture
+def shots(output_dir) -> Path:
+    """``test-output/browser/``: where browser tests leave their screenshots."""
+    folder = output_dir / "browser"
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
 def luoshi_env(data_dir: Path, **overrides: str) -> dict[str, str]:
     """The environment for a ``luoshi`` subprocess: no inherited ``LUOSHI_*``, its own data dir."""
     env = {k: v for k, v in os.environ.items()

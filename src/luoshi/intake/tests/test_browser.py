@@ -15,6 +15,7 @@ import re
 
 import pytest
 
+from luoshi.core.testing.browser import log_in, no_horizontal_scroll
 from luoshi.core.testing.skips import requires_chromium
 from luoshi.plans.models import Plan
 
@@ -28,26 +29,6 @@ TASKS = ["坚持立德树人根本任务", "推动高等教育内涵发展", "�
          "加快教育数字化转型", "扩大教育对外交流合作", "建设高素质专业化教师队伍"]
 RENAMED = "坚持立德树人，健全全员全程全方位育人体系"
 PLAN_TITLE = "2024年全市教育工作七项重点任务"
-
-
-@pytest.fixture
-def shots(output_dir):
-    folder = output_dir / "browser"
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-def log_in(page, base: str, username: str, next_url: str) -> None:
-    page.goto(f"{base}{next_url}")
-    assert "/accounts/login/" in page.url
-    page.fill("#id_username", username)
-    page.fill("#id_password", "luoshi-demo")
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(f"{base}{next_url}")
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_a_planner_drafts_a_plan_from_a_pasted_noisy_report(world, live_server, page, shots):

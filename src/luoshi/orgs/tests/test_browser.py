@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from luoshi.core.testing.browser import log_in, no_horizontal_scroll
 from luoshi.core.testing.skips import requires_chromium
 
 pytestmark = [requires_chromium(), pytest.mark.django_db(transaction=True)]
@@ -16,30 +17,10 @@ pytestmark = [requires_chromium(), pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def shots(output_dir):
-    folder = output_dir / "browser"
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
-def log_in(page, base: str, username: str, next_url: str = "/units/") -> None:
-    page.goto(f"{base}{next_url}")
-    assert "/accounts/login/" in page.url
-    page.fill("#id_username", username)
-    page.fill("#id_password", "luoshi-demo")
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(f"{base}{next_url}")
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def test_it_lets_a_beijing_reporter_browse_only_beijing(world, live_server, page, shots):
     base = live_server.url
     page.set_default_timeout(10_000)
-    log_in(page, base, "beijing_reporter")
+    log_in(page, base, "beijing_reporter", "/units/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
 
     # The tree starts at the ministry (shown by name only); opening it loads 北京 through htmx.

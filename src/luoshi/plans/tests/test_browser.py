@@ -16,6 +16,7 @@ import re
 
 import pytest
 
+from luoshi.core.testing.browser import log_in, no_horizontal_scroll
 from luoshi.core.testing.skips import requires_chromium
 from luoshi.plans import services
 from luoshi.plans.tests.conftest import build_small_plan
@@ -32,28 +33,11 @@ SECOND_DONE = FIRST_DONE.removesuffix("。") + "；16个区普惠性幼儿园覆
 APPROVE_COMMENT = "数据完整，同意。"
 
 
-@pytest.fixture
-def shots(output_dir):
-    folder = output_dir / "browser"
-    folder.mkdir(exist_ok=True)
-    return folder
-
-
 def playwright_expect():
     """Playwright's retrying assertions (imported late: without Playwright the test skips, not errors)."""
     from playwright.sync_api import expect
 
     return expect
-
-
-def log_in(page, base: str, username: str, next_url: str) -> None:
-    """Open a page, get sent to the login form, log in there and land back on the page."""
-    page.goto(f"{base}{next_url}")
-    assert "/accounts/login/" in page.url
-    page.locator("#id_username").fill(username)
-    page.locator("#id_password").fill("luoshi-demo")
-    page.locator("#id_password").press("Enter")
-    page.wait_for_url(f"{base}{next_url}")
 
 
 def log_out(page, base: str) -> None:
@@ -62,10 +46,6 @@ def log_out(page, base: str) -> None:
     with page.expect_navigation():
         page.locator(".user-menu form[action$='/logout/'] button").click()
     assert "/accounts/login/" in page.url
-
-
-def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def progress_of(row) -> str | None:

@@ -113,3 +113,13 @@ def test_it_deletes_an_item_with_its_subtree_and_audits_each(world, small):
     assert deleted == 4
     assert not PlanItem.objects.filter(pk__in=[small.beijing.pk, small.dongcheng.pk]).exists()
     assert AuditRecord.objects.filter(action="delete", content_type__model="planitem").count() >= 4
+
+
+@pytest.mark.parametrize("username", ["ministry_reviewer", "beijing_reporter", "shanghai_reporter", "auditor", "nobody"])
+def test_it_gives_the_same_items_by_the_subtree_shortcut_as_by_the_full_scope(world, small, username):
+    user = world.user(username)
+    full = set(authz.scope(user, PlanItem.objects.filter(plan=small.plan)).values_list("pk", flat=True))
+    assert set(queries.items(user, small.plan).values_list("pk", flat=True)) == full
+    # The shortcut relies on every item being led from below the issuer.
+    issuer_path = small.plan.issuer.path
+    assert all(i.lead_unit.path.startswith(issuer_path) for i in PlanItem.objects.filter(plan=small.plan).select_related("lead_unit"))

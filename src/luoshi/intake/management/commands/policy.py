@@ -17,7 +17,6 @@ import os
 from argparse import ArgumentParser
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
@@ -82,11 +81,12 @@ class Command(BaseCommand):
     def handle_import(self, *, path: str, plan_title: str, issuer: str | None = None, to_script: str | None = None,
                       username: str | None = None, start_year: int | None = None, end_year: int | None = None,
                       **_: Any) -> None:
-        from luoshi.core.context import batch
+        from luoshi.core.commands import acting_user
+from luoshi.core.context import batch
         from luoshi.orgs.models import OrgUnit
         from luoshi.plans import services as plan_services
 
-        actor = _actor(username)
+        actor = acting_user(username)
         code = issuer or "MOE"
         unit = OrgUnit.objects.filter(code=code, is_active=True).first()
         if unit is None:
@@ -111,14 +111,3 @@ class Command(BaseCommand):
                           f"(draft, issued by {unit.code}; batch {opened.batch_id})")
 
 
-def _actor(username: str | None):
-    User = get_user_model()
-    if username:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {username!r}")
-        return user
-    user = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
-    if user is None:
-        raise CommandError("no superuser exists; create one or pass --as USERNAME")
-    return user

@@ -5,25 +5,14 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from luoshi.core.commands import acting_user
 from luoshi.core.context import batch
 from luoshi.core.tabular import TableError, read_table, write_csv, write_xlsx
 from luoshi.orgs import queries, services
 
 
-def _actor(username: str | None):
-    User = get_user_model()
-    if username:
-        user = User.objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {username!r}")
-        return user
-    user = User.objects.filter(is_superuser=True, is_active=True).order_by("pk").first()
-    if user is None:
-        raise CommandError("no superuser exists; create one or pass --as USERNAME")
-    return user
 
 
 class Command(BaseCommand):
@@ -40,7 +29,7 @@ class Command(BaseCommand):
         exp.add_argument("--as", dest="username")
 
     def handle(self, *args, action: str, **options):
-        actor = _actor(options.get("username"))
+        actor = acting_user(options.get("username"))
         if action == "import":
             self._import(actor, Path(options["file"]))
         else:
