@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from luoshi.audit import services as audit
 from luoshi.core import authz
 from luoshi.intake import editing
 from luoshi.intake.errors import IntakeError
@@ -77,11 +78,23 @@ def start(actor, *, data: bytes | str, filename: str = "", to_simplified: bool =
     common = {"owner": actor, "filename": filename[:255], "pasted": pasted, "to_simplified": to_simplified, "size": len(raw)}
     if len(raw) <= INLINE_MAX_BYTES:
         result = read(data, filename, to_simplified)
-        return Draft.objects.create(status=Draft.Status.DONE, stage="done", progress=1.0, **common, **result)
+        with transaction.atomic():
+            draft = Draft.objects.create(status=Draft.Status.DONE, stage="done", progress=1.0, **common, **result)
+            _audit(actor, "create", draft)
+        return draft
     with transaction.atomic():
         draft = Draft.objects.create(status=Draft.Status.QUEUED, data=raw, **common)
+        _audit(actor, "create", draft)
         transaction.on_commit(lambda: _enqueue(draft.pk))
     return draft
+
+
+def _audit(actor, action: str, draft: Draft) -> None:
+    """Drafts are the user's scratch space: their start and end are audited (what was uploaded),
+    not each autosave of the outline being edited."""
+    facts = {"filename": draft.filename, "size": draft.size, "pasted": draft.pasted}
+    before, after = (None, facts) if action == "create" else (facts, None)
+    audit.record(actor, action, draft, before, after)
 
 
 def _enqueue(draft_id: int) -> None:
@@ -171,4 +184,6 @@ def create_plan(actor, draft: Draft, *, title: str, issuer, start_year: int, end
 def discard(actor, draft: Draft) -> None:
     if draft.owner_id != actor.pk:
         raise PermissionDenied(_("This document belongs to another user."))
-    Draft.objects.filter(pk=draft.pk).delete()
+    with transaction.atomic():
+        _audit(actor, "delete", draft)
+        Draft.objects.filter(pk=draft.pk).delete()

@@ -82,7 +82,7 @@ class Command(BaseCommand):
                       username: str | None = None, start_year: int | None = None, end_year: int | None = None,
                       **_: Any) -> None:
         from luoshi.core.commands import acting_user
-from luoshi.core.context import batch
+        from luoshi.core.context import batch
         from luoshi.orgs.models import OrgUnit
         from luoshi.plans import services as plan_services
 
