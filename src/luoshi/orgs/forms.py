@@ -54,3 +54,23 @@ def unit_choices(user, action: str, model=OrgUnit):
     """Units offered in a choice list: only those where ``user`` may ``action``."""
     return authz.units_where(user, action, model).order_by("path")
 
+
+
+class GroupForm(forms.Form):
+    code = forms.CharField(label=_("Code"), max_length=32)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    owner = forms.ModelChoiceField(label=_("Owning unit"), queryset=OrgUnit.objects.none(),
+                                   help_text=_("The unit that defines and maintains this group."))
+    members = forms.ModelMultipleChoiceField(label=_("Member units"), required=False, queryset=OrgUnit.objects.none(),
+                                             widget=forms.SelectMultiple(attrs={"size": 12}),
+                                             help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        from luoshi.orgs.models import OrgGroup
+        from luoshi.orgs import queries
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = unit_choices(user, "add", OrgGroup)
+        self.fields["members"].queryset = queries.units(user)

@@ -18,7 +18,7 @@ from luoshi.core.forms import attach_errors
 from luoshi.core.services import EditConflict
 from luoshi.core.tabular import TableError, read_table, write_csv, write_xlsx
 from luoshi.orgs import queries, services
-from luoshi.orgs.forms import ImportForm, MembershipForm, UnitFilterForm, UnitForm
+from luoshi.orgs.forms import GroupForm, ImportForm, MembershipForm, UnitFilterForm, UnitForm
 from luoshi.orgs.models import Membership, OrgGroup, OrgUnit, UnitType
 
 
@@ -174,10 +174,53 @@ def export_units(request: HttpRequest, fmt: str) -> HttpResponse:
 
 @login_required
 def group_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "orgs/groups.html", {"groups": queries.groups(request.user)})
+    return render(request, "orgs/groups.html", {"groups": queries.groups(request.user),
+                                                 "can_add": authz.units_where(request.user, "add", OrgGroup).exists()})
 
 
 @login_required
 def group_detail(request: HttpRequest, code: str) -> HttpResponse:
     group = authz.get_or_404(request.user, OrgGroup.objects.select_related("owner"), code=code)
-    return render(request, "orgs/group_detail.html", {"group": group, "members": queries.group_members(request.user, group)})
+    return render(request, "orgs/group_detail.html", {"group": group, "members": queries.group_members(request.user, group),
+                                                        "can_change": authz.can(request.user, "change", group)})
+
+
+@login_required
+def group_create(request: HttpRequest) -> HttpResponse:
+    form = GroupForm(request.POST or None, user=request.user)
+    if not form.fields["owner"].queryset.exists():
+        raise PermissionDenied(_("Only administrators can define unit groups."))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("version", None)
+        try:
+            group = services.create_group(request.user, **data)
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("orgs:group", code=group.code)
+    return render(request, "orgs/group_form.html", {"form": form, "title": _("New unit group")})
+
+
+@login_required
+def group_edit(request: HttpRequest, code: str) -> HttpResponse:
+    group = authz.get_or_404(request.user, OrgGroup, "change", code=code)
+    initial = {"code": group.code, "name": group.name, "description": group.description, "owner": group.owner,
+               "members": queries.group_members(request.user, group), "version": group.version}
+    form = GroupForm(request.POST or None, user=request.user, initial=initial)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            services.update_group(request.user, group, data, expected_version=version)
+        except EditConflict as exc:
+            conflict = exc
+        except ValidationError as exc:
+            attach_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("orgs:group", code=data["code"])
+    return render(request, "orgs/group_form.html", {"form": form, "group": group, "conflict": conflict,
+                                                      "title": _("Edit %(name)s") % {"name": group.name}})

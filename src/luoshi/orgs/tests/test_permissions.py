@@ -168,9 +168,17 @@ ORG_GROUP = ModelSpec(
                service=lambda user, c: authz.get_or_404(user, OrgGroup, code=c.obj.code)),
         Action("add", permission="add", target=_district, audit="create",
                effect=lambda c: OrgGroup.objects.filter(code=c.new_code).exists(),
+               ui=Http("post", lambda c: "/units/groups/new/", ok=302,
+                       data=lambda c: {"code": c.new_code, "name": "新组", "owner": c.obj.pk, "members": [c.obj.pk]}),
                service=lambda user, c: services.create_group(user, code=c.new_code, name="新组", owner=c.obj,
-                                                             members=[c.obj])),
+                                                             members=[c.obj]),
+               # The owner is a choice list of the user's own units: a unit outside it is a form
+               # error (200, nothing written), as for any scoped choice list.
+               expect={("ui", "out_of_scope"): 200}),
         Action("change", permission="change", audit="update", effect=lambda c: c.refresh().name == NEW_NAME,
+               ui=Http("post", lambda c: f"/units/groups/{c.obj.code}/edit/", ok=302,
+                       data=lambda c: {"code": c.obj.code, "name": NEW_NAME, "owner": c.obj.owner_id,
+                                       "members": list(c.obj.members.values_list("pk", flat=True)), "version": c.obj.version}),
                service=lambda user, c: services.update_group(user, c.obj, {"name": NEW_NAME})),
         Action("delete", permission="delete", audit="delete", effect=lambda c: c.refresh() is None,
                service=lambda user, c: services.delete_group(user, c.obj)),
