@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
@@ -52,4 +56,13 @@ class Command(BaseCommand):
         if not no_serve:
             from luoshi.core.server import run_gunicorn
 
-            run_gunicorn("127.0.0.1", port)
+            # The background worker runs beside the site (reminders, large intake files).
+            worker = subprocess.Popen([sys.executable, "-m", "luoshi", "worker"])
+            self.stdout.write(f"Background worker started (pid {worker.pid}).")
+            me = os.getpid()
+            try:
+                run_gunicorn("127.0.0.1", port)
+            finally:
+                if os.getpid() == me:  # not in a forked web worker leaving
+                    worker.terminate()
+                    worker.wait(timeout=10)
