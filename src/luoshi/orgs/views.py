@@ -181,8 +181,11 @@ def group_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def group_detail(request: HttpRequest, code: str) -> HttpResponse:
     group = authz.get_or_404(request.user, OrgGroup.objects.select_related("owner"), code=code)
-    return render(request, "orgs/group_detail.html", {"group": group, "members": queries.group_members(request.user, group),
-                                                        "can_change": authz.can(request.user, "change", group)})
+    return render(request, "orgs/group_detail.html", {
+        "group": group, "members": queries.group_members(request.user, group),
+        "can_change": authz.can(request.user, "change", group),
+        "page": Paginator(audit_queries.history(request.user, group), 25).get_page(request.GET.get("page")),
+    })
 
 
 @login_required

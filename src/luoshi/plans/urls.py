@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/read/", views.notifications_read, name="notifications_read"),
     path("<int:plan_id>/", views.plan_detail, name="detail"),
     path("<int:plan_id>/edit/", views.plan_edit, name="edit"),
+    path("<int:plan_id>/history/", views.plan_history, name="history"),
     path("<int:plan_id>/status/", views.plan_status, name="status"),
     path("<int:plan_id>/renumber/", views.plan_renumber, name="renumber"),
     path("<int:plan_id>/children/", views.item_children, name="children"),

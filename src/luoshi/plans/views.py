@@ -455,7 +455,15 @@ def report_detail(request: HttpRequest, report_id: int) -> HttpResponse:
         "can_review": report.state == ProgressReport.State.SUBMITTED
         and authz.can_in_unit(user, "review", ProgressReport, report.item.assigned_by),
         "evidence_form": EvidenceForm() if can_change else None,
+        "page": Paginator(audit_queries.history(user, report), 25).get_page(request.GET.get("page")),
     })
+
+
+@login_required
+def plan_history(request: HttpRequest, plan_id: int) -> HttpResponse:
+    plan = _plan(request, plan_id)
+    page = Paginator(audit_queries.history(request.user, plan), 25).get_page(request.GET.get("page"))
+    return render(request, "plans/plan_history.html", {"plan": plan, "page": page})
 
 
 @login_required

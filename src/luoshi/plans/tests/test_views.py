@@ -440,3 +440,20 @@ def test_it_shows_my_work_highlights_on_the_home_page(world, login):
     services.set_plan_status(planner, plan, "published")
     html = login("beijing_reporter").get(reverse("core:home")).content.decode()
     assert late.title in html and "overdue" in html
+
+
+def test_it_shows_the_history_of_a_plan_a_report_and_a_group(world, small, login):
+    from luoshi.orgs.models import OrgGroup
+    from luoshi.plans import services as plan_services
+
+    planner = world.user("ministry_planner")
+    plan_services.update_plan(planner, small.plan, {"title": "测试规划（修订）"})
+    page = login("ministry_reviewer").get(f"/plans/{small.plan.pk}/history/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "测试规划（修订）" in page and "ministry_planner" in page
+    assert login("shanghai_reporter").get(f"/plans/{small.plan.pk}/history/").status_code == 200  # published: its part is visible
+    report = plan_services.save_report(world.user("beijing_reporter"), small.beijing, world.unit("110000"), "2024-Q1",
+                                       {"status": "on_track", "percent": 10})
+    page = login("beijing_reviewer").get(f"/plans/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "beijing_reporter" in page and "History" in page
+    group = OrgGroup.objects.get(code="JHDLS")
+    assert "History" in login("ministry_reviewer").get(f"/units/groups/{group.code}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
