@@ -29,6 +29,10 @@ def snapshot(obj: models.Model) -> dict:
 
 
 def _unit_path(obj: models.Model) -> str:
+    """The unit path the record is scoped by: the object's ``scope_field``, unless the model
+    names another with ``audit_unit_path()`` (a draft plan's items: the issuer's)."""
+    if hasattr(obj, "audit_unit_path"):
+        return obj.audit_unit_path()
     value: object = obj
     for part in getattr(obj, "scope_field", "").split("__"):
         if not part:

@@ -47,7 +47,13 @@ def expiry_cutoff():
 
 
 def purge_expired() -> int:
-    return Draft.objects.filter(created_at__lt=expiry_cutoff()).delete()[0]
+    """Delete the drafts past their day; each end is audited (by the system), as a discard is."""
+    with transaction.atomic():
+        expired = list(Draft.objects.filter(created_at__lt=expiry_cutoff()).defer("data", "parsed", "preview", "outline"))
+        for draft in expired:
+            _audit(None, "delete", draft)
+        Draft.objects.filter(pk__in=[d.pk for d in expired]).delete()
+    return len(expired)
 
 
 def read(data: bytes | str, filename: str = "", to_simplified: bool = False, progress=None) -> dict[str, Any]:

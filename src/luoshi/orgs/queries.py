@@ -49,7 +49,10 @@ def members(user, unit: OrgUnit) -> QuerySet[Membership]:
 
 
 def groups(user) -> QuerySet[OrgGroup]:
-    return authz.scope(user, OrgGroup).select_related("owner").annotate(member_count=Count("members"))
+    """Groups in scope; ``member_count`` counts the member units the user can see (never the others)."""
+    visible = authz.scope(user, OrgUnit).values("pk")
+    return (authz.scope(user, OrgGroup).select_related("owner")
+            .annotate(member_count=Count("members", filter=Q(members__in=visible))))
 
 
 def group_members(user, group: OrgGroup) -> QuerySet[OrgUnit]:

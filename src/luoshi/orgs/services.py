@@ -80,7 +80,10 @@ def delete_unit(actor, unit: OrgUnit) -> None:
     authz.require(actor, "delete", unit)
     if unit.children.exists() or unit.memberships.exists() or unit.owned_groups.exists():
         raise ValidationError(_("%(unit)s still has units, members or groups; deactivate it instead.") % {"unit": unit})
-    unit.groups.clear()
+    for group in unit.groups.all():  # each group's member list changes: audited as the group's update
+        before = audit.snapshot(group)
+        group.members.remove(unit)
+        core.save_if_changed(actor, group, before)
     core.delete(actor, unit)
 
 
@@ -136,13 +139,22 @@ def delete_group(actor, group: OrgGroup) -> None:
 
 # Memberships -------------------------------------------------------------------------------
 
+def _check_appointment(actor, unit: OrgUnit, role: str, covers_below: bool) -> None:
+    """A role reaches no further than the appointing admin: admins, and roles covering the
+    units below, only where the actor's own grant covers that unit and below."""
+    if authz.is_unrestricted(actor):
+        return
+    if role == "admin" and not any(g.role == "admin" and g.covers_below and unit.path.startswith(g.path)
+                                   for g in authz.grants(actor)):
+        raise PermissionDenied(_("You cannot appoint an administrator there."))
+    if covers_below and not authz.covers_subtree(actor, "add", Membership, unit):
+        raise PermissionDenied(_("You cannot give a role covering the units below, which you do not administer."))
+
+
 @transaction.atomic
 def add_membership(actor, *, user, unit: OrgUnit, role: str, covers_below: bool = True) -> Membership:
     authz.require_in_unit(actor, "add", Membership, unit)
-    if role == "admin" and not authz.is_unrestricted(actor):
-        # An admin may appoint admins only where they themselves cover that unit and below.
-        if not any(g.role == "admin" and g.covers_below and unit.path.startswith(g.path) for g in authz.grants(actor)):
-            raise PermissionDenied(_("You cannot appoint an administrator there."))
+    _check_appointment(actor, unit, role, covers_below)
     membership = Membership(user=user, unit=unit, role=role, covers_below=covers_below)
     core.create(actor, membership)
     authz.forget(user)
@@ -153,6 +165,8 @@ def add_membership(actor, *, user, unit: OrgUnit, role: str, covers_below: bool 
 def update_membership(actor, membership: Membership, data: dict, expected_version: int | None = None) -> Membership:
     membership = Membership.objects.select_for_update().select_related("unit", "user").get(pk=membership.pk)
     authz.require(actor, "change", membership)
+    _check_appointment(actor, membership.unit, data.get("role", membership.role),
+                       data.get("covers_below", membership.covers_below))
     core.apply_changes(actor, membership, {k: v for k, v in data.items() if k in ("role", "covers_below")}, expected_version)
     authz.forget(membership.user)
     return membership

@@ -154,6 +154,13 @@ class PlanItem(TrackedModel):
     def ancestor_ids(self) -> list[int]:
         return [int(p) for p in self.path.strip("/").split("/") if p and int(p) != self.pk]
 
+    def audit_unit_path(self) -> str:
+        """Audit records follow the item's scope: the lead unit's, but the issuer's while the plan
+        is a draft (a draft is its issuer's alone, so are the records of its items)."""
+        if self.plan.status == Plan.Status.DRAFT:
+            return self.plan.issuer.path
+        return self.lead_unit.path
+
     def responsible_unit_ids(self) -> set[int]:
         return {self.lead_unit_id, *self.co_owners.values_list("pk", flat=True)}
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
+from luoshi.core import authz
 from luoshi.orgs.models import Membership, OrgUnit
 from luoshi.plans.models import Notification, PlanItem, ReminderLog
 
@@ -30,12 +31,17 @@ def users_with_role(unit: OrgUnit, *roles: str):
     return get_user_model().objects.filter(is_active=True, pk__in=grants.values("user_id")).order_by("pk")
 
 
+def seeing(users: Iterable, obj) -> list:
+    """The users who may see ``obj``: a notification never names what its reader cannot open."""
+    return [u for u in users if authz.can(u, "view", obj)]
+
+
 def _item_url(item: PlanItem) -> str:
     return reverse("plans:item", args=[item.plan_id, item.pk])
 
 
 def send(users: Iterable, kind: str, title: str, body: str, item: PlanItem | None = None, url: str = "") -> list[Notification]:
-    users = list(users)
+    users = seeing(users, item) if item is not None else list(users)
     notes = Notification.objects.bulk_create(
         [Notification(user=u, kind=kind, title=title[:300], body=body, item=item, url=url) for u in users]
     )
@@ -53,7 +59,7 @@ def send(users: Iterable, kind: str, title: str, body: str, item: PlanItem | Non
 
 def report_submitted(report) -> None:
     item = report.item
-    send(users_with_role(item.assigned_by, "reviewer"), Notification.Kind.SUBMITTED,
+    send(seeing(users_with_role(item.assigned_by, "reviewer"), report), Notification.Kind.SUBMITTED,
          _("Report to review: %(item)s (%(unit)s, %(period)s)") % {"item": item, "unit": report.unit, "period": report.period},
          "", item, reverse("plans:report_review", args=[report.pk]))
 
@@ -64,7 +70,7 @@ def report_reviewed(report) -> None:
     title = (_("Report approved: %(item)s (%(period)s)") if kind == Notification.Kind.APPROVED
              else _("Report returned: %(item)s (%(period)s)")) % {"item": item, "period": report.period}
     recipients = [report.submitted_by] if report.submitted_by and report.submitted_by.is_active else list(users_with_role(report.unit, "reporter"))
-    send(recipients, kind, title, report.review_comment, item, _item_url(item))
+    send(seeing(recipients, report), kind, title, report.review_comment, item, _item_url(item))
 
 
 def remind_once(key: str, users: Iterable, kind: str, title: str, body: str, item: PlanItem) -> bool:

@@ -24,9 +24,13 @@ def plans(user, *, status: str | None = None, q: str = "") -> QuerySet[Plan]:
 def items(user, plan: Plan) -> QuerySet[PlanItem]:
     """The plan's items the user may see (their own part, what is below, and its context)."""
     qs = PlanItem.objects.filter(plan=plan)
-    # Every item is led by a unit below the plan's issuer (services keep it so): a user whose
-    # grant covers the issuer's subtree sees them all, without computing the scope row by row.
-    if not authz.covers_subtree(user, "view", PlanItem, plan.issuer):
+    if authz.covers_subtree(user, "view", PlanItem, plan.issuer):
+        # Items are led and assigned from below the plan's issuer (the services keep it so), so a
+        # grant covering the issuer's subtree sees them directly: no row-by-row scope. Should a
+        # unit move out from under the issuer later, its items are left out here, never leaked.
+        path = plan.issuer.path
+        qs = qs.filter(Q(lead_unit__path__startswith=path) | Q(assigned_by__path__startswith=path))
+    else:
         qs = authz.scope(user, qs)
     return qs.select_related("lead_unit").order_by("path")
 

@@ -211,7 +211,9 @@ def update_item(actor, item: PlanItem, data: dict, expected_version: int | None 
         allowed = set(_planner_units(actor).filter(pk__in=[u.pk for u in co]).values_list("pk", flat=True))
         if any(u.pk not in allowed for u in co):
             raise PermissionDenied(_("A co-owner is outside the units you may assign work to."))
-        item.co_owners.set(co)
+        # Co-owners the actor may not assign work to stay as they are (as hidden group members do).
+        kept = [u for u in item.co_owners.all() if not authz.can_in_unit(actor, "add", PlanItem, u)]
+        item.co_owners.set([*co, *kept])
     item.full_clean()
     if core.save_if_changed(actor, item, before) and item.plan.status == Plan.Status.PUBLISHED:
         rollup.refresh_branch(item)
@@ -263,7 +265,7 @@ def move_item(actor, item: PlanItem, new_parent: PlanItem | None, position: int 
 def renumber(actor, plan: Plan) -> int:
     """Give every item the code that follows the tree (1, 1.2, 1.2.3) from sibling order."""
     authz.require(actor, "change", plan)
-    items = list(PlanItem.objects.filter(plan=plan).order_by("depth", "position", "pk"))
+    items = list(plan.items.order_by("depth", "position", "pk"))  # their .plan is this plan (audit scope)
     codes: dict[int, str] = {}
     counters: dict[int | None, int] = {}
     changed = []
@@ -285,7 +287,7 @@ def delete_item(actor, item: PlanItem) -> int:
     """Delete an item with its whole subtree (and their reports); returns how many items went."""
     item = PlanItem.objects.select_for_update().select_related("plan").get(pk=item.pk)
     authz.require(actor, "delete", item)
-    subtree = list(PlanItem.objects.filter(plan=item.plan, path__startswith=item.path).order_by("-depth"))
+    subtree = list(item.plan.items.filter(path__startswith=item.path).order_by("-depth"))
     if item.plan.status != Plan.Status.DRAFT and ProgressReport.objects.filter(item__in=subtree, state=ProgressReport.State.APPROVED).exists():
         raise ValidationError(_("Items with approved reports cannot be deleted; their history must stay."))
     audit.record_many(audit.build(actor, "delete", i, audit.snapshot(i), None) for i in subtree)
@@ -540,7 +542,10 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
             errors.append(RowError(filename, number, "code", _("duplicate code %(code)s (first in row %(row)s)") % {"code": row["code"], "row": parsed[row["code"]][0]}))
             continue
         parsed[row["code"]] = (number, row)
-    existing = {i.code: i for i in PlanItem.objects.filter(plan=plan).select_related("lead_unit", "assigned_by")}
+    from luoshi.plans import queries
+
+    # Only the items the actor can see: a code or parent code naming a hidden item reads as unknown.
+    existing = {i.code: i for i in queries.items(actor, plan).select_related("assigned_by")}
 
     # Parents must exist and the result must be a tree.
     for code, (number, row) in parsed.items():

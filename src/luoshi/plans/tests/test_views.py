@@ -60,6 +60,7 @@ def _urls(p: Pages) -> dict[str, tuple[str, str]]:
         "notifications_read": (reverse("plans:notifications_read"), "POST"),
         "detail": (reverse("plans:detail", args=[plan]), "GET"),
         "edit": (reverse("plans:edit", args=[plan]), "GET"),
+        "history": (reverse("plans:history", args=[plan]), "GET"),
         "status": (reverse("plans:status", args=[plan]) + "?status=archived", "GET"),
         "renumber": (reverse("plans:renumber", args=[plan]), "GET"),
         "children": (reverse("plans:children", args=[plan]) + f"?parent={p.small.beijing.pk}", "GET"),
