@@ -111,6 +111,8 @@ def read_table(data: bytes, filename: str, required: list[str], optional: list[s
 def _xlsx_rows(data: bytes, filename: str) -> list[list[object]]:
     from openpyxl import load_workbook
 
+    if reason := zip_too_large(data):
+        raise TableError([RowError(filename, None, "", _("not read: %(reason)s") % {"reason": reason})])
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a broken file
@@ -141,3 +143,25 @@ def write_xlsx(header: list[str], rows: list[list[object]], title: str = "data")
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+# Office files are zip archives: a small upload can unpack to gigabytes (a "zip bomb").
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_PACKING_RATIO = 200
+
+
+def zip_too_large(data: bytes) -> str | None:
+    """Why the zip archive ``data`` must not be opened (too large unpacked, or packed too tightly), or ``None``."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        return None  # not a zip: the reader itself reports that
+    if unpacked > MAX_UNPACKED_BYTES:
+        return _("it unpacks to %(mb)s MB, more than the %(limit)s MB allowed") % {
+            "mb": unpacked // 1048576, "limit": MAX_UNPACKED_BYTES // 1048576}
+    if data and unpacked / len(data) > MAX_PACKING_RATIO:
+        return _("it is packed %(ratio)s times, which only a malicious file is") % {"ratio": unpacked // len(data)}
+    return None

@@ -126,6 +126,10 @@ class _Numbering:
 
 
 def docx_text(data: bytes, filename: str) -> str:
+    from luoshi.core.tabular import zip_too_large
+
+    if reason := zip_too_large(data):
+        raise UnreadableInputError(filename, f"not read: {reason}")
     try:
         import docx
         from docx.table import Table
