@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -123,8 +123,6 @@ def create_account(actor, *, unit, username: str, role: str, display_name: str =
     authz.require_in_unit(actor, "add", Membership, unit)
     User = get_user_model()
     if User.objects.filter(username__iexact=username).exists():
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"username": _("This username is taken.")})
     initial = password or _generated_password()
     user = User(username=username, first_name=display_name[:150], email=email)
@@ -161,7 +159,6 @@ def reset_password(actor, user) -> str:
 @transaction.atomic
 def change_own_password(user, old_password: str, new_password: str) -> None:
     from django.contrib.auth.password_validation import validate_password
-    from django.core.exceptions import ValidationError
 
     if not user.check_password(old_password):
         raise ValidationError({"old_password": _("Your current password is not correct.")})

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.core import authz
+from luoshi.core import authz, paths
 from luoshi.core import services as core
 from luoshi.orgs.models import Membership, OrgGroup, OrgUnit
 
@@ -32,9 +31,7 @@ def create_unit(actor, *, code: str, name: str, type: str, parent: OrgUnit | Non
     unit = OrgUnit(code=code, name=name, short_name=short_name, type=type, parent=parent, is_active=is_active)
     unit.full_clean()
     unit.save()
-    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
-    unit.depth = parent.depth + 1 if parent else 0
-    unit.save(update_fields=["path", "depth"])
+    paths.place(unit, parent)
     audit.record(actor, "create", unit, None, audit.snapshot(unit))
     return unit
 
@@ -61,13 +58,7 @@ def _move(actor, unit: OrgUnit, new_parent: OrgUnit | None) -> None:
         if new_parent.path.startswith(unit.path):
             raise ValidationError({"parent": _("A unit cannot be moved below itself or one of its own units.")})
     before = audit.snapshot(unit)
-    old_path = unit.path
-    new_path = f"{new_parent.path if new_parent else '/'}{unit.pk}/"
-    delta = (new_parent.depth + 1 if new_parent else 0) - unit.depth
-    OrgUnit.objects.filter(path__startswith=old_path).update(
-        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
-        depth=F("depth") + delta,
-    )
+    paths.move_subtree(OrgUnit.objects.all(), unit, new_parent)
     OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent, version=F("version") + 1)
     unit.refresh_from_db()
     audit.record(actor, "update", unit, before, audit.snapshot(unit), verb="move")
@@ -319,9 +310,7 @@ def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -
         if existing is None:
             unit = OrgUnit(parent=parent, **data)
             unit.save()
-            unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
-            unit.depth = parent.depth + 1 if parent else 0
-            unit.save(update_fields=["path", "depth"])
+            paths.place(unit, parent)
             entries.append(audit.build(actor, "create", unit, None, audit.snapshot(unit), verb="import"))
             units[code] = unit
             created += 1

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.core import authz
+from luoshi.core import authz, paths
 from luoshi.core import services as core
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans import notify, rollup, rules
@@ -178,9 +178,7 @@ def add_item(actor, plan: Plan, *, title: str, lead_unit: OrgUnit, parent: PlanI
                     start_date=start_date, due_date=due_date, weight=weight, deliverables=deliverables)
     item.full_clean()
     item.save()
-    item.path = f"{parent.path if parent else '/'}{item.pk}/"
-    item.depth = parent.depth + 1 if parent else 0
-    item.save(update_fields=["path", "depth"])
+    paths.place(item, parent)
     item.co_owners.set(co_owners)
     if parent is not None:
         PlanItem.objects.filter(pk=parent.pk).update(child_count=F("child_count") + 1)
@@ -241,19 +239,14 @@ def move_item(actor, item: PlanItem, new_parent: PlanItem | None, position: int 
     siblings = list(PlanItem.objects.filter(plan=item.plan, parent=new_parent).exclude(pk=item.pk).order_by("position", "pk"))
     position = len(siblings) if position is None else max(0, min(position, len(siblings)))
     siblings.insert(position, item)
+    shifted = []
     for index, sibling in enumerate(siblings):
         if sibling.pk != item.pk and sibling.position != index:
-            PlanItem.objects.filter(pk=sibling.pk).update(position=index)
+            sibling.position = index
+            shifted.append(sibling)
+    PlanItem.objects.bulk_update(shifted, ["position"])
     if old_parent_id != (new_parent.pk if new_parent else None):
-        from django.db.models import Value
-        from django.db.models.functions import Concat, Substr
-
-        old_path = item.path
-        new_path = f"{new_parent.path if new_parent else '/'}{item.pk}/"
-        delta = (new_parent.depth + 1 if new_parent else 0) - item.depth
-        PlanItem.objects.filter(plan=item.plan, path__startswith=old_path).update(
-            path=Concat(Value(new_path), Substr("path", len(old_path) + 1)), depth=F("depth") + delta,
-        )
+        paths.move_subtree(PlanItem.objects.filter(plan=item.plan), item, new_parent)
     PlanItem.objects.filter(pk=item.pk).update(parent=new_parent, position=position, version=F("version") + 1)
     item.refresh_from_db()
     audit.record(actor, "update", item, before, audit.snapshot(item), verb="move")
