@@ -106,6 +106,8 @@ class LinePlan:
 
     kind: str | None = None
     cuts: list[tuple[int, int, str]] = field(default_factory=list)
+    reason: str = ""
+    confidence: float | None = None
 
 
 _ASCII_LOWER = str.maketrans({c: c + 32 for c in range(0x41, 0x5B)})
@@ -285,6 +287,11 @@ def meta_hints(line: str) -> list[MetaHint]:
 
 
 # --- comments --------------------------------------------------------------------
+
+
+def is_comment_marker(key: str) -> bool:
+    """A reader comment's header line (``用户14xxx47``, ``某某 回复 01-21 08:23`` …)."""
+    return len(key) <= 60 and bool(_COMMENT_MARKER.match(key))
 
 
 def comment_block(lines: list[str], keys: list[str], taken: set[int]) -> list[int]:

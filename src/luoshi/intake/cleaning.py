@@ -107,12 +107,18 @@ def plan_lines(lines: list[str], flags: list[Flag]) -> tuple[list[LinePlan], lis
     last_body = body_lines[-1] if body_lines else -1
     plans = [LinePlan() for _ in lines]
     hints: list[MetaHint] = []
+    verdicts = spam.judge_document(lines, body)
     # Short lines repeat (table cells, page furniture): decide each one once.
     memo: dict[tuple[str, bool, bool], tuple[LinePlan, list[MetaHint], list[Flag]]] = {}
     for index, (line, key) in enumerate(zip(lines, keys)):
         if not line:
             continue
+        verdict = verdicts.get(index)
         in_margin = index < first_body or index > last_body
+        if verdict is not None and verdict.action == "remove" and not _chrome(
+                line, key, in_margin, body[index], verdict.strong):
+            _plan_spam(line, verdict, plans[index], flags)
+            continue
         memo_key = (line, in_margin, body[index])
         known = memo.get(memo_key) if len(line) <= _MEMO_MAX_CHARS else None
         if known is None:
@@ -126,34 +132,42 @@ def plan_lines(lines: list[str], flags: list[Flag]) -> tuple[list[LinePlan], lis
             plans[index] = LinePlan(known[0].kind, list(known[0].cuts))
         hints.extend(known[1])
         flags.extend(known[2])
-    _mark_slogans(lines, keys, plans, flags)
+        if verdict is not None and verdict.action == "flag" and not plans[index].kind:
+            # Uncertain: kept, and shown to the reader.
+            flags.append(Flag("spam_suspect", line, verdict.reason))
     taken = {index for index, plan in enumerate(plans) if plan.kind}
     for index in boilerplate.comment_block(lines, keys, taken):
         plans[index] = LinePlan("comments")
     return plans, hints
 
 
+def _chrome(line: str, key: str, in_margin: bool, body: bool, strong: bool) -> bool:
+    """Whether a chrome rule takes the whole line: site furniture (share bars, breadcrumbs …)
+    always; a page-meta line unless the line is spam on its own evidence (an ad posing as
+    the source line)."""
+    if boilerplate.boilerplate_kind(line, key, in_margin) or boilerplate.is_comment_marker(key):
+        return True
+    return not strong and not body and boilerplate.is_page_meta(key, in_margin)
+
+
+def _plan_spam(line: str, verdict: spam.Judgement, plan: LinePlan, flags: list[Flag]) -> None:
+    plan.reason, plan.confidence = verdict.reason, verdict.confidence
+    if verdict.spans:
+        for start, end in verdict.spans:
+            flags.append(Flag("spam", line[start:end].strip(), verdict.reason))
+        plan.cuts.extend((start, end, "spam") for start, end in verdict.spans)
+    else:
+        flags.append(Flag("spam", line, verdict.reason))
+        plan.kind = "spam"
+
+
 def _plan_line(line: str, key: str, in_margin: bool, body: bool, plan: LinePlan,
                hints: list[MetaHint], flags: list[Flag]) -> None:
-    spans = spam.spam_sentences(key) if spam.has_evidence(key) else []
-    if spans:
-        for start, end, verdict in spans:
-            flags.append(Flag("spam", line[start:end].strip(),
-                              f"{verdict.category} ({'; '.join(verdict.reasons)})"))
-        if len(spans) == 1 and spans[0][:2] == (0, len(line)):
-            plan.kind = "spam"
-        else:
-            plan.cuts.extend((s, e, "spam") for s, e, _ in spans)
-        return
     # Running text is only checked for chrome when it shows a hint of it.
     kind = boilerplate.boilerplate_kind(line, key, in_margin) if (
         not body or boilerplate.has_chrome_hint(key)) else None
     if kind:
         plan.kind = kind
-        return
-    if spam.keyword_stuffing(key, in_margin):
-        flags.append(Flag("spam", line, "seo (keyword list)"))
-        plan.kind = "spam"
         return
     tail = boilerplate.meta_tail_start(key)
     if tail is not None and not boilerplate.head_is_meta(key[:tail]):
@@ -167,35 +181,6 @@ def _plan_line(line: str, key: str, in_margin: bool, body: bool, plan: LinePlan,
     plan.cuts.extend(boilerplate.editor_tail_spans(line, key))
 
 
-def _mark_slogans(lines: list[str], keys: list[str], plans: list[LinePlan],
-                  flags: list[Flag]) -> None:
-    """Short exclamatory lines next to an ad line are part of the ad."""
-    if not any(plan.kind == "spam" for plan in plans):
-        return
-    changed = True
-    while changed:
-        changed = False
-        for index, line in enumerate(lines):
-            if not line or plans[index].kind or not spam.is_slogan(keys[index]):
-                continue
-            neighbours = _neighbour_kinds(lines, plans, index)
-            if "spam" in neighbours:
-                plans[index].kind = "spam"
-                flags.append(Flag("spam", line, "ad (slogan next to an advertisement)"))
-                changed = True
-
-
-def _neighbour_kinds(lines: list[str], plans: list[LinePlan], index: int) -> set[str | None]:
-    kinds: set[str | None] = set()
-    for step in (-1, 1):
-        other = index + step
-        while 0 <= other < len(lines) and not lines[other]:
-            other += step
-        if 0 <= other < len(lines):
-            kinds.add(plans[other].kind)
-    return kinds
-
-
 def _apply_plans(lines: list[str], plans: list[LinePlan],
                  removed: list[Removal]) -> tuple[list[str], int]:
     kept: list[str] = []
@@ -204,12 +189,15 @@ def _apply_plans(lines: list[str], plans: list[LinePlan],
         if not line:
             continue
         if plan.kind:
-            removed.append(Removal(plan.kind, line))
+            if plan.kind == "spam":
+                removed.append(Removal("spam", line, plan.reason, plan.confidence))
+            else:
+                removed.append(Removal(plan.kind, line))
             if plan.kind == "spam":
                 spam_chars += sum(map(len, line.split()))
             continue
         if plan.cuts:
-            line, cut_spam = _cut(line, plan.cuts, removed)
+            line, cut_spam = _cut(line, plan, removed)
             spam_chars += cut_spam
             line = line.strip(_TRIM)
             if not line:
@@ -218,18 +206,21 @@ def _apply_plans(lines: list[str], plans: list[LinePlan],
     return kept, spam_chars
 
 
-def _cut(line: str, cuts: list[tuple[int, int, str]], removed: list[Removal]) -> tuple[str, int]:
+def _cut(line: str, plan: LinePlan, removed: list[Removal]) -> tuple[str, int]:
     pieces: list[str] = []
     last = 0
     spam_chars = 0
-    for start, end, kind in sorted(cuts):
+    for start, end, kind in sorted(plan.cuts):
         start = max(start, last)
         if start >= end:
             continue
         pieces.append(line[last:start])
         text = line[start:end].strip(_TRIM)
         if text:
-            removed.append(Removal(kind, text))
+            if kind == "spam":
+                removed.append(Removal(kind, text, plan.reason, plan.confidence))
+            else:
+                removed.append(Removal(kind, text))
             if kind == "spam":
                 spam_chars += sum(map(len, text.split()))
         last = end

@@ -12,13 +12,6 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 @dataclass(frozen=True, slots=True)
-class Term:
-    category: str
-    weight: int
-    term: str
-
-
-@dataclass(frozen=True, slots=True)
 class SpinForm:
     spun: str
     official: str
@@ -37,20 +30,6 @@ def _data_lines(name: str) -> list[list[str]]:
 
 def _alternation(words: list[str]) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
-
-
-@cache
-def spam_terms() -> dict[str, Term]:
-    """Lower-cased term -> Term."""
-    terms: dict[str, Term] = {}
-    for category, weight, term in _data_lines("spam_lexicon.tsv"):
-        terms[term.lower()] = Term(category, int(weight), term.lower())
-    return terms
-
-
-@cache
-def spam_pattern() -> re.Pattern[str]:
-    return re.compile(_alternation(list(spam_terms())))
 
 
 @cache

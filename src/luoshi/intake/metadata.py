@@ -126,7 +126,7 @@ def _source(hints: list[MetaHint], html_source: str | None) -> str | None:
 
 
 def _clean_source(value: str) -> bool:
-    return bool(value.strip()) and spam.score(value).score <= 0 and not re.search(r"\d{5,}|www\.|https?:", value)
+    return bool(value.strip()) and not spam.looks_like_spam(value) and not re.search(r"\d{5,}|www\.|https?:", value)
 
 
 def _doc_number(lines: list[str]) -> str | None:

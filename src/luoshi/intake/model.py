@@ -12,9 +12,17 @@ class Removal:
 
     kind: str
     text: str
+    # Why, and how sure (spam only): the reader sees both.
+    reason: str = ""
+    confidence: float | None = None
 
-    def to_dict(self) -> dict[str, str]:
-        return {"kind": self.kind, "text": self.text}
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "text": self.text}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 3)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,7 @@ class ParsedDocument:
     removed: list[Removal] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
+    issuer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -71,6 +80,7 @@ class ParsedDocument:
             "date": self.date,
             "source": self.source,
             "doc_number": self.doc_number,
+            "issuer": self.issuer,
             "clean_text": self.clean_text,
             "removed": [entry.to_dict() for entry in self.removed],
             "flags": [flag.to_dict() for flag in self.flags],

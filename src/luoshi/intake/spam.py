@@ -1,192 +1,337 @@
-"""Spam and advertising detection, line by line and sentence by sentence.
+"""Spam and advertising: decided from evidence, line by line within the whole document.
 
-Method (see docs/intake.md): every line is scored on its simplified form.
+No word list decides (see docs/intake.md, "Spam detection"). A line's evidence, in log-odds:
 
-* lexicon terms from ``data/spam_lexicon.tsv`` add their weight (3 for terms
-  that real policy text never uses, 1-2 for cues); each term counts at most
-  twice, so repeating a word does not make a sentence about it spam;
-* structure adds evidence: mobile numbers, 400/800 numbers, landlines, web
-  addresses, QQ/WeChat ids, exclamation marks in a short line, a line that is
-  nothing but a phone number;
-* context subtracts: prohibition wording (严禁, 打击, 防范 ... the way real
-  policy text talks about gambling and pornography) and contact wording
-  (联系人, 电话, 传真) that official notices use for their own numbers.
+* **the model** (:mod:`~luoshi.intake.spammodel`): a character n-gram Naive Bayes model of the
+  line's normalised spelling (:mod:`~luoshi.intake.normalise`: NFKC, look-alike characters,
+  traditional → simplified, separators between characters dropped; digits and brand-like Latin
+  runs reduced to their shape), trained on official lines against generated gambling, adult,
+  advertising and SEO lines with random brands;
+* **structure**: a line that is nothing but a phone number, a mobile or 400/800 number, a web
+  address, a messenger id, exclamation marks in a short line; the issuing office's own contact
+  line (a label such as 联系电话 with a landline number) counts *against*;
+* **the document**: the line's script breaks from the document's (a simplified paragraph in a
+  traditional-script document, or the reverse); the line lies after the document's last real
+  sentence or before its first (the margins: where sites put their ads); the line is a list of
+  short keywords separated by 、 , | / or spaces with no verb and no sentence mark, or one whose
+  tokens repeat or share a suffix; the line is a short exclamatory slogan next to a removed ad.
 
-A line (or, in a long line, a sentence) is spam when its score reaches
-``SPAM_SCORE`` and its density is high enough: long sentences need proportionally
-more evidence. Short exclamatory slogans next to an ad line are ads too.
+The sum decides: at least ``REMOVE_AT`` removes the line (kind ``spam``), at least ``FLAG_AT``
+keeps it and flags it (``spam_suspect``) for the reader. Every decision keeps its category,
+its reasons and a confidence (the logistic of the sum). Lines over ``WHOLE_LINE_MAX`` characters
+(paragraphs of running text) are judged sentence by sentence on the model and structure only,
+with a higher bar, so an ad sentence glued to a paragraph is cut out and the paragraph kept.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
-from functools import cache
 
-from . import lexicon
-from .charsets import simplified_key
+from . import spammodel
+from .charsets import script_patterns
+from .normalise import match_key
 
-SPAM_SCORE = 3
-# Characters of text that one point of evidence can "cover" in a long sentence.
-CHARS_PER_POINT = 40
+REMOVE_AT = 6.0
+# The model's word on very short lines is weak (a handful of n-grams): damped below this length.
+SHORT_LINE = 12
+FLAG_AT = 2.0
+SENTENCE_REMOVE_AT = 10.0
+WHOLE_LINE_MAX = 200
+SENTENCE_LINE_MIN = 60
+SENTENCE_GATE = -5.0      # a paragraph or chunk below this reads as official text throughout
+CHUNK = 120
+_SCRIPT_MIN = 20          # script-marked characters a document needs before its script counts
+_SCRIPT_SHARE = 0.8
+
+# Evidence weights (log-odds).
+W_SCRIPT = 6.0
+W_MARGIN = 2.0
+W_KEYWORDS = 3.0
+W_STUFFING = 4.0
+W_SLOGAN = 5.0
+W_NEIGHBOUR = 3.0
+W_MESSENGER = 3.0
+W_PHONE_ONLY = 6.0
+W_CONTACT = -6.0
 
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)")
 _HOTLINE = re.compile(r"(?<!\d)[48]00[\s-]?\d{3}[\s-]?\d{4}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)")
-_URL = re.compile(r"https?://|www\.|\.(?:com|net|cc|vip|top|xyz|me|tv)\b", re.IGNORECASE)
-_IM_ID = re.compile(r"(?:qq|微信|vx|v信|薇信|威信)\s*[:：号]?\s*[A-Za-z0-9_-]{5,}", re.IGNORECASE)
-_CONTACT = re.compile(r"联系人|联系电话|联系方式|电话|传真|邮箱|邮编|地址|举报")
-_EXCLAIM = re.compile(r"[!！]")
 _PHONE_ONLY = re.compile(r"^[\s:：()（）+\-\d]*$")
+_OFFICE_CONTACT = re.compile(r"联系人|联系电话|电话|传真|邮箱|邮编|地址|举报|咨询电话|办公室")
+_IM_ID = re.compile(r"(?:qq|微信|vx|v信|薇信|威信|wx|v)\s*[:：号]?\s*[a-z0-9_-]{5,}")
+_URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
+_EXCLAIM = re.compile(r"[!！]")
+_SENTENCE_MARK = re.compile(r"[。；？]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
-_EDU_WORDS = re.compile(r"教育|学校|学生|教师|课程|规划|会议|改革|高校|思政|人才|育人")
+_LIST_SEPARATORS = re.compile(r"[,，、|｜/／丨\s]+")
+# Verbs and function words of running text: a keyword list has none of them.
+_VERBS = re.compile(
+    r"加强|推进|完善|建立|健全|落实|提高|提升|开展|推动|深化|实施|坚持|促进|支持|鼓励|保障|规范|"
+    r"优化|强化|构建|培养|发展|做好|组织|引导|扩大|加快|确保|实现|形成|是|要|应|将|把|对|的|和|与|及|等"
+)
 
 
 @dataclass(frozen=True, slots=True)
-class SpamVerdict:
-    score: float
+class Judgement:
+    """What happens to a line: ``remove`` (whole, or the ``spans`` given) or ``flag``."""
+
+    action: str
     category: str
+    confidence: float
     reasons: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...] = ()
+    # Spam on the line's own evidence (model, structure, script), without its neighbours, its
+    # place in the document or its list shape: such a line is spam even where a chrome rule
+    # (page meta, share bar) would take it.
+    strong: bool = True
 
     @property
-    def is_spam(self) -> bool:
-        return self.score >= SPAM_SCORE
+    def reason(self) -> str:
+        return f"{self.category}; confidence {self.confidence:.2f}; " + "; ".join(self.reasons)
 
 
-def score(text: str) -> SpamVerdict:
-    """Score one line or sentence."""
-    return score_key(simplified_key(text).lower())
+def confidence(total: float) -> float:
+    """The logistic of half the evidence: 0.73 at the flagging bar, 0.95 at the removal bar."""
+    return 1.0 / (1.0 + math.exp(-max(min(total / 2, 30.0), -30.0)))
 
 
-def score_key(key: str) -> SpamVerdict:
-    """Score the simplified, lower-cased form of a line or sentence."""
-    points: dict[str, float] = {"gambling": 0.0, "porn": 0.0, "ad": 0.0, "seo": 0.0}
-    context = 0.0
-    reasons: list[str] = []
-    seen: dict[str, int] = {}
-    for match in lexicon.spam_pattern().finditer(key):
-        term = lexicon.spam_terms()[match.group().lower()]
-        seen[term.term] = seen.get(term.term, 0) + 1
-        if seen[term.term] > 2:
-            continue
-        if term.category == "context":
-            context += term.weight
-        else:
-            points[term.category] += term.weight
-    terms = [t for t in seen if lexicon.spam_terms()[t].category != "context"]
-    if terms:
-        reasons.append("terms: " + ", ".join(terms[:6]))
-    structure = _structure_points(key, reasons)
-    points["ad"] += structure
-    if _CONTACT.search(key) and points["gambling"] + points["porn"] == 0:
-        context -= 2
-    category = max(points, key=lambda c: points[c])
-    total = sum(points.values()) + context
-    # Long sentences need proportionally more evidence.
-    needed = max(SPAM_SCORE, len(key) / CHARS_PER_POINT)
-    if total >= SPAM_SCORE and total < needed:
-        total = SPAM_SCORE - 0.5
-    return SpamVerdict(total, category, tuple(reasons))
+# --- structure --------------------------------------------------------------------------------
 
 
-def _structure_points(key: str, reasons: list[str]) -> float:
+def structure(key: str) -> tuple[float, list[str]]:
+    """Evidence from the shape of a line (its :func:`match_key`)."""
     points = 0.0
-    if _MOBILE.search(key):
-        points += 2
-        reasons.append("mobile number")
-    if _HOTLINE.search(key):
-        points += 2
-        reasons.append("400/800 number")
-    if _LANDLINE.search(key):
-        points += 1
-        reasons.append("phone number")
-    if _URL.search(key):
-        points += 1
-        reasons.append("web address")
-    if _IM_ID.search(key):
-        points += 2
-        reasons.append("QQ/WeChat id")
-    if (_MOBILE.search(key) or _HOTLINE.search(key)) and _PHONE_ONLY.match(key):
-        points += 2
+    reasons: list[str] = []
+    mobile, hotline = _MOBILE.search(key), _HOTLINE.search(key)
+    if (mobile or hotline) and _PHONE_ONLY.match(key):
+        points += W_PHONE_ONLY
         reasons.append("line is only a phone number")
+    elif _LANDLINE.search(key) and not mobile and not hotline and _OFFICE_CONTACT.search(key):
+        points += W_CONTACT
+        reasons.append("office contact line")
+    if _IM_ID.search(key):
+        points += W_MESSENGER
+        reasons.append("messenger contact")
     if len(key) <= 40 and len(_EXCLAIM.findall(key)) >= 2:
-        points += 1
+        points += 1.0
         reasons.append("exclamatory slogan")
-    return points
+    return points, reasons
 
 
-_DIGIT_RUN = re.compile(r"\d{7}")
-_WEB_CUES = re.compile(r"http|www\.|\.com|\.net|\.cc|\.vip|\.top|\.xyz|qq|vx|v信|微信|薇信|威信")
-
-
-def has_evidence(key: str) -> bool:
-    """Anything that can make a line spam; lines without it are not scored.
-
-    Three cheap scans: the lexicon (a plain alternation of literals, which the
-    regular-expression engine scans by first character), runs of seven digits
-    (phone numbers) and web/messenger cues.
-    """
-    return bool(
-        _lexicon_terms().search(key) or _DIGIT_RUN.search(key) or _WEB_CUES.search(key)
-    )
-
-
-@cache
-def _lexicon_terms() -> re.Pattern[str]:
-    terms = [t for t, term in lexicon.spam_terms().items() if term.category != "context"]
-    return re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
-
-
-def spam_sentences(key: str) -> list[tuple[int, int, SpamVerdict]]:
-    """Spans of a line (given by its key) that are spam: the whole line, or sentences."""
-    verdict = score_key(key)
-    if verdict.is_spam and len(key) <= 80:
-        return [(0, len(key), verdict)]
-    if len(key) <= 80:
-        return []
-    spans: list[tuple[int, int, SpamVerdict]] = []
-    start = 0
-    for piece in _SENTENCE_END.split(key):
-        end = start + len(piece)
-        if piece.strip() and has_evidence(piece):
-            sentence_verdict = score_key(piece)
-            if sentence_verdict.is_spam:
-                spans.append((start, end, sentence_verdict))
-        start = end
-    return spans
-
-
-def is_slogan(key: str) -> bool:
-    """A short exclamatory line without education wording (ad slogans)."""
-    return (
-        len(key) <= 40
-        and bool(_EXCLAIM.search(key))
-        and not _EDU_WORDS.search(key)
-    )
-
-
-_SENTENCE_MARK = re.compile(r"[。！？]")
-_BODY_SEPARATORS = re.compile(r"[,，|｜/\s]+")
-_MARGIN_SEPARATORS = re.compile(r"[,，、|｜/\s]+")
-
-
-def keyword_stuffing(key: str, in_margin: bool) -> bool:
-    """SEO keyword lists: many short tokens, repeated, sharing a suffix, or spammy."""
-    if not 11 <= len(key) <= 300 or _SENTENCE_MARK.search(key):
-        return False
-    # In the body, 、-separated lists are ordinary Chinese enumerations.
-    separators = _MARGIN_SEPARATORS if in_margin else _BODY_SEPARATORS
-    tokens = [t for t in separators.split(key) if t]
-    if len(tokens) < 6 or sum(map(len, tokens)) / len(tokens) > 8:
-        return False
+def keyword_list(key: str) -> tuple[float, str | None]:
+    """A list of short keywords (no verb, no sentence mark); more if tokens repeat or share a suffix."""
+    if not 8 <= len(key) <= 400 or _SENTENCE_MARK.search(key):
+        return 0.0, None
+    tokens = [t for t in _LIST_SEPARATORS.split(key) if t]
+    if len(tokens) < 4 or sum(map(len, tokens)) / len(tokens) > 8:
+        return 0.0, None
     repeated = 1 - len(set(tokens)) / len(tokens)
     suffixes: dict[str, int] = {}
+    prefixes: dict[str, int] = {}
     for token in tokens:
         if len(token) >= 3:
             suffixes[token[-2:]] = suffixes.get(token[-2:], 0) + 1
-    shared = max(suffixes.values(), default=0)
-    return (
-        repeated >= 0.3
-        or (shared >= 4 and shared * 2 >= len(tokens))
-        or score_key(key).score >= 2
-    )
+            prefixes[token[:2]] = prefixes.get(token[:2], 0) + 1
+    shared = max(max(suffixes.values(), default=0), max(prefixes.values(), default=0))
+    if len(tokens) >= 5 and (repeated >= 0.3 or (shared >= 4 and shared * 2 >= len(tokens))):
+        return W_STUFFING, "repeated keywords"
+    verbless = sum(1 for t in tokens if not _VERBS.search(t))
+    if verbless >= 0.6 * len(tokens):
+        return W_KEYWORDS, "keyword list without verbs"
+    return 0.0, None
+
+
+# --- the document -----------------------------------------------------------------------------
+
+
+def _scripts(text: str) -> tuple[int, int]:
+    trad, simp = script_patterns()
+    return len(trad.findall(text)), len(simp.findall(text))
+
+
+def document_script(lines: list[str]) -> str | None:
+    """``traditional`` or ``simplified`` when the document is clearly one (else None)."""
+    sample = "\n".join(lines)[:400_000]
+    trad, simp = _scripts(sample)
+    if trad + simp < _SCRIPT_MIN:
+        return None
+    if trad >= _SCRIPT_SHARE * (trad + simp):
+        return "traditional"
+    if simp >= _SCRIPT_SHARE * (trad + simp):
+        return "simplified"
+    return None
+
+
+def _script_break(line: str, script: str | None) -> bool:
+    if script is None:
+        return False
+    trad, simp = _scripts(line)
+    if script == "traditional":
+        return simp >= 2 and trad == 0
+    return trad >= 3 and simp == 0
+
+
+def judge_document(lines: list[str], body: list[bool]) -> dict[int, Judgement]:
+    """Judgements for the lines of a document that are spam or suspect (others are absent)."""
+    model = spammodel.current()
+    script = document_script(lines)
+    memo: dict[str, tuple[float, str, list[str]]] = {}
+    logits: list[float | None] = [None] * len(lines)
+    keys: list[str] = [""] * len(lines)
+    whole: list[tuple[float, list[str]]] = [(0.0, [])] * len(lines)
+    for index, line in enumerate(lines):
+        if not line or len(line) > WHOLE_LINE_MAX or _URL_ONLY.match(line):
+            continue  # paragraphs: by sentence; a bare address is the boilerplate rules' business
+        known = memo.get(line)
+        if known is None:
+            key = match_key(line)
+            points, reasons = structure(key)
+            list_points, list_reason = keyword_list(key)
+            if list_reason:
+                points += list_points
+                reasons.append(list_reason)
+            logit = model_logit(model, line, key)
+            if logit >= FLAG_AT:
+                reasons.insert(0, "reads like advertising")
+            known = (logit + points, key, reasons)
+            memo[line] = known
+        logits[index], keys[index] = known[0], known[1]
+        whole[index] = (known[0], list(known[2]))
+    # The document's own text: body lines that the evidence so far does not call spam.
+    real_body = [i for i, is_body in enumerate(body) if is_body and (logits[i] is None or logits[i] < FLAG_AT)]
+    first_real = real_body[0] if real_body else len(lines)
+    last_real = real_body[-1] if real_body else -1
+    judgements: dict[int, Judgement] = {}
+    for index, line in enumerate(lines):
+        if not line:
+            continue
+        if logits[index] is None and len(line) <= WHOLE_LINE_MAX:
+            continue
+        if len(line) > SENTENCE_LINE_MIN and (logits[index] is None or SENTENCE_GATE <= logits[index] < REMOVE_AT):
+            sentences = _judge_sentences(model, line)
+            if sentences:
+                judgements[index] = sentences
+                continue
+        if logits[index] is None:
+            continue
+        total, reasons = whole[index]
+        if _script_break(line, script):
+            total += W_SCRIPT
+            reasons.append(f"script differs from the {script} document")
+        if (index < first_real or index > last_real) and total > 0:
+            total += W_MARGIN
+            reasons.append("after the last sentence of the document" if index > last_real
+                           else "before the first sentence of the document")
+        whole[index] = (total, reasons)
+        if total >= FLAG_AT:
+            judgements[index] = _judgement(model, line, total, reasons)
+    _slogans(lines, keys, whole, judgements, model)
+    return judgements
+
+
+def model_logit(model: spammodel.Model, line: str, key: str) -> float:
+    """The model's log-odds for a line (given with its :func:`match_key`), damped when short."""
+    return model.logit_key(key) * min(1.0, len(key) / SHORT_LINE)
+
+
+def _judgement(model: spammodel.Model, line: str, total: float, reasons: list[str]) -> Judgement:
+    action = "remove" if total >= REMOVE_AT else "flag"
+    return Judgement(action, model.category(line), confidence(total), tuple(reasons),
+                     strong=total - _document_points(reasons) >= REMOVE_AT)
+
+
+# What the document adds: a line that needs it to be removed yields to the chrome rules.
+_DOCUMENT_REASONS = {"keyword list without verbs": W_KEYWORDS, "repeated keywords": W_STUFFING,
+                     "after the last sentence of the document": W_MARGIN,
+                     "before the first sentence of the document": W_MARGIN,
+                     "next to an advertisement": W_NEIGHBOUR}
+
+
+def _document_points(reasons: list[str]) -> float:
+    return sum(_DOCUMENT_REASONS.get(reason, 0.0) for reason in reasons)
+
+
+def _slogans(lines: list[str], keys: list[str], whole: list[tuple[float, list[str]]],
+             judgements: dict[int, Judgement], model: spammodel.Model) -> None:
+    """Ads come in blocks: a line next to a removed ad that already shows some evidence, or a
+    short exclamatory slogan, is part of it."""
+    boosted: set[int] = set()
+    changed = True
+    while changed:
+        changed = False
+        for index, line in enumerate(lines):
+            current = judgements.get(index)
+            if not line or index in boosted or (current and current.action == "remove") or not keys[index]:
+                continue
+            total, reasons = whole[index]
+            slogan = len(keys[index]) <= 40 and bool(_EXCLAIM.search(keys[index]))
+            if not (slogan or total > 0):
+                continue
+            if not any(judgements.get(n) and judgements[n].action == "remove" for n in _neighbours(lines, index)):
+                continue
+            boosted.add(index)
+            total += W_SLOGAN if slogan else W_NEIGHBOUR
+            reasons = reasons + ["slogan next to an advertisement" if slogan else "next to an advertisement"]
+            whole[index] = (total, reasons)
+            if total >= FLAG_AT:
+                judgements[index] = _judgement(model, line, total, reasons)
+                changed = changed or judgements[index].action == "remove"
+
+
+def _neighbours(lines: list[str], index: int) -> list[int]:
+    found = []
+    for step in (-1, 1):
+        other = index + step
+        while 0 <= other < len(lines) and not lines[other]:
+            other += step
+        if 0 <= other < len(lines):
+            found.append(other)
+    return found
+
+
+def _judge_sentences(model: spammodel.Model, line: str) -> Judgement | None:
+    """A long line: the sentences that are spam, on the model and structure alone.
+
+    Sentences are scored in chunks of about ``CHUNK`` characters first; only a chunk that does
+    not read clearly as official text (``SENTENCE_GATE``) has its sentences scored one by one,
+    so a paragraph costs about one pass of the model."""
+    sentences: list[tuple[int, int]] = []
+    start = 0
+    for piece in _SENTENCE_END.split(line):
+        end = start + len(piece)
+        if piece.strip():
+            sentences.append((start, end))
+        start = end
+    spans: list[tuple[int, int]] = []
+    best = 0.0
+    chunk: list[tuple[int, int]] = []
+    for position, sentence in enumerate(sentences):
+        chunk.append(sentence)
+        if sentence[1] - chunk[0][0] < CHUNK and position < len(sentences) - 1:
+            continue
+        text = line[chunk[0][0]:chunk[-1][1]]
+        if len(chunk) == 1 or model_logit(model, text, match_key(text)) >= SENTENCE_GATE:
+            for begin, finish in chunk:
+                piece = line[begin:finish]
+                key = match_key(piece)
+                points, _ = structure(key)
+                total = model_logit(model, piece, key) + points
+                if total >= SENTENCE_REMOVE_AT:
+                    spans.append((begin, finish))
+                    best = max(best, total)
+        chunk = []
+    if not spans:
+        return None
+    text = "".join(line[s:e] for s, e in spans)
+    return Judgement("remove", model.category(text), confidence(best), ("advertising sentence in a paragraph",),
+                     tuple(spans))
+
+
+def looks_like_spam(text: str) -> bool:
+    """Whether a short value (a source name) reads as spam: never used as metadata then."""
+    key = match_key(text)
+    points, _ = structure(key)
+    return model_logit(spammodel.current(), text, key) + points >= REMOVE_AT

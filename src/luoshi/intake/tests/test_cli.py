@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 
 from .conftest import FIXTURES
 
-KEYS = ["title", "date", "source", "doc_number", "clean_text", "removed", "flags", "items"]
+KEYS = ["title", "date", "source", "doc_number", "issuer", "clean_text", "removed", "flags", "items"]
 
 
 def run(*args: str) -> str:
@@ -34,7 +34,10 @@ def test_it_prints_one_json_object_with_the_documented_shape() -> None:
 
 def test_it_lists_removals_and_flags_as_objects() -> None:
     data = json.loads(run(str(FIXTURES / "spam_mixed.txt"), "--json"))
-    assert all(list(entry) == ["kind", "text"] for entry in data["removed"])
+    assert all(list(entry) == ["kind", "text"] for entry in data["removed"] if entry["kind"] != "spam")
+    # A spam removal keeps its reason and a confidence.
+    assert all(list(entry) == ["kind", "text", "reason", "confidence"] for entry in data["removed"]
+               if entry["kind"] == "spam")
     assert all(list(flag) == ["kind", "text", "reason"] for flag in data["flags"])
     assert {entry["kind"] for entry in data["removed"]} == {"spam"}
 

@@ -113,7 +113,7 @@ def test_it_drafts_a_plan_from_a_pasted_noisy_report(planner, world) -> None:
     assert re.search(r'<del class="rm rm-spam rm-line"[^>]*data-kind="spam">澳门真人视讯百家乐', html)
     assert re.search(r'<del class="rm rm-noise"[^>]*data-kind="pinyin">\(luò\)</del>', html)
     assert "确保各项任务落" in html and "Site boilerplate" in html and "Spam and ads" in html
-    assert "gambling (terms:" in html  # the spam flag's evidence
+    assert "gambling; confidence" in html  # the spam flag's evidence
     outline = json.loads(re.search(r'<script id="outline-data" type="application/json">(.*?)</script>', html).group(1))
     assert [node["title"][:len(task)] for node, task in zip(outline, TASKS, strict=True)] == TASKS
     # Reading a document records only that the draft was started (what was uploaded, by whom).
