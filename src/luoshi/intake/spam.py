@@ -38,7 +38,10 @@ REMOVE_AT = 6.0
 SHORT_LINE = 12
 FLAG_AT = 2.0
 SENTENCE_REMOVE_AT = 10.0
+# Up to this length the whole line's reading gates the sentence-by-sentence one; longer
+# paragraphs are always read by sentence too (one ad sentence barely moves a long mean).
 WHOLE_LINE_MAX = 200
+MEMO_MAX = 200
 SENTENCE_LINE_MIN = 60
 SENTENCE_GATE = -5.0      # a paragraph or chunk below this reads as official text throughout
 CHUNK = 120
@@ -53,6 +56,7 @@ W_STUFFING = 4.0
 W_SLOGAN = 5.0
 W_NEIGHBOUR = 3.0
 W_MESSENGER = 3.0
+W_NUMBER = 3.0
 W_PHONE_ONLY = 6.0
 W_CONTACT = -6.0
 
@@ -60,7 +64,7 @@ _MOBILE = re.compile(r"(?<!\d)1[3-9]\d[\s-]?\d{4}[\s-]?\d{4}(?!\d)")
 _HOTLINE = re.compile(r"(?<!\d)[48]00[\s-]?\d{3}[\s-]?\d{4}(?!\d)")
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[\s-]?\d{7,8}(?!\d)")
 _PHONE_ONLY = re.compile(r"^[\s:：()（）+\-\d]*$")
-_OFFICE_CONTACT = re.compile(r"联系人|联系电话|电话|传真|邮箱|邮编|地址|举报|咨询电话|办公室")
+_OFFICE_CONTACT = re.compile(r"联系人|联系电话|传真|邮箱|邮编|地址|举报|咨询电话|办公室|处|科|司|厅|局")
 _IM_ID = re.compile(r"(?:qq|微信|vx|v信|薇信|威信|wx|v)\s*[:：号]?\s*[a-z0-9_-]{5,}")
 _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _EXCLAIM = re.compile(r"[!！]")
@@ -109,9 +113,13 @@ def structure(key: str) -> tuple[float, list[str]]:
     if (mobile or hotline) and _PHONE_ONLY.match(key):
         points += W_PHONE_ONLY
         reasons.append("line is only a phone number")
-    elif _LANDLINE.search(key) and not mobile and not hotline and _OFFICE_CONTACT.search(key):
-        points += W_CONTACT
-        reasons.append("office contact line")
+    elif _OFFICE_CONTACT.search(key):
+        if _LANDLINE.search(key) and not mobile and not hotline:
+            points += W_CONTACT
+            reasons.append("office contact line")
+    elif mobile or hotline:
+        points += W_NUMBER
+        reasons.append("mobile or hotline number")
     if _IM_ID.search(key):
         points += W_MESSENGER
         reasons.append("messenger contact")
@@ -177,14 +185,13 @@ def _script_break(line: str, script: str | None) -> bool:
 def judge_document(lines: list[str], body: list[bool]) -> dict[int, Judgement]:
     """Judgements for the lines of a document that are spam or suspect (others are absent)."""
     model = spammodel.current()
-    script = document_script(lines)
     memo: dict[str, tuple[float, str, list[str]]] = {}
     logits: list[float | None] = [None] * len(lines)
     keys: list[str] = [""] * len(lines)
     whole: list[tuple[float, list[str]]] = [(0.0, [])] * len(lines)
     for index, line in enumerate(lines):
-        if not line or len(line) > WHOLE_LINE_MAX or _URL_ONLY.match(line):
-            continue  # paragraphs: by sentence; a bare address is the boilerplate rules' business
+        if not line or _URL_ONLY.match(line):
+            continue  # a bare address is the boilerplate rules' business
         known = memo.get(line)
         if known is None:
             key = match_key(line)
@@ -197,25 +204,20 @@ def judge_document(lines: list[str], body: list[bool]) -> dict[int, Judgement]:
             if logit >= FLAG_AT:
                 reasons.insert(0, "reads like advertising")
             known = (logit + points, key, reasons)
-            memo[line] = known
+            if len(line) <= MEMO_MAX:
+                memo[line] = known
         logits[index], keys[index] = known[0], known[1]
         whole[index] = (known[0], list(known[2]))
     # The document's own text: body lines that the evidence so far does not call spam.
     real_body = [i for i, is_body in enumerate(body) if is_body and (logits[i] is None or logits[i] < FLAG_AT)]
     first_real = real_body[0] if real_body else len(lines)
     last_real = real_body[-1] if real_body else -1
+    # The document's script: of its lines that read as its own text.
+    script = document_script([line for line, logit in zip(lines, logits) if logit is None or logit < FLAG_AT])
     judgements: dict[int, Judgement] = {}
     for index, line in enumerate(lines):
-        if not line:
-            continue
-        if logits[index] is None and len(line) <= WHOLE_LINE_MAX:
-            continue
-        if len(line) > SENTENCE_LINE_MIN and (logits[index] is None or SENTENCE_GATE <= logits[index] < REMOVE_AT):
-            sentences = _judge_sentences(model, line)
-            if sentences:
-                judgements[index] = sentences
-                continue
-        if logits[index] is None:
+        logit = logits[index]
+        if logit is None:
             continue
         total, reasons = whole[index]
         if _script_break(line, script):
@@ -226,6 +228,13 @@ def judge_document(lines: list[str], body: list[bool]) -> dict[int, Judgement]:
             reasons.append("after the last sentence of the document" if index > last_real
                            else "before the first sentence of the document")
         whole[index] = (total, reasons)
+        if total < REMOVE_AT and len(line) > SENTENCE_LINE_MIN and (
+                len(line) > WHOLE_LINE_MAX or logit >= SENTENCE_GATE):
+            # An ad sentence glued to a paragraph: cut it out, keep the paragraph.
+            sentences = _judge_sentences(model, line)
+            if sentences:
+                judgements[index] = sentences
+                continue
         if total >= FLAG_AT:
             judgements[index] = _judgement(model, line, total, reasons)
     _slogans(lines, keys, whole, judgements, model)
