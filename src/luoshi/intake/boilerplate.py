@@ -64,7 +64,7 @@ STRONG_LABELS = (
     "访问次数|发布人|发布者|责任编辑|责编|发布日期|发布时间|信息来源|文章来源|稿件来源|"
     "更新时间|录入时间|发稿时间"
 )
-WEAK_LABELS = "日期|时间|来源|作者|编辑|阅读|浏览|点击|人气|出处|稿源|字号"
+WEAK_LABELS = "日期|时间|资料来源|来源|作者|编辑|阅读|浏览|点击|人气|出处|稿源|字号"
 _STRONG_LABEL = re.compile(f"(?:{STRONG_LABELS})\\s*[:：]?")
 _WEAK_LABEL = re.compile(f"(?:^|(?<=[\\s|｜】\\]]))(?:{WEAK_LABELS})\\s*[:：]")
 _SIZE_WIDGET = re.compile(r"[【\[]?\s*[大中小]\s*[】\]]?")
@@ -254,8 +254,8 @@ def is_page_meta(key: str, in_margin: bool) -> bool:
 
 def head_is_meta(head: str) -> bool:
     """Whether what precedes a meta tail is meta too (a date, an outlet name)."""
-    _, rest = _meta_remainder(head, allow_weak=True)
-    if len(rest) <= 6:
+    labels, rest = _meta_remainder(head, allow_weak=True)
+    if len(rest) <= 6 or (labels and len(rest) <= _META_REMAINDER_MAX):
         return True
     has_date = any(True for _ in find_dates(head)) or bool(_TIME.search(head))
     return has_date and len(rest) <= _META_REMAINDER_MAX

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core import authz
+from luoshi.intake.charsets import to_simplified
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans.forms import UnitChoiceField
 from luoshi.plans.models import Plan
@@ -88,12 +91,28 @@ class PlanFromDocumentForm(forms.Form):
         return data
 
 
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+
+
+def document_year(parsed: dict) -> int | None:
+    """The year the document is from: its date, else the year in its number (教基〔2024〕1号),
+    else the year in its title (2024年工作要点)."""
+    for value in (parsed.get("date"), parsed.get("doc_number"), parsed.get("title")):
+        match = _YEAR.search(value or "")
+        if match and 2000 <= int(match.group(1)) <= 2100:
+            return int(match.group(1))
+    return None
+
+
 def initial_for(user, parsed: dict) -> dict:
-    """Defaults: the document's title, the user's first unit, the document's year (else this year)."""
-    year = timezone.localdate().year
-    date = parsed.get("date") or ""
-    if date[:4].isdigit() and 2000 <= int(date[:4]) <= 2100:
-        year = int(date[:4])
-    issuer = authz.units_where(user, "add", Plan).order_by("path").first()
+    """Defaults: the document's title; the unit named as its issuer if the user may issue plans for
+    it, else the user's first unit; the document's year (else this year)."""
+    year = document_year(parsed) or timezone.localdate().year
+    units = authz.units_where(user, "add", Plan).order_by("path")
+    issuer = None
+    if parsed.get("issuer"):
+        names = {to_simplified(name) for name in parsed["issuer"].split()}
+        issuer = next((unit for unit in units.filter(name__in=names)[:1]), None)
+    issuer = issuer or units.first()
     return {"title": (parsed.get("title") or "")[:300], "issuer": issuer.pk if issuer else None,
             "start_year": year, "end_year": year}

@@ -25,13 +25,14 @@ from dataclasses import dataclass
 
 from . import spam
 from .boilerplate import MetaHint
+from .charsets import simplified_key
 from .dates import find_dates
 from .model import Flag
 
 TITLE_MAX = 60
 _HEAD_LINES = 6
 _DOC_NUMBER = re.compile(
-    r"[\u4e00-\u9fff]{1,12}\s*[〔［\[【(（]\s*(?:19|20)\d{2}\s*[〕］\]】)）]\s*\d{1,4}\s*号"
+    r"[\u4e00-\u9fff]{1,12}\s*[〔［\[【(（]\s*(?:19|20)\d{2}\s*[〕］\]】)）]\s*\d{1,4}\s*[号號]"
 )
 _STANDALONE_DATE = re.compile(
     r"^\s*(?:\d{4}\s*年\s*\d{1,3}\s*月\s*\d{1,4}\s*日|[〇○零一二三四五六七八九]{4}年[一二三四五六七八九十]{1,3}月"
@@ -43,6 +44,16 @@ _SENTENCE_PUNCT = re.compile(r"[。，,；;！!？?]")
 _LABEL_ONLY = re.compile(r"^[【\[].{1,20}[】\]]$")
 
 
+# The signing body: a short line naming an office, just above the date at the end, or the
+# "… 文件" masthead at the top. Matched on the simplified key, so traditional copies match too.
+_ORG_END = re.compile(
+    r"(?:部|厅|委|委员会|局|办公室|办公厅|政府|人民政府|院|司|处|中心|党组|学校|大学|学院|协会|联合会|教育体育局)$"
+)
+_MASTHEAD = re.compile(r"^(.{2,30}?)\s*文件$")
+_ISSUER_MAX = 30
+_ISSUER_BAD = re.compile(r"[。，,；;：:！!？?、]|^[一二三四五六七八九十]+[、.．]|^[（(]|^第.+[章节条]")
+
+
 @dataclass(slots=True)
 class Metadata:
     title: str | None
@@ -50,6 +61,7 @@ class Metadata:
     source: str | None
     doc_number: str | None
     flags: list[Flag]
+    issuer: str | None = None
 
 
 def extract(text: str, hints: list[MetaHint], *, html_title: str | None = None,
@@ -58,7 +70,34 @@ def extract(text: str, hints: list[MetaHint], *, html_title: str | None = None,
     flags: list[Flag] = []
     date = _date(lines, hints, html_date, flags)
     return Metadata(_title(lines, html_title), date, _source(hints, html_source),
-                    _doc_number(lines), flags)
+                    _doc_number(lines), flags, _issuer(lines))
+
+
+def _is_office(line: str) -> bool:
+    key = simplified_key(line.strip())
+    return (2 <= len(key) <= _ISSUER_MAX and not _ISSUER_BAD.search(key) and bool(_ORG_END.search(key))
+            and not _STANDALONE_DATE.match(key))
+
+
+def _issuer(lines: list[str]) -> str | None:
+    """The office that signs the document: above the closing date (one or two lines: joint
+    issuers), else the masthead ("教育部文件")."""
+    tail = lines[-4:]
+    for index in range(len(tail) - 1, 0, -1):
+        if _STANDALONE_DATE.match(tail[index].strip()):
+            offices = []
+            above = index - 1
+            while above >= 0 and _is_office(tail[above]) and len(offices) < 2:
+                offices.insert(0, tail[above].strip())
+                above -= 1
+            if offices:
+                return " ".join(offices)
+            break
+    for line in lines[:3]:
+        match = _MASTHEAD.match(simplified_key(line.strip()))
+        if match and _is_office(match.group(1)):
+            return line.strip()[: match.end(1)].strip()
+    return None
 
 
 def _title(lines: list[str], html_title: str | None) -> str | None:

@@ -73,7 +73,7 @@ def _parse(data: bytes | str, filename: str, to_simplified: bool,
         raise EmptyInputError(filename, "no text left after removing noise")
     meta = metadata.extract(cleaned.text, cleaned.hints, html_title=source.title,
                             html_date=source.date, html_source=source.source)
-    source_name = meta.source
+    source_name, issuer = meta.source, meta.issuer
     if to_simplified and source_name:
         source_name = to_simplified_script(source_name)
     report("structure", 0.85)
@@ -88,6 +88,7 @@ def _parse(data: bytes | str, filename: str, to_simplified: bool,
         removed=source.removed + cleaned.removed,
         flags=cleaned.flags + meta.flags,
         items=items,
+        issuer=issuer,
     )
 
 
