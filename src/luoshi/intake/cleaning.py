@@ -72,7 +72,7 @@ def clean(
     text = noise.remove_injected(text, removed, flags)
     report("lines", 0.4)
     lines = [line.strip(_TRIM) for line in text.split("\n")]
-    plans, hints = plan_lines(lines, flags)
+    plans, hints = plan_lines(lines, flags, report)
     kept, spam_chars = _apply_plans(lines, plans, removed)
     clean_text = "\n".join(kept)
     _refuse_spam(clean_text, spam_chars, filename)
@@ -98,7 +98,8 @@ def _refuse_spam(clean_text: str, spam_chars: int, filename: str) -> None:
         )
 
 
-def plan_lines(lines: list[str], flags: list[Flag]) -> tuple[list[LinePlan], list[MetaHint]]:
+def plan_lines(lines: list[str], flags: list[Flag],
+               progress: ProgressCallback | None = None) -> tuple[list[LinePlan], list[MetaHint]]:
     """Decide, for every line, whether it is dropped (and as what) or cut."""
     keys = boilerplate.keys_of(lines)
     body = [boilerplate.is_body(line) for line in lines]
@@ -107,7 +108,7 @@ def plan_lines(lines: list[str], flags: list[Flag]) -> tuple[list[LinePlan], lis
     last_body = body_lines[-1] if body_lines else -1
     plans = [LinePlan() for _ in lines]
     hints: list[MetaHint] = []
-    verdicts = spam.judge_document(lines, body)
+    verdicts = spam.judge_document(lines, body, progress) if progress else spam.judge_document(lines, body)
     # Short lines repeat (table cells, page furniture): decide each one once.
     memo: dict[tuple[str, bool, bool], tuple[LinePlan, list[MetaHint], list[Flag]]] = {}
     for index, (line, key) in enumerate(zip(lines, keys)):

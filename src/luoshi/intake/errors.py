@@ -42,3 +42,11 @@ class SpamDocumentError(IntakeError):
     """The document is mostly spam and is refused."""
 
     exit_code = 3
+
+
+class TooMuchTextError(UnreadableInputError):
+    """The document holds more text than can be read within the time budget."""
+
+
+class TimeBudgetError(UnreadableInputError):
+    """Reading the document took longer than the time budget."""

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from . import metadata
 from .charsets import to_simplified as to_simplified_script
 from .cleaning import ProgressCallback, clean
-from .errors import EmptyInputError
+from .errors import EmptyInputError, TooMuchTextError
 from .model import ParsedDocument
 from .reading import ReadResult, check_size, read_bytes, read_file
 from .structure import parse_structure
@@ -21,6 +21,9 @@ from .structure import parse_structure
 # and repeated full collections over them cost up to a third of the run time.
 # Reference counting still frees memory; the collector is re-enabled after.
 GC_PAUSE_MIN_CHARS = 1_000_000
+# The most text a document may hold (a .docx or PDF can unpack to far more than its file size):
+# about ten seconds of cleaning on one core. Checked right after reading, before any cleaning.
+MAX_TEXT_CHARS = 12_000_000
 
 
 @contextmanager
@@ -67,6 +70,10 @@ def _parse(data: bytes | str, filename: str, to_simplified: bool,
         source = read_bytes(data, filename)
     if not source.text.strip():
         raise EmptyInputError(filename, "file is empty")
+    if len(source.text) > MAX_TEXT_CHARS:
+        raise TooMuchTextError(filename, f"the document holds {len(source.text) / 1e6:.1f} million characters of "
+                               f"text; at most {MAX_TEXT_CHARS / 1e6:.0f} million can be read: split it into parts")
+    report("read", 0.05)
     cleaned = clean(source.text, filename=filename, to_simplified_script=to_simplified,
                     progress=report)
     if not cleaned.text.strip():

@@ -6,9 +6,15 @@ by ``plans.services.create_plan_from_outline``. A :class:`~luoshi.intake.models.
 user's private scratch space (see ``models.py``), so its own writes are not audited; the
 SourceDocument, plan and items created from it are, by the plans services.
 
-Small documents are read in the request. Larger ones (over ``INLINE_MAX_BYTES``) are read by
-``luoshi worker`` (``tasks.parse_draft``), which reports its progress on the draft row: parsing
-is CPU-bound and would hold a web worker (and, through the GIL, its other threads) for seconds.
+Only very small documents (up to ``INLINE_MAX_BYTES``, a few hundredths of a second) are read in
+the request. Everything larger is read by ``luoshi worker`` (``tasks.parse_draft``), which
+reports its progress on the draft row: parsing is CPU-bound and would hold a web worker (and,
+through the GIL, its other threads) for seconds. The worker gives a document at most
+``TIME_BUDGET_SECONDS``; the reading refuses documents with more text than it can clean in that
+time (``pipeline.MAX_TEXT_CHARS``) before it starts, with a message saying so.
+
+The draft keeps the uploaded bytes until it ends, so the page can read the document again
+converted to simplified script (``convert``).
 """
 
 from __future__ import annotations
@@ -25,10 +31,11 @@ from django.utils.translation import gettext as _
 from luoshi.audit import services as audit
 from luoshi.core import authz
 from luoshi.intake import editing
-from luoshi.intake.errors import IntakeError
+from luoshi.intake.errors import IntakeError, TimeBudgetError
 from luoshi.intake.models import Draft
 
-INLINE_MAX_BYTES = 512 * 1024      # larger documents go to the worker
+INLINE_MAX_BYTES = 64 * 1024       # larger documents go to the worker
+TIME_BUDGET_SECONDS = 120          # the worker stops reading a document after this long
 DRAFT_HOURS = 24                   # drafts are deleted this long after they were started
 PROGRESS_EVERY = 0.5               # seconds between progress writes from the worker
 
@@ -85,7 +92,8 @@ def start(actor, *, data: bytes | str, filename: str = "", to_simplified: bool =
     if len(raw) <= INLINE_MAX_BYTES:
         result = read(data, filename, to_simplified)
         with transaction.atomic():
-            draft = Draft.objects.create(status=Draft.Status.DONE, stage="done", progress=1.0, **common, **result)
+            draft = Draft.objects.create(status=Draft.Status.DONE, stage="done", progress=1.0, data=raw,
+                                         **common, **result)
             _audit(actor, "create", draft)
         return draft
     with transaction.atomic():
@@ -121,10 +129,14 @@ def run(draft_id: int) -> str:
     if draft.pasted:
         data = data.decode("utf-8", "surrogatepass")
     last = 0.0
+    started = time.monotonic()
 
     def progress(stage: str, fraction: float) -> None:
         nonlocal last
         now = time.monotonic()
+        if now - started > TIME_BUDGET_SECONDS:
+            raise TimeBudgetError(draft.filename, f"reading stopped after {TIME_BUDGET_SECONDS} seconds: the "
+                                  "document is too large to read here; split it into parts")
         if now - last >= PROGRESS_EVERY:
             last = now
             Draft.objects.filter(pk=draft_id).update(stage=stage[:32], progress=min(max(fraction, 0.0), 1.0) * 0.95)
@@ -139,8 +151,32 @@ def run(draft_id: int) -> str:
         Draft.objects.filter(pk=draft_id).update(status=Draft.Status.FAILED, data=b"",
                                                  error=_("The document could not be read because of an internal error."))
         raise
-    Draft.objects.filter(pk=draft_id).update(status=Draft.Status.DONE, stage="done", progress=1.0, data=b"", **result)
+    Draft.objects.filter(pk=draft_id).update(status=Draft.Status.DONE, stage="done", progress=1.0, **result)
     return "done"
+
+
+def convert(actor, draft: Draft) -> Draft:
+    """Read the draft's document again, converted to simplified script (the review page's button).
+    The outline edited so far is replaced by the new proposal."""
+    _require_ready(actor, draft)
+    if draft.to_simplified:
+        raise ValidationError(_("The document is already in simplified script."))
+    if not draft.data:
+        raise ValidationError(_("The original of this document is no longer kept; upload it again."))
+    data: bytes | str = bytes(draft.data)
+    if draft.pasted:
+        data = data.decode("utf-8", "surrogatepass")
+    if draft.size <= INLINE_MAX_BYTES:
+        result = read(data, draft.filename, True)
+        Draft.objects.filter(pk=draft.pk).update(to_simplified=True, updated_at=timezone.now(), **result)
+    else:
+        with transaction.atomic():
+            Draft.objects.filter(pk=draft.pk).update(
+                to_simplified=True, status=Draft.Status.QUEUED, stage="", progress=0.0, parsed=None, preview=None,
+                outline=None, updated_at=timezone.now())
+            transaction.on_commit(lambda: _enqueue(draft.pk))
+    draft.refresh_from_db()
+    return draft
 
 
 def _known(draft: Draft) -> dict[int, dict[str, Any]]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from . import spammodel
@@ -182,14 +183,19 @@ def _script_break(line: str, script: str | None) -> bool:
     return trad >= 3 and simp == 0
 
 
-def judge_document(lines: list[str], body: list[bool]) -> dict[int, Judgement]:
-    """Judgements for the lines of a document that are spam or suspect (others are absent)."""
+def judge_document(lines: list[str], body: list[bool],
+                   progress: Callable[[str, float], None] | None = None) -> dict[int, Judgement]:
+    """Judgements for the lines of a document that are spam or suspect (others are absent).
+    ``progress("lines", fraction)`` is called now and then (fraction from 0.4 to 0.6)."""
     model = spammodel.current()
     memo: dict[str, tuple[float, str, list[str]]] = {}
     logits: list[float | None] = [None] * len(lines)
     keys: list[str] = [""] * len(lines)
     whole: list[tuple[float, list[str]]] = [(0.0, [])] * len(lines)
+    step = max(1, len(lines) // 20)
     for index, line in enumerate(lines):
+        if progress and index % step == 0:
+            progress("lines", 0.4 + 0.2 * index / max(1, len(lines)))
         if not line or _URL_ONLY.match(line):
             continue  # a bare address is the boilerplate rules' business
         known = memo.get(line)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("<uuid:token>/status/", views.status, name="status"),
     path("<uuid:token>/outline/", views.outline, name="outline"),
     path("<uuid:token>/discard/", views.discard, name="discard"),
+    path("<uuid:token>/convert/", views.convert, name="convert"),
 ]

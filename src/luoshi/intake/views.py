@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
-from luoshi.intake import editing, queries, services
+from luoshi.intake import display, editing, queries, services
 from luoshi.intake.errors import IntakeError, SpamDocumentError
 from luoshi.intake.forms import DocumentForm, PlanFromDocumentForm, initial_for
 from luoshi.intake.highlight import PREVIEW_CHARS
@@ -55,6 +55,7 @@ FLAG_KINDS = {
     "script_artifact": gettext_lazy("Conversion artefact"),
     "mixed_script": gettext_lazy("Mixed scripts"),
     "suspicious_chars": gettext_lazy("Suspicious characters"),
+    "spam_suspect": gettext_lazy("Possible advertising (kept)"),
 }
 INVISIBLE_KINDS = {"invisible", "control"}
 EXAMPLES_PER_KIND = 30
@@ -75,10 +76,8 @@ def _kind(kind: str) -> tuple[str, str]:
 
 
 def _shown(kind: str, text: str) -> str:
-    """How a removal is shown: invisible characters by their code points."""
-    if kind in INVISIBLE_KINDS:
-        return " ".join(f"U+{ord(c):04X}" for c in text)
-    return text
+    """How a removal is shown: invisible characters by code point, pictographs by name."""
+    return display.shown(kind, text)
 
 
 # Start: upload or paste ------------------------------------------------------------------------
@@ -94,9 +93,10 @@ def start(request: HttpRequest) -> HttpResponse:
             draft = services.start(request.user, data=data, filename=filename,
                                    to_simplified=form.cleaned_data["to_simplified"])
         except SpamDocumentError as exc:
-            refusal = str(exc) if filename else exc.problem
+            refusal = display.error(str(exc), filename) if filename else display.error(exc.problem)
         except IntakeError as exc:
-            form.add_error("file" if filename else "text", str(exc) if filename else exc.problem)
+            form.add_error("file" if filename else "text",
+                           display.error(str(exc), filename) if filename else display.error(exc.problem))
         else:
             return _go(request, reverse("intake:review", args=[draft.token]))
     context = {"form": form, "refusal": refusal, "limit_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024),
@@ -111,7 +111,8 @@ def start(request: HttpRequest) -> HttpResponse:
 
 def _status_context(draft: Draft) -> dict:
     waiting = draft.status == Draft.Status.QUEUED and timezone.now() - draft.created_at > QUEUE_PATIENCE
-    return {"draft": draft, "percent": round(draft.progress * 100), "waiting_for_worker": waiting}
+    return {"draft": draft, "percent": round(draft.progress * 100), "waiting_for_worker": waiting,
+            "error_text": display.error(draft.error, draft.filename) if draft.error else ""}
 
 
 @login_required
@@ -165,7 +166,8 @@ def _review_context(draft: Draft) -> dict:
             label, group = _kind(kind) if kind else ("", "")
             preview.append({"kind": kind, "text": _shown(kind, text) if kind else text, "block": block,
                             "label": label, "group": group})
-    flags = [{**flag, "label": str(FLAG_KINDS.get(flag["kind"], flag["kind"]))} for flag in parsed.get("flags", [])]
+    flags = [{**flag, "label": str(FLAG_KINDS.get(flag["kind"], flag["kind"])),
+              "reason": display.reason(flag["kind"], flag.get("reason", ""))} for flag in parsed.get("flags", [])]
     clean_text = parsed.get("clean_text", "")
     outline = draft.outline or []
     items = parsed.get("items", [])
@@ -183,8 +185,34 @@ def _review_context(draft: Draft) -> dict:
         "outline": outline, "outline_count": editing.count(outline), "static_outline": with_markers(outline),
         "proposed": proposed, "proposed_count": editing.count(proposed), "document_items": editing.total(items),
         "labels": labels, "max_nodes": editing.MAX_NODES,
+        "offer_conversion": not draft.to_simplified and bool(draft.data) and _traditional(clean_text),
         "ui_text": _editor_text(),
     }
+
+
+def _traditional(text: str) -> bool:
+    """Whether the text holds traditional-script characters worth converting."""
+    from luoshi.intake.charsets import script_patterns
+
+    trad, _simp = script_patterns()
+    return len(trad.findall(text[:200_000], 0)) >= 5
+
+
+@login_required
+@require_POST
+def convert(request: HttpRequest, token) -> HttpResponse:
+    """Read the document again in simplified script (the button on the review page)."""
+    _guard(request)
+    draft = queries.draft(request.user, token)
+    try:
+        services.convert(request.user, draft)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except IntakeError as exc:
+        messages.error(request, display.error(str(exc), draft.filename))
+    else:
+        messages.success(request, _("The document was converted to simplified script."))
+    return redirect("intake:review", token=draft.token)
 
 
 @login_required
