@@ -170,7 +170,7 @@ _ERRORS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"the document holds ([\d.]+) million characters of text; at most (\d+) million can be read: split it into parts"),
      lambda m: _("the document holds %(n)s million characters of text; at most %(max)s million can be read: split it "
                  "into parts") % {"n": m.group(1), "max": m.group(2)}),
-    (re.compile(r"reading stopped after (\d+) seconds: the document is too large to read here; split it into parts"),
+    (re.compile(r"reading stopped after (-?\d+) seconds: the document is too large to read here; split it into parts"),
      lambda m: _("reading stopped after %(n)s seconds: the document is too large to read here; split it into "
                  "parts") % {"n": m.group(1)}),
     (re.compile(r"file is ([\d.]+) MiB; the limit is (\d+) MiB"),

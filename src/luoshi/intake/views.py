@@ -185,7 +185,7 @@ def _review_context(draft: Draft) -> dict:
         "outline": outline, "outline_count": editing.count(outline), "static_outline": with_markers(outline),
         "proposed": proposed, "proposed_count": editing.count(proposed), "document_items": editing.total(items),
         "labels": labels, "max_nodes": editing.MAX_NODES,
-        "offer_conversion": not draft.to_simplified and bool(draft.data) and _traditional(clean_text),
+        "offer_conversion": not draft.to_simplified and _traditional(clean_text),
         "ui_text": _editor_text(),
     }
 

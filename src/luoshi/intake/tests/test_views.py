@@ -340,3 +340,50 @@ def test_the_api_refuses_spam_unreadable_input_and_non_planners(api) -> None:
     assert client.post("/api/v1/intake/parse", {}).status_code == 422
     assert api("beijing_reporter").post("/api/v1/intake/parse", {"text": "一、总体要求"}).status_code == 403
     assert api(None).post("/api/v1/intake/parse", {"text": "一、总体要求"}).status_code == 401
+
+
+def test_the_api_reads_a_large_document_in_the_background(api, login) -> None:
+    client = api("ministry_planner")
+    text = fixture_text(REPORT) + "\n" + "各地要加快推进义务教育优质均衡发展，确保各项任务落到实处。\n" * 1500
+    assert len(text.encode()) > services.INLINE_MAX_BYTES
+    response = client.post("/api/v1/intake/parse", {"text": text})
+    assert response.status_code == 202
+    job = response.json()
+    assert job["status"] == "queued" and job["status_url"] == f"/api/v1/intake/jobs/{job['job']}"
+    draft = Draft.objects.get(token=job["job"])
+    assert services.run(draft.pk) == "done"
+    done = client.get(job["status_url"]).json()
+    assert done["status"] == "done" and done["progress"] == 1.0
+    assert done["result"]["items"] and done["result"]["clean_text"].count("\n") > 1500
+    assert "澳门" not in done["result"]["clean_text"]
+    # Nobody else sees the job.
+    assert api("beijing_admin").get(job["status_url"]).status_code == 404
+
+
+def test_the_api_reports_a_refused_background_job(api, monkeypatch) -> None:
+    monkeypatch.setattr(services, "INLINE_MAX_BYTES", 10)
+    client = api("ministry_planner")
+    job = client.post("/api/v1/intake/parse", {"text": fixture_text("spam_only.txt")}).json()
+    services.run(Draft.objects.get(token=job["job"]).pk)
+    failed = client.get(job["status_url"]).json()
+    assert failed["status"] == "failed" and failed["error"] == "spam" and "refused" in failed["detail"]
+
+
+def test_the_worker_stops_at_the_time_budget(planner, monkeypatch) -> None:
+    monkeypatch.setattr(services, "INLINE_MAX_BYTES", 10)
+    monkeypatch.setattr(services, "TIME_BUDGET_SECONDS", -1)
+    draft = draft_of(paste(planner, fixture_text(REPORT)))
+    assert services.run(draft.pk) == "failed"
+    draft.refresh_from_db()
+    assert "reading stopped after -1 seconds" in draft.error and not draft.data
+    page = planner.get(reverse("intake:review", args=[draft.token]), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "读取 -1 秒后已停止" in page
+
+
+def test_a_document_with_too_much_text_is_refused_before_cleaning(monkeypatch) -> None:
+    from luoshi.intake import pipeline
+    from luoshi.intake.errors import TooMuchTextError
+
+    monkeypatch.setattr(pipeline, "MAX_TEXT_CHARS", 100)
+    with pytest.raises(TooMuchTextError, match="split it into parts"):
+        pipeline.parse_document(fixture_text(REPORT), filename="big.txt")
