@@ -108,18 +108,64 @@ def read_table(data: bytes, filename: str, required: list[str], optional: list[s
     return rows
 
 
+# An import table's bounds: time and memory stay bounded however the workbook is packed.
+MAX_TABLE_ROWS = 100_000
+MAX_TABLE_CELLS = 2_000_000
+MAX_SHEET_XML_BYTES = 120 * 1024 * 1024     # the first sheet's XML, unpacked
+MAX_SHARED_STRINGS_BYTES = 40 * 1024 * 1024  # openpyxl holds the shared strings in memory
+
+
+def _xlsx_refusal(data: bytes) -> str | None:
+    """Why a workbook is refused before it is parsed: parts that unpack too large."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            sizes = {info.filename: info.file_size for info in archive.infolist()}
+    except zipfile.BadZipFile:
+        return None
+    sheets = [size for name, size in sizes.items() if name.startswith("xl/worksheets/") and name.endswith(".xml")]
+    if sizes.get("xl/sharedStrings.xml", 0) > MAX_SHARED_STRINGS_BYTES:
+        return _("its text table unpacks to %(mb)s MB, more than the %(limit)s MB an import may hold") % {
+            "mb": sizes["xl/sharedStrings.xml"] // 1048576, "limit": MAX_SHARED_STRINGS_BYTES // 1048576}
+    if sheets and max(sheets) > MAX_SHEET_XML_BYTES:
+        return _("a sheet unpacks to %(mb)s MB, more than the %(limit)s MB an import may hold") % {
+            "mb": max(sheets) // 1048576, "limit": MAX_SHEET_XML_BYTES // 1048576}
+    return None
+
+
 def _xlsx_rows(data: bytes, filename: str) -> list[list[object]]:
+    """The first sheet's rows, streamed (openpyxl read-only) and bounded: a workbook with more than
+    ``MAX_TABLE_ROWS`` rows or ``MAX_TABLE_CELLS`` cells is refused as soon as that is known
+    (from the sheet's stated dimensions, else while reading), not after reading it all."""
     from openpyxl import load_workbook
 
-    if reason := zip_too_large(data):
+    if reason := zip_too_large(data) or _xlsx_refusal(data):
         raise TableError([RowError(filename, None, "", _("not read: %(reason)s") % {"reason": reason})])
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a broken file
         raise TableError([RowError(filename, None, "", _("not a readable .xlsx workbook"))]) from None
-    ws = wb.worksheets[0]
-    rows = [["" if c is None else c for c in row] for row in ws.iter_rows(values_only=True)]
-    wb.close()
+    too_many = TableError([RowError(filename, None, "", _(
+        "the sheet has more than %(rows)s rows or %(cells)s cells; split it into several files") % {
+        "rows": MAX_TABLE_ROWS, "cells": MAX_TABLE_CELLS})])
+    try:
+        ws = wb.worksheets[0]
+        try:
+            stated_rows, stated_cols = ws.max_row or 0, ws.max_column or 0
+        except (TypeError, ValueError):
+            stated_rows = stated_cols = 0
+        if stated_rows > MAX_TABLE_ROWS + 1 or stated_rows * stated_cols > MAX_TABLE_CELLS:
+            raise too_many
+        rows: list[list[object]] = []
+        cells = 0
+        for row in ws.iter_rows(values_only=True):
+            cells += len(row)
+            if len(rows) > MAX_TABLE_ROWS or cells > MAX_TABLE_CELLS:
+                raise too_many
+            rows.append(["" if c is None else c for c in row])
+    finally:
+        wb.close()
     return rows
 
 
