@@ -219,3 +219,36 @@ def keyword_stuffing(key: str, in_margin: bool) -> bool:
         or (shared >= 4 and shared * 2 >= len(tokens))
         or score_key(key).score >= 2
     )
+
+
+def judge_document(lines: list[str], body: list[bool], progress=None) -> dict:
+    """The former method as a line judge with the interface of ``luoshi.intake.spam.judge_document``
+    (lexicon score per line or sentence, SEO keyword lists, slogans next to ads)."""
+    from luoshi.intake.boilerplate import key_of
+    from luoshi.intake.spam import Judgement
+
+    body_lines = [i for i, is_body in enumerate(body) if is_body]
+    first = body_lines[0] if body_lines else len(lines)
+    last = body_lines[-1] if body_lines else -1
+    out: dict[int, Judgement] = {}
+    keys = [key_of(line) for line in lines]
+    for index, (line, key) in enumerate(zip(lines, keys)):
+        if not line:
+            continue
+        spans = spam_sentences(key) if has_evidence(key) else []
+        if spans:
+            whole = len(spans) == 1 and spans[0][:2] == (0, len(line))
+            out[index] = Judgement("remove", spans[0][2].category, 1.0, ("lexicon",),
+                                   () if whole else tuple((s, e) for s, e, _ in spans))
+        elif keyword_stuffing(key, index < first or index > last):
+            out[index] = Judgement("remove", "seo", 1.0, ("lexicon keyword list",))
+    changed = True
+    while changed:
+        changed = False
+        for index, line in enumerate(lines):
+            if not line or index in out or not is_slogan(keys[index]):
+                continue
+            if any(out.get(n) for n in (index - 1, index + 1)):
+                out[index] = Judgement("remove", "ad", 1.0, ("lexicon slogan",))
+                changed = True
+    return out
