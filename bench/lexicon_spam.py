@@ -221,7 +221,7 @@ def keyword_stuffing(key: str, in_margin: bool) -> bool:
     )
 
 
-def judge_document(lines: list[str], body: list[bool], progress=None) -> dict:
+def judge_document(lines: list[str], body: list[bool], progress=None, simplified=None) -> dict:
     """The former method as a line judge with the interface of ``luoshi.intake.spam.judge_document``
     (lexicon score per line or sentence, SEO keyword lists, slogans next to ads)."""
     from luoshi.intake.boilerplate import key_of

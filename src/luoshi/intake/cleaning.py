@@ -108,7 +108,7 @@ def plan_lines(lines: list[str], flags: list[Flag],
     last_body = body_lines[-1] if body_lines else -1
     plans = [LinePlan() for _ in lines]
     hints: list[MetaHint] = []
-    verdicts = spam.judge_document(lines, body, progress) if progress else spam.judge_document(lines, body)
+    verdicts = spam.judge_document(lines, body, progress, keys)
     # Short lines repeat (table cells, page furniture): decide each one once.
     memo: dict[tuple[str, bool, bool], tuple[LinePlan, list[MetaHint], list[Flag]]] = {}
     for index, (line, key) in enumerate(zip(lines, keys)):

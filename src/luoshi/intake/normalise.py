@@ -56,7 +56,8 @@ _DIGIT = re.compile(r"\d")
 
 @cache
 def _table() -> dict[int, str]:
-    table = {ord(k): v for k, v in _LOOKALIKE_LATIN.items()}
+    table: dict[int, str] = {c: chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {0x3000: " "}
+    table.update({ord(k): v for k, v in _LOOKALIKE_LATIN.items()})
     table.update({ord(k.upper()): v for k, v in _LOOKALIKE_LATIN.items() if k.upper() != k})
     table.update({ord(k): v for k, v in _LOOKALIKE_HAN.items()})
     return table
@@ -64,11 +65,22 @@ def _table() -> dict[int, str]:
 
 def match_key(text: str) -> str:
     """The line in one spelling: NFKC, look-alikes replaced, simplified, lower case, unspaced."""
-    if not unicodedata.is_normalized("NFKC", text):
-        text = unicodedata.normalize("NFKC", text)
+    # Full-width forms (most of NFKC's work on Chinese text) and look-alikes in one pass; the
+    # rest of NFKC only when something is left for it.
     text = text.translate(_table())
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text).translate(_table())
     text = simplified_key(text).lower()
     return _SPACED.sub("", text)
+
+
+def match_key_of_simplified(key: str) -> str:
+    """:func:`match_key` of a line already in simplified script (the cleaning's line keys, made in
+    one OpenCC pass): the character table is not needed again."""
+    text = key.translate(_table())
+    if not unicodedata.is_normalized("NFKC", text):
+        text = simplified_key(unicodedata.normalize("NFKC", text).translate(_table()))
+    return _SPACED.sub("", text.lower())
 
 
 def _latin(match: re.Match[str]) -> str:

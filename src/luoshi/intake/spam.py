@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from . import spammodel
 from .charsets import script_patterns
-from .normalise import match_key
+from .normalise import match_key, match_key_of_simplified, shape
 
 REMOVE_AT = 6.0
 # The model's word on very short lines is weak (a handful of n-grams): damped below this length.
@@ -44,8 +44,11 @@ SENTENCE_REMOVE_AT = 10.0
 WHOLE_LINE_MAX = 200
 MEMO_MAX = 200
 SENTENCE_LINE_MIN = 60
-SENTENCE_GATE = -5.0      # a paragraph or chunk below this reads as official text throughout
-CHUNK = 120
+SENTENCE_GATE = -5.0
+# A line (or sentence) whose quick reading on character pairs is below this is clearly official
+# text: the full reading (which could only move it from very negative to somewhat negative, see
+# docs/intake.md) is skipped. Lines with structural evidence are always read in full.
+QUICK_GATE = -8.0      # a paragraph or chunk below this reads as official text throughout
 _SCRIPT_MIN = 20          # script-marked characters a document needs before its script counts
 _SCRIPT_SHARE = 0.8
 
@@ -71,6 +74,7 @@ _URL_ONLY = re.compile(r"^(?:https?://|www\.)\S+$", re.IGNORECASE)
 _EXCLAIM = re.compile(r"[!！]")
 _SENTENCE_MARK = re.compile(r"[。；？]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+_SENTENCE_PIECE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*|[。！？!?；;]+")
 _LIST_SEPARATORS = re.compile(r"[,，、|｜/／丨\s]+")
 # Verbs and function words of running text: a keyword list has none of them.
 _VERBS = re.compile(
@@ -184,14 +188,17 @@ def _script_break(line: str, script: str | None) -> bool:
 
 
 def judge_document(lines: list[str], body: list[bool],
-                   progress: Callable[[str, float], None] | None = None) -> dict[int, Judgement]:
+                   progress: Callable[[str, float], None] | None = None,
+                   simplified: list[str] | None = None) -> dict[int, Judgement]:
     """Judgements for the lines of a document that are spam or suspect (others are absent).
-    ``progress("lines", fraction)`` is called now and then (fraction from 0.4 to 0.6)."""
+    ``progress("lines", fraction)`` is called now and then (fraction from 0.4 to 0.6);
+    ``simplified`` may give the lines already in simplified script (saves a conversion)."""
     model = spammodel.current()
-    memo: dict[str, tuple[float, str, list[str]]] = {}
+    memo: dict[str, tuple[float, str, list[str], Judgement | None]] = {}
     logits: list[float | None] = [None] * len(lines)
     keys: list[str] = [""] * len(lines)
     whole: list[tuple[float, list[str]]] = [(0.0, [])] * len(lines)
+    sentences: dict[int, Judgement | None] = {}
     step = max(1, len(lines) // 20)
     for index, line in enumerate(lines):
         if progress and index % step == 0:
@@ -200,20 +207,36 @@ def judge_document(lines: list[str], body: list[bool],
             continue  # a bare address is the boilerplate rules' business
         known = memo.get(line)
         if known is None:
-            key = match_key(line)
+            key = match_key_of_simplified(simplified[index]) if simplified else match_key(line)
             points, reasons = structure(key)
             list_points, list_reason = keyword_list(key)
             if list_reason:
                 points += list_points
                 reasons.append(list_reason)
-            logit = model_logit(model, line, key)
+            cut = None
+            shaped = shape(key)
+            damp = min(1.0, len(key) / SHORT_LINE)
+            if len(line) > WHOLE_LINE_MAX:
+                pairs = model.pair_profile(shaped)
+                logit = model.stretch(pairs, 0, len(pairs[0]) - 1)
+                if logit >= QUICK_GATE or points > 0:
+                    logit = model.logit_key(key)
+                cut = _judge_sentences(model, line, key, shaped, pairs)
+            else:
+                logit = model.quick(shaped) * damp
+                if logit >= QUICK_GATE or points > 0:
+                    logit = model_logit(model, line, key)
+                if len(line) > SENTENCE_LINE_MIN and logit >= SENTENCE_GATE:
+                    cut = _judge_sentences(model, line, key)
             if logit >= FLAG_AT:
                 reasons.insert(0, "reads like advertising")
-            known = (logit + points, key, reasons)
+            known = (logit + points, key, reasons, cut)
             if len(line) <= MEMO_MAX:
                 memo[line] = known
         logits[index], keys[index] = known[0], known[1]
         whole[index] = (known[0], list(known[2]))
+        if known[3] is not None:
+            sentences[index] = known[3]
     # The document's own text: body lines that the evidence so far does not call spam.
     real_body = [i for i, is_body in enumerate(body) if is_body and (logits[i] is None or logits[i] < FLAG_AT)]
     first_real = real_body[0] if real_body else len(lines)
@@ -234,13 +257,10 @@ def judge_document(lines: list[str], body: list[bool],
             reasons.append("after the last sentence of the document" if index > last_real
                            else "before the first sentence of the document")
         whole[index] = (total, reasons)
-        if total < REMOVE_AT and len(line) > SENTENCE_LINE_MIN and (
-                len(line) > WHOLE_LINE_MAX or logit >= SENTENCE_GATE):
+        if total < REMOVE_AT and sentences.get(index):
             # An ad sentence glued to a paragraph: cut it out, keep the paragraph.
-            sentences = _judge_sentences(model, line)
-            if sentences:
-                judgements[index] = sentences
-                continue
+            judgements[index] = sentences[index]
+            continue
         if total >= FLAG_AT:
             judgements[index] = _judgement(model, line, total, reasons)
     _slogans(lines, keys, whole, judgements, model)
@@ -307,37 +327,40 @@ def _neighbours(lines: list[str], index: int) -> list[int]:
     return found
 
 
-def _judge_sentences(model: spammodel.Model, line: str) -> Judgement | None:
+def _judge_sentences(model: spammodel.Model, line: str, key: str, shaped: str | None = None,
+                     pairs: tuple[list[float], list[int]] | None = None) -> Judgement | None:
     """A long line: the sentences that are spam, on the model and structure alone.
 
-    Sentences are scored in chunks of about ``CHUNK`` characters first; only a chunk that does
-    not read clearly as official text (``SENTENCE_GATE``) has its sentences scored one by one,
-    so a paragraph costs about one pass of the model."""
-    sentences: list[tuple[int, int]] = []
-    start = 0
-    for piece in _SENTENCE_END.split(line):
-        end = start + len(piece)
-        if piece.strip():
-            sentences.append((start, end))
-        start = end
+    With the paragraph's :meth:`~luoshi.intake.spammodel.Model.pair_profile` each sentence is
+    first read quickly from prefix sums; only a sentence that is not clearly official text is read
+    in full. When normalisation changed the number of sentence marks (rare), every sentence is
+    read in full."""
+    pieces = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(line)]
+    key_pieces = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(key)]
+    shaped_pieces = None
+    if shaped is not None and pairs is not None:
+        shaped_pieces = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(shaped)]
+        if len(shaped_pieces) != len(pieces):
+            shaped_pieces = None
+    if len(key_pieces) != len(pieces):
+        key_pieces = [None] * len(pieces)  # type: ignore[list-item]
     spans: list[tuple[int, int]] = []
     best = 0.0
-    chunk: list[tuple[int, int]] = []
-    for position, sentence in enumerate(sentences):
-        chunk.append(sentence)
-        if sentence[1] - chunk[0][0] < CHUNK and position < len(sentences) - 1:
+    for index, (begin, finish) in enumerate(pieces):
+        piece = line[begin:finish]
+        if not piece.strip():
             continue
-        text = line[chunk[0][0]:chunk[-1][1]]
-        if len(chunk) == 1 or model_logit(model, text, match_key(text)) >= SENTENCE_GATE:
-            for begin, finish in chunk:
-                piece = line[begin:finish]
-                key = match_key(piece)
-                points, _ = structure(key)
-                total = model_logit(model, piece, key) + points
-                if total >= SENTENCE_REMOVE_AT:
-                    spans.append((begin, finish))
-                    best = max(best, total)
-        chunk = []
+        if shaped_pieces is not None and pairs is not None:
+            start, end = shaped_pieces[index]
+            if model.stretch(pairs, start + 1, end) < QUICK_GATE:
+                continue  # clearly official text
+        span = key_pieces[index]
+        piece_key = key[span[0]:span[1]] if span else match_key(piece)
+        points, _ = structure(piece_key)
+        total = model_logit(model, piece, piece_key) + points
+        if total >= SENTENCE_REMOVE_AT:
+            spans.append((begin, finish))
+            best = max(best, total)
     if not spans:
         return None
     text = "".join(line[s:e] for s, e in spans)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from itertools import accumulate, repeat
 from operator import add
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -65,6 +66,28 @@ class Model:
         if not seen:
             return 0.0
         return TEMPER * sum(filter(None, values)) / seen
+
+    def quick(self, shaped: str) -> float:
+        """A first reading on the character pairs alone (one look-up per character instead of three).
+        Where it finds clearly official text the full reading is not needed (see ``spam.QUICK_GATE``)."""
+        text = f"^{shaped}$"
+        return self.logit_of(list(map(add, text, text[1:])))
+
+    def pair_profile(self, shaped: str) -> tuple[list[float], list[int]]:
+        """Prefix sums of the pairs' log-ratios (and of how many pairs are known) by position in
+        ``^shaped$``: the quick reading of any stretch of a paragraph in constant time."""
+        text = f"^{shaped}$"
+        pairs = list(map(add, text, text[1:]))
+        values = map(self.ratio.get, pairs, repeat(0.0))
+        counts = map(self.ratio.__contains__, pairs)
+        return list(accumulate(values, initial=0.0)), list(accumulate(counts, initial=0))
+
+    @staticmethod
+    def stretch(profile: tuple[list[float], list[int]], start: int, end: int) -> float:
+        """Tempered log-odds of pairs ``start:end`` (see :meth:`pair_profile`)."""
+        sums, counts = profile
+        seen = counts[end] - counts[start]
+        return TEMPER * (sums[end] - sums[start]) / seen if seen else 0.0
 
     def category(self, line: str) -> str:
         feats = features(line)
