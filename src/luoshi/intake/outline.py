@@ -20,6 +20,7 @@ def render(document: ParsedDocument) -> str:
         f"Date:       {document.date or '-'}",
         f"Source:     {document.source or '-'}",
         f"Doc number: {document.doc_number or '-'}",
+        f"Issuer:     {document.issuer or '-'}",
         f"Text:       {len(document.clean_text):,} characters",
     ]
     counts = Counter(entry.kind for entry in document.removed)

@@ -18,9 +18,10 @@ No word list decides (see docs/intake.md, "Spam detection"). A line's evidence, 
 
 The sum decides: at least ``REMOVE_AT`` removes the line (kind ``spam``), at least ``FLAG_AT``
 keeps it and flags it (``spam_suspect``) for the reader. Every decision keeps its category,
-its reasons and a confidence (the logistic of the sum). Lines over ``WHOLE_LINE_MAX`` characters
-(paragraphs of running text) are judged sentence by sentence on the model and structure only,
-with a higher bar, so an ad sentence glued to a paragraph is cut out and the paragraph kept.
+its reasons and a confidence (the logistic of half the sum). Paragraphs of running text are also
+read sentence by sentence (model and structure, a higher bar), so an ad sentence glued to a
+paragraph is cut out and the paragraph kept. For speed, a quick reading on character pairs
+skips the full model where it finds clearly official text (``QUICK_GATE``).
 """
 
 from __future__ import annotations

@@ -124,13 +124,13 @@ def test_a_bookmaker_with_digits_in_its_name_is_removed() -> None:
 
 
 def test_an_uncertain_line_is_flagged_and_kept() -> None:
-    text = "\n".join(POLICY) + "\n" + "欢迎访问本站，更多精彩内容请关注"
-    result = clean(text)
-    suspects = [flag for flag in result.flags if flag.kind == "spam_suspect"]
-    if "欢迎访问本站，更多精彩内容请关注" in result.text:
-        assert suspects and "confidence" in suspects[0].reason
-    judgements = spam.judge_document(text.split("\n"), [False] * len(text.split("\n")))
-    assert all(j.action in ("remove", "flag") and 0.5 < j.confidence <= 1 for j in judgements.values())
+    uncertain = "本站提供各类资料免费下载"  # a site's own line, or an ad? Some evidence, not enough.
+    result = clean("\n".join(POLICY) + "\n" + uncertain)
+    assert result.text == "\n".join(POLICY) + "\n" + uncertain
+    [flag] = [flag for flag in result.flags if flag.kind == "spam_suspect"]
+    assert flag.text == uncertain
+    assert "confidence" in flag.reason and "after the last sentence of the document" in flag.reason
+    assert not [entry for entry in result.removed if entry.kind == "spam"]
 
 
 def test_flagging_is_below_removal() -> None:
