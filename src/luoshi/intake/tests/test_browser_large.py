@@ -16,6 +16,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from playwright.sync_api import Error as PlaywrightError
+
 from luoshi.core.testing.browser import log_in
 from luoshi.core.testing.skips import requires_chromium
 from luoshi.intake import services
@@ -58,6 +60,7 @@ def test_a_large_upload_shows_progress_and_is_read_in_the_background(world, live
     progress = page.locator("[data-testid=intake-progress]")
     progress.wait_for()
     assert progress.locator("progress").count() == 1
+    assert progress.locator("progress").get_attribute("value") == "0"
     assert answered < 10, answered
     draft = Draft.objects.get()
     assert draft.status == Draft.Status.QUEUED and draft.filename == "大文件.docx"
@@ -68,8 +71,12 @@ def test_a_large_upload_shows_progress_and_is_read_in_the_background(world, live
     seen: set[str] = set()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not page.locator("[data-outline-editor]").count():
-        if progress.count():
-            seen.add(progress.locator("progress").get_attribute("value") or "")
+        try:  # one atomic look: the page may reload between two
+            value = page.evaluate("() => document.querySelector('[data-testid=intake-progress] progress')?.value")
+        except PlaywrightError:
+            value = None  # the page was reloading
+        if value is not None:
+            seen.add(str(value))
         page.wait_for_timeout(200)
     worker.join(timeout=120)
 
@@ -77,6 +84,8 @@ def test_a_large_upload_shows_progress_and_is_read_in_the_background(world, live
     page.locator("[data-testid=clean-text]").wait_for()
     draft.refresh_from_db()
     assert draft.status == Draft.Status.DONE and draft.parsed["clean_text"].count("\n") == 19_999
-    assert "0" in seen  # the bar was shown before the worker started
+    # Values the bar showed while polling (0 while queued, then the stages): informative only, a
+    # fast worker may finish between two looks.
+    assert seen <= {str(v) for v in range(101)}
     page.screenshot(path=str(shots / "intake-large-done.png"))
     assert errors == []
