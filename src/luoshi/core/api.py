@@ -28,7 +28,14 @@ class TokenAuth(HttpBearer):
 api = NinjaAPI(
     title="Luoshi API",
     version="1",
-    description="Plans, org units and their progress. Session cookie for the browser, personal bearer tokens for scripts.",
+    description=(
+        "Plans, org units and their progress. Session cookie for the browser, personal bearer tokens for scripts.\n\n"
+        "**Versions.** Every object carries a `version`. A PATCH that changes fields, and a move, must send the "
+        "`version` it read (missing: 422 naming `version`); a stale one answers 409 with the fields changed since. "
+        "`POST /items/{id}/reports` without `version` (or with 0) creates the period's report and answers 409 when "
+        "it exists already; to change it, send the version read. Explicit `null` for a field that cannot be empty "
+        "answers 422 naming the field."
+    ),
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
 )

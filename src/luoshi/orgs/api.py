@@ -5,6 +5,7 @@ from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from luoshi.core import authz
+from luoshi.core import services as core_services
 from luoshi.orgs import queries, services
 from luoshi.orgs.models import OrgUnit, UnitType
 
@@ -66,7 +67,8 @@ def create_unit(request, payload: OrgUnitIn):
 def update_unit(request, code: str, payload: OrgUnitPatch):
     unit = authz.get_or_404(request.user, OrgUnit, code=code)
     data = payload.dict(exclude_unset=True)
-    version = data.pop("version", None)
+    core_services.refuse_nulls(data, nullable=("version", "parent_code"))
+    version = core_services.require_version(data.pop("version", None))
     if "parent_code" in data:
         code_ = data.pop("parent_code")
         data["parent"] = authz.get_or_404(request.user, OrgUnit, code=code_) if code_ else None

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.http import Http404
 from django.utils import timezone
@@ -322,17 +322,35 @@ def save_report(actor, item: PlanItem, unit: OrgUnit, period: str, data: dict,
         raise Http404("not found")
     resolved = _check_report_target(actor, item, unit, period)
     fields = {k: v for k, v in data.items() if k in REPORT_FIELDS}
-    report = ProgressReport.objects.select_for_update().filter(item=item, unit=unit, period=period).first()
+    report = _locked_report(item, unit, period)
     if report is None:
         report = ProgressReport(item=item, unit=unit, period=period, period_end=resolved.end, **fields)
         if report.status == ProgressReport.Status.DONE:
             report.percent = Decimal(100)
-        return core.create(actor, report)
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent first report hits the unique constraint
+                return core.create(actor, report)
+        except (IntegrityError, ValidationError):  # the constraint, in the database or in full_clean
+            existing = ProgressReport.objects.select_for_update().filter(item=item, unit=unit, period=period).first()
+            if existing is None:
+                raise
+            raise core.EditConflict(existing, 0, _changes_since_creation(existing)) from None
+    if expected_version is not None and int(expected_version) == 0:
+        # The form (or API call) was for a report that did not exist yet: someone else created it meanwhile.
+        raise core.EditConflict(report, 0, _changes_since_creation(report))
     authz.require(actor, "change", report)
     if report.locked:
         raise ValidationError(_("This report is %(state)s and cannot be edited.") % {"state": report.get_state_display()})
     core.apply_changes(actor, report, fields, expected_version)
     return report
+
+
+def _locked_report(item: PlanItem, unit: OrgUnit, period: str) -> ProgressReport | None:
+    return ProgressReport.objects.select_for_update().filter(item=item, unit=unit, period=period).first()
+
+
+def _changes_since_creation(report: ProgressReport) -> list[tuple[str, object, object]]:
+    return [(name, "", getattr(report, name)) for name in REPORT_FIELDS if getattr(report, name) not in ("", None)]
 
 
 def _freeze(actor, report: ProgressReport) -> None:
@@ -374,8 +392,26 @@ def _require_reviewer(actor, report: ProgressReport) -> None:
     authz.require(actor, "view", report)
     if not authz.can_in_unit(actor, "review", ProgressReport, report.item.assigned_by):
         raise PermissionDenied(_("Only a reviewer of %(unit)s, which assigned this item, can review it.") % {"unit": report.item.assigned_by})
-    if report.submitted_by_id == actor.pk and not getattr(settings, "LUOSHI_ALLOW_SELF_REVIEW", False):
-        raise PermissionDenied(_("You cannot review a report you submitted yourself."))
+    if getattr(settings, "LUOSHI_ALLOW_SELF_REVIEW", False):
+        return
+    if report.submitted_by_id == actor.pk or _has_written(actor, report):
+        raise PermissionDenied(_("You cannot review a report you wrote, edited or submitted yourself, in this or an earlier version."))
+
+
+def _has_written(actor, report: ProgressReport) -> bool:
+    """Whether ``actor`` created, edited, submitted or added evidence to ``report`` in any version."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from luoshi.audit.models import AuditRecord
+
+    if report.evidence.filter(uploaded_by=actor).exists():
+        return True
+    if report.versions.filter(actor=actor, state=ProgressReport.State.SUBMITTED).exists():
+        return True
+    return AuditRecord.objects.filter(
+        content_type=ContentType.objects.get_for_model(ProgressReport), object_id=str(report.pk), actor=actor,
+    ).filter(Q(action__in=["create", "update"]) | Q(action="transition", verb="submit")).exists()
 
 
 @transaction.atomic

@@ -420,7 +420,7 @@ def report_edit(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
         return render(request, "plans/report_form.html", context)
     period, unit = target
     report = queries.reports(user, item=item, unit=unit, period=period).first()
-    initial = {"status": "on_track", "percent": item.progress}
+    initial = {"status": "on_track", "percent": item.progress, "version": 0}  # 0: no report exists yet
     if report is not None:
         initial = {f: getattr(report, f) for f in services.REPORT_FIELDS} | {"version": report.version}
     form = ReportForm(request.POST or None, initial=initial)

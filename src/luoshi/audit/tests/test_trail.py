@@ -91,7 +91,8 @@ def test_it_shows_before_and_after_on_the_history_tab(world, login):
 
 
 def test_it_ties_one_requests_records_together_with_the_request_id(world, api):
-    response = api("beijing_admin").patch("/api/v1/org-units/S110101001", {"name": "北京二中", "parent_code": "110108"},
+    response = api("beijing_admin").patch("/api/v1/org-units/S110101001", {"name": "北京二中", "parent_code": "110108",
+                                                                                 "version": world.unit("S110101001").version},
                                           content_type="application/json")
     assert response.status_code == 200
     request_id = uuid.UUID(response["X-Request-ID"])

@@ -129,7 +129,7 @@ ORG_UNIT = ModelSpec(
             "move", permission="change", audit="update", verb="move",
             effect=lambda c: c.refresh().parent.code == "110108",
             api=Http("patch", lambda c: f"/api/v1/org-units/{c.obj.code}", json=True,
-                     data=lambda c: {"parent_code": "110108"}),
+                     data=lambda c: {"parent_code": "110108", "version": c.obj.version}),
             service=lambda user, c: services.update_unit(user, c.obj, {"parent": c.world.unit("110108")}),
         ),
         Action(
