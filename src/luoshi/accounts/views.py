@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from luoshi.accounts import queries, services
@@ -79,8 +80,9 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "reset":
-            new_password = services.reset_password(request.user, account)
+            new_password, revoked = services.reset_password(request.user, account)
             messages.success(request, _("A new password was set. Give it to the person; it is shown only now."))
+            messages.info(request, _tokens_revoked_message(revoked))
         elif action in ("deactivate", "activate"):
             services.set_account_active(request.user, account, action == "activate")
             messages.success(request, _("Saved."))
@@ -90,16 +92,24 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
     })
 
 
+def _tokens_revoked_message(count: int) -> str:
+    if not count:
+        return _("Any API tokens are revoked with a new password; this account had none active.")
+    return ngettext("%(count)d API token was revoked with the old password; create a new one for scripts.",
+                    "%(count)d API tokens were revoked with the old password; create new ones for scripts.", count) % {"count": count}
+
+
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.change_own_password(request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password"])
+            revoked = services.change_own_password(request.user, form.cleaned_data["old_password"], form.cleaned_data["new_password"])
         except ValidationError as exc:
             attach_errors(form, exc)
         else:
             update_session_auth_hash(request, request.user)
             messages.success(request, _("Your password was changed."))
+            messages.info(request, _tokens_revoked_message(revoked))
             return redirect("core:home")
     return render(request, "accounts/password_change.html", {"form": form})
