@@ -5,9 +5,10 @@ from decimal import Decimal
 
 from django.http import JsonResponse
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from luoshi.core import authz
+from luoshi.core.paging import Pages
 from luoshi.core import services as core_services
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans import queries, services
@@ -166,7 +167,7 @@ def _report(request, report_id: int) -> ProgressReport:
 
 
 @plans_router.get("", response=list[PlanOut], summary="Plans in scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_plans(request, status: Plan.Status | None = None, q: str = ""):
     return queries.plans(request.user, status=status, q=q)
 
@@ -250,7 +251,7 @@ def delete_item(request, item_id: int):
 
 
 @items_router.get("/{item_id}/reports", response=list[ReportOut], summary="Reports on an item (in scope)")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_item_reports(request, item_id: int):
     return queries.item_reports(request.user, _item(request, item_id))
 
