@@ -2,9 +2,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from luoshi.core.context import batch
+
+RETRY_AFTER_SECONDS = 5
+
+
+def is_busy(exc: BaseException) -> bool:
+    """A database that stayed locked (SQLite) or a lock wait that timed out (PostgreSQL)."""
+    if not isinstance(exc, OperationalError):
+        return False
+    text = str(exc).lower()
+    return "database is locked" in text or "database table is locked" in text or "lock timeout" in text \
+        or "canceling statement due to lock timeout" in text
+
+
+def busy_message() -> str:
+    return _("The system is busy with another large change right now; nothing was saved. Please try again in a few seconds.")
 
 
 class RequestContextMiddleware:
@@ -21,4 +38,14 @@ class RequestContextMiddleware:
         response["X-Request-ID"] = str(opened.batch_id)
         if getattr(request, "htmx", False):
             response.headers.setdefault("Vary", "HX-Request")
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A write that waited too long for the database answers 503 "busy, try again", not 500."""
+        if not is_busy(exception):
+            return None
+        from django.shortcuts import render
+
+        response = render(request, "503.html", {"message": busy_message()}, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response

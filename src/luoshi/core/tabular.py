@@ -124,14 +124,15 @@ def _xlsx_rows(data: bytes, filename: str) -> list[list[object]]:
 
 
 def write_csv(header: list[str], rows: list[list[object]]) -> bytes:
-    """CSV (UTF-8 with BOM, CRLF rows) in which every cell is quoted.
+    """CSV (UTF-8 with BOM, CRLF rows as RFC 4180 has them).
 
-    Quoting every cell keeps a line break inside a value (a bare CR included, which the csv
-    module would otherwise leave unquoted) inside its cell, so no spreadsheet starts a new row
-    there and the text after the break never becomes a formula cell of its own.
+    With CR and LF both in the line terminator the csv module quotes every cell containing
+    either, so a line break inside a value (a bare CR included, which it left unquoted with a
+    "\\n" terminator) stays inside its cell: no spreadsheet starts a new row there, and the text
+    after the break never becomes a formula cell of its own.
     """
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise("" if v is None else v) for v in row])

@@ -4,7 +4,7 @@ checks permission through ``luoshi.core.authz``, runs in a transaction and write
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -283,10 +283,21 @@ def _row_matches(unit: OrgUnit, values: dict[str, str], parent_code: str | None)
             and (values.get("parent_code") or None) == parent_code)
 
 
-@transaction.atomic
+IMPORT_BATCH = 500
+
+
 def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -> dict[str, int]:
-    """Create or update units from table rows, all or nothing. Raises ``TableError``."""
-    from luoshi.core.tabular import TableError
+    """Create or update units from table rows, all or nothing. Raises ``TableError``.
+
+    Every row is validated first, without writing. Then new units are written level by level in
+    batches of ``IMPORT_BATCH`` (one INSERT and one UPDATE of paths each, with their audit
+    records), and changed units in batches after them, each batch in its own short transaction, so
+    other users' writes wait at most about one batch on SQLite. If a batch fails (e.g. someone
+    created the same code meanwhile), the batches already written are undone and the error raised:
+    the importer gets all or nothing.
+    """
+    from luoshi.core.batches import chunks, write_in_batches
+    from luoshi.core.tabular import RowError, TableError
 
     file_rows, db_units, errors = validate_import(actor, rows, filename)
     if errors:
@@ -300,31 +311,83 @@ def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -
 
     ordered = sorted(file_rows, key=lambda c: (depth_in_file(c), file_rows[c][0]))
     units = dict(db_units)
-    created = updated = 0
-    entries = []
+    parent_codes = dict(OrgUnit.objects.filter(pk__in={u.parent_id for u in db_units.values() if u.parent_id})
+                        .values_list("pk", "code"))
+    creations: dict[int, list[str]] = {}
+    changes: list[str] = []
     for code in ordered:
-        _number, values = file_rows[code]
-        parent = units.get(values.get("parent_code")) if values.get("parent_code") else None
-        data = {"code": code, "name": values["name"], "type": values["type"], "short_name": values.get("short_name", "")}
         existing = db_units.get(code)
         if existing is None:
-            unit = OrgUnit(parent=parent, **data)
-            unit.save()
-            paths.place(unit, parent)
-            entries.append(audit.build(actor, "create", unit, None, audit.snapshot(unit), verb="import"))
-            units[code] = unit
-            created += 1
-        else:
-            if "short_name" not in values:
-                data.pop("short_name")
+            creations.setdefault(depth_in_file(code), []).append(code)
+        elif not _row_matches(existing, file_rows[code][1], parent_codes.get(existing.parent_id)):
+            changes.append(code)
+
+    def create(codes) -> list[tuple]:
+        new = []
+        for code in codes:
+            values = file_rows[code][1]
+            parent = units.get(values.get("parent_code")) if values.get("parent_code") else None
+            new.append(OrgUnit(parent=parent, code=code, name=values["name"], type=values["type"],
+                               short_name=values.get("short_name", "")))
+        OrgUnit.objects.bulk_create(new)
+        for unit in new:
+            unit.path = paths.path_below(unit.parent, unit.pk)
+            unit.depth = unit.parent.depth + 1 if unit.parent is not None else 0
+            units[unit.code] = unit
+        OrgUnit.objects.bulk_update(new, ["path", "depth"])
+        audit.record_many(audit.build(actor, "create", u, None, audit.snapshot(u), verb="import") for u in new)
+        return [("create", unit.pk) for unit in new]
+
+    def change(codes) -> list[tuple]:
+        done = []
+        for code in codes:
+            values = file_rows[code][1]
+            existing = OrgUnit.objects.select_for_update().get(pk=db_units[code].pk)
+            parent = units.get(values.get("parent_code")) if values.get("parent_code") else None
+            if parent is not None:
+                parent.refresh_from_db(fields=["path", "depth"])
+            data = {"name": values["name"], "type": values["type"]}
+            if "short_name" in values:
+                data["short_name"] = values["short_name"]
+            undo_entry = ("update", existing.pk, existing.parent_id, {k: getattr(existing, k) for k in data})
             if parent != existing.parent and (parent is not None or existing.parent_id is not None):
                 _move(actor, existing, parent)
                 existing.refresh_from_db()
-            if core.apply_changes(actor, existing, data, verb="import"):
-                updated += 1
-            units[code] = existing
-    audit.record_many(entries)
-    return {"created": created, "updated": updated, "unchanged": len(file_rows) - created - updated}
+            core.apply_changes(actor, existing, data, verb="import")
+            done.append(undo_entry)
+        return done
+
+    def undo(entries: list[tuple]) -> None:
+        for entry in reversed(entries):
+            if entry[0] == "create":
+                unit = OrgUnit.objects.filter(pk=entry[1]).first()
+                if unit is not None:
+                    audit.record(actor, "delete", unit, audit.snapshot(unit), None, verb="import undone")
+                    unit.delete()
+                continue
+            _kind, pk, parent_id, before = entry
+            unit = OrgUnit.objects.select_for_update().get(pk=pk)
+            if unit.parent_id != parent_id:
+                old_parent = OrgUnit.objects.get(pk=parent_id) if parent_id else None
+                paths.move_subtree(OrgUnit.objects.all(), unit, old_parent)
+                OrgUnit.objects.filter(pk=pk).update(parent=old_parent, version=F("version") + 1)
+                unit.refresh_from_db()
+            core.apply_changes(actor, unit, before, verb="import undone")
+
+    batches = [chunk for depth in sorted(creations) for chunk in chunks(creations[depth], IMPORT_BATCH)]
+    batches += list(chunks(changes, max(1, IMPORT_BATCH // 5)))  # moves rewrite subtrees: smaller batches
+
+    def write(batch) -> list[tuple]:
+        return create(batch) if batch[0] not in db_units else change(batch)
+
+    try:
+        write_in_batches(batches, write, undo)
+    except IntegrityError:
+        raise TableError([RowError(filename, None, "code", _(
+            "another user created or changed the same units while the file was being imported; nothing "
+            "was imported, please try again"))]) from None
+    created = sum(len(c) for c in creations.values())
+    return {"created": created, "updated": len(changes), "unchanged": len(file_rows) - created - len(changes)}
 
 
 def export_rows(units) -> tuple[list[str], list[list[str]]]:
