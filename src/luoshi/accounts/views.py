@@ -16,6 +16,7 @@ from luoshi.accounts.forms import AccountForm, PasswordChangeForm, TokenForm
 from luoshi.accounts.models import ApiToken
 from luoshi.core import authz
 from luoshi.core.forms import attach_errors
+from luoshi.orgs import queries as org_queries
 from luoshi.orgs.models import Membership
 
 
@@ -89,6 +90,7 @@ def user_detail(request: HttpRequest, username: str) -> HttpResponse:
             return redirect("accounts:user", username=account.username)
     return render(request, "accounts/user_detail.html", {
         "account": account, "memberships": queries.memberships(request.user, account), "new_password": new_password,
+        "invitations": list(org_queries.invitations_for(request.user, account)),
     })
 
 

@@ -23,6 +23,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "overdue": work["overdue"][:5], "overdue_count": work["overdue"].count(),
         "due_soon": work["due_soon"][:5], "due_soon_count": work["due_soon"].count(),
         "unread": plan_queries.notifications(request.user, unread_only=True)[:5],
+        "invitations": list(org_queries.invitations_for(request.user)),
     })
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
 from luoshi.core import authz, paths
 from luoshi.core import services as core
-from luoshi.orgs.models import Membership, OrgGroup, OrgUnit
+from luoshi.orgs.models import Invitation, Membership, OrgGroup, OrgUnit
 
 UNIT_FIELDS = ("code", "name", "short_name", "type", "is_active")
 
@@ -142,14 +143,92 @@ def _check_appointment(actor, unit: OrgUnit, role: str, covers_below: bool) -> N
         raise PermissionDenied(_("You cannot give a role covering the units below, which you do not administer."))
 
 
+def person_in_scope(actor, user) -> bool:
+    """May ``actor`` treat ``user`` as someone they already know: a superuser, someone holding a
+    membership the actor can see, or an account the actor created that has no membership yet?"""
+    if authz.is_unrestricted(actor) or actor.pk == user.pk:
+        return True
+    if authz.scope(actor, Membership).filter(user=user).exists():
+        return True
+    if Membership.objects.filter(user=user).exists():
+        return False
+    from django.contrib.contenttypes.models import ContentType
+
+    from luoshi.audit.models import AuditRecord
+
+    return AuditRecord.objects.filter(content_type=ContentType.objects.get_for_model(type(user)), object_id=str(user.pk),
+                                      action="create", actor=actor).exists()
+
+
 @transaction.atomic
 def add_membership(actor, *, user, unit: OrgUnit, role: str, covers_below: bool = True) -> Membership:
+    """Give ``user`` a role in ``unit`` directly: only for people already in the actor's scope
+    (see ``person_in_scope``); anyone else is invited with ``add_or_invite``."""
     authz.require_in_unit(actor, "add", Membership, unit)
     _check_appointment(actor, unit, role, covers_below)
+    if not person_in_scope(actor, user):
+        raise PermissionDenied(_("This person is outside your units; invite them instead."))
+    return _create_membership(actor, user, unit, role, covers_below)
+
+
+def _create_membership(actor, user, unit: OrgUnit, role: str, covers_below: bool) -> Membership:
     membership = Membership(user=user, unit=unit, role=role, covers_below=covers_below)
     core.create(actor, membership)
     authz.forget(user)
     return membership
+
+
+@transaction.atomic
+def add_or_invite(actor, *, username: str, unit: OrgUnit, role: str, covers_below: bool = True) -> str:
+    """The members form: add someone in scope at once, otherwise invite them.
+
+    Returns ``"added"`` or ``"invited"``; ``"invited"`` is also the answer for a username that
+    does not exist (or is inactive, or already invited or a member), so the form cannot be used
+    to find out who has an account.
+    """
+    from django.contrib.auth import get_user_model
+
+    authz.require_in_unit(actor, "add", Membership, unit)
+    _check_appointment(actor, unit, role, covers_below)
+    user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+    if user is not None and person_in_scope(actor, user):
+        if Membership.objects.filter(user=user, unit=unit, role=role).exists():
+            raise ValidationError(_("%(user)s already holds this role here.") % {"user": user.get_username()})
+        _create_membership(actor, user, unit, role, covers_below)
+        return "added"
+    if user is not None and not Membership.objects.filter(user=user, unit=unit, role=role).exists() \
+            and not Invitation.objects.filter(user=user, unit=unit, role=role, state=Invitation.State.PENDING).exists():
+        invitation = Invitation(user=user, unit=unit, role=role, covers_below=covers_below, invited_by=actor)
+        core.create(actor, invitation)  # the person sees it on their home page
+    return "invited"
+
+
+def _require_may_decide(actor, invitation: Invitation) -> None:
+    """The invited person decides, or an administrator who manages their account."""
+    if actor.pk == invitation.user_id:
+        return
+    from luoshi.accounts.services import _require_manages
+
+    _require_manages(actor, invitation.user)
+
+
+@transaction.atomic
+def decide_invitation(actor, invitation: Invitation, accept: bool) -> Membership | None:
+    invitation = Invitation.objects.select_for_update().select_related("user", "unit").get(pk=invitation.pk)
+    _require_may_decide(actor, invitation)
+    if invitation.state != Invitation.State.PENDING:
+        raise ValidationError(_("This invitation was already answered."))
+    before = audit.snapshot(invitation)
+    invitation.state = Invitation.State.ACCEPTED if accept else Invitation.State.DECLINED
+    invitation.decided_by = actor
+    invitation.decided_at = timezone.now()
+    invitation.version += 1
+    invitation.save()
+    audit.record(actor, "update", invitation, before, audit.snapshot(invitation), verb="accept" if accept else "decline")
+    if not accept or Membership.objects.filter(user=invitation.user, unit=invitation.unit, role=invitation.role).exists():
+        return None
+    return _create_membership(invitation.invited_by or actor, invitation.user, invitation.unit, invitation.role,
+                              invitation.covers_below)
 
 
 @transaction.atomic
