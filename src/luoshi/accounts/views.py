@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -18,6 +19,34 @@ from luoshi.core import authz
 from luoshi.core.forms import attach_errors
 from luoshi.orgs import queries as org_queries
 from luoshi.orgs.models import Membership
+
+
+def address_failures(request: HttpRequest) -> int:
+    """Failed log-ins from the request's address within the cool-off, whatever the usernames."""
+    from datetime import timedelta
+
+    from axes.helpers import get_client_ip_address
+    from axes.models import AccessAttempt
+    from django.conf import settings
+    from django.db.models import Sum
+    from django.utils import timezone
+
+    since = timezone.now() - timedelta(hours=settings.AXES_COOLOFF_TIME)
+    address = get_client_ip_address(request)
+    total = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since).aggregate(n=Sum("failures_since_start"))["n"]
+    return total or 0
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in, plus a limit per address across usernames (password spraying); django-axes
+    already locks a username and address pair after a few failures."""
+
+    def post(self, request, *args, **kwargs):
+        from django.conf import settings
+
+        if settings.AXES_ENABLED and address_failures(request) >= settings.LUOSHI_LOGIN_ADDRESS_LIMIT:
+            return render(request, "accounts/locked_out.html", status=429)
+        return super().post(request, *args, **kwargs)
 
 
 @login_required
