@@ -569,14 +569,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
     groups = queries.my_work(request.user)
-    overdue, due_soon = list(groups["overdue"][:200]), list(groups["due_soon"][:200])
+    # At most a page of each urgent group here (the supervision page lists them all): long
+    # tables of rows were the largest cost of this page under load.
+    overdue, due_soon = list(groups["overdue"][:PAGE_SIZE]), list(groups["due_soon"][:PAGE_SIZE])
     others = Paginator(groups["others"], PAGE_SIZE).get_page(request.GET.get("page"))
     shown = [*overdue, *due_soon, *others]
     writable = {i.pk for i in shown if authz.can_in_unit(request.user, "add", ProgressReport, i.lead_unit)}
     return render(request, "plans/my_work.html", {
         "sections": [("overdue", _("Overdue"), overdue), ("due_soon", _("Due in the next 30 days"), due_soon)],
         "others": others, "reports": queries.current_reports(request.user, shown), "writable": writable,
-        "rule_text": LIGHT_RULE_TEXT,
+        "rule_text": LIGHT_RULE_TEXT, "page_size": PAGE_SIZE,
     })
 
 
