@@ -76,6 +76,22 @@ def children(user, plan: Plan, parent: PlanItem | None) -> QuerySet[PlanItem]:
     return items(user, plan).filter(parent=parent).order_by("position", "pk")
 
 
+def mark_expandable(user, plan: Plan, page):
+    """Set ``expandable`` on the items of ``page`` (a Paginator page or a list): whether the user
+    can see any of the item's children (one query), so that no expand toggle opens empty."""
+    rows = list(page)
+    if hasattr(page, "object_list"):
+        page.object_list = rows
+    with_children = [item.pk for item in rows if item.child_count]
+    if with_children and not authz.is_unrestricted(user):
+        shown = set(items(user, plan).filter(parent_id__in=with_children).values_list("parent_id", flat=True).distinct())
+    else:
+        shown = set(with_children)
+    for item in rows:
+        item.expandable = item.pk in shown
+    return page
+
+
 def cascade(user, item: PlanItem) -> QuerySet[PlanItem]:
     """The item's visible subtree below it (how it was broken down)."""
     return authz.scope(user, PlanItem.objects.filter(plan_id=item.plan_id, path__startswith=item.path).exclude(pk=item.pk)) \

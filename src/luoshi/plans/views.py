@@ -183,7 +183,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     user = request.user
     form = ItemFilterForm(request.GET or None, user=user, plan=plan)
     filters = form.filters()
-    roots = Paginator(queries.children(user, plan, None), CHILDREN_PAGE).get_page(1)
+    roots = queries.mark_expandable(user, plan, Paginator(queries.children(user, plan, None), CHILDREN_PAGE).get_page(1))
     context = {"plan": plan, "filter_form": form, "filtering": bool(filters), "roots": roots, "rule_text": LIGHT_RULE_TEXT,
                "chart_bars": CHART_BARS}
     if filters:
@@ -214,7 +214,8 @@ def item_children(request: HttpRequest, plan_id: int) -> HttpResponse:
             parent = _item(request, plan, int(request.GET["parent"]))
         except ValueError:
             raise Http404("bad parent") from None
-    items = Paginator(queries.children(request.user, plan, parent), CHILDREN_PAGE).get_page(request.GET.get("page"))
+    items = queries.mark_expandable(request.user, plan, Paginator(queries.children(request.user, plan, parent), CHILDREN_PAGE)
+                                    .get_page(request.GET.get("page")))
     return render(request, "plans/_tree_rows.html", {"plan": plan, "items": items, "parent": parent, "rule_text": LIGHT_RULE_TEXT})
 
 
@@ -286,7 +287,7 @@ def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
     if tab == "history":
         context["page"] = Paginator(audit_queries.history(user, item), 25).get_page(request.GET.get("page"))
     else:
-        context["children"] = Paginator(queries.children(user, plan, item), CHILDREN_PAGE).get_page(1)
+        context["children"] = queries.mark_expandable(user, plan, Paginator(queries.children(user, plan, item), CHILDREN_PAGE).get_page(1))
         context["cascade_size"] = queries.cascade(user, item).count()
         viewable = [u for u in responsible if authz.can_in_unit(user, "view", ProgressReport, u)]
         context["timeline"] = tables.report_timeline(

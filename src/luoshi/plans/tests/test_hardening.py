@@ -123,3 +123,20 @@ def test_api_field_updates_need_the_version_read(world, small, api, path, body):
 def test_org_unit_updates_need_the_version_read(world, api):
     answer = api("beijing_admin").patch("/api/v1/org-units/110101", json.dumps({"name": "无版本"}), content_type="application/json")
     assert answer.status_code == 422 and "version" in answer.json()["errors"], answer.content
+
+
+# The expand toggle --------------------------------------------------------------------------------
+
+def test_no_expand_toggle_on_an_item_whose_sub_items_are_all_hidden(world, small, login):
+    # 教育部 breaks 上海's part down to a unit 上海 cannot see (a structural edit by the assigning unit).
+    services.add_item(world.user("ministry_planner"), small.plan, parent=small.shanghai, title="另一部分",
+                      lead_unit=world.unit("110000"))
+    url = f"/plans/{small.plan.pk}/children/?parent={small.measure.pk}"
+
+    def row_of(html: str, item) -> str:
+        return html.split(f'/items/{item.pk}/"', 1)[0].rsplit("<li>", 1)[-1]
+
+    shanghai_view = login("shanghai_reporter").get(url).content.decode()
+    assert "data-tree-toggle" not in row_of(shanghai_view, small.shanghai)
+    ministry_view = login("ministry_planner").get(url).content.decode()
+    assert "data-tree-toggle" in row_of(ministry_view, small.shanghai)
