@@ -204,6 +204,23 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/plan_detail.html", context)
 
 
+UNIT_OPTIONS = 15
+
+
+@login_required
+def unit_options(request: HttpRequest) -> HttpResponse:
+    """The combobox of the item form: up to 15 units matching ``q`` among those the user may
+    assign work to (``authz.units_where``), as listbox options."""
+    from luoshi.core.text import search_q
+
+    q = request.GET.get("q", "").strip()[:100]
+    units = authz.units_where(request.user, "add", PlanItem)
+    if q:
+        units = units.filter(search_q(q, "code", "name", "short_name"))
+    found = list(units.order_by("depth", "path")[:UNIT_OPTIONS + 1])
+    return render(request, "plans/_unit_options.html", {"units": found[:UNIT_OPTIONS], "more": len(found) > UNIT_OPTIONS, "q": q})
+
+
 @login_required
 def item_children(request: HttpRequest, plan_id: int) -> HttpResponse:
     """htmx: the visible children of ``?parent=<id>`` (the top level without it)."""

@@ -140,3 +140,36 @@ def test_no_expand_toggle_on_an_item_whose_sub_items_are_all_hidden(world, small
     assert "data-tree-toggle" not in row_of(shanghai_view, small.shanghai)
     ministry_view = login("ministry_planner").get(url).content.decode()
     assert "data-tree-toggle" in row_of(ministry_view, small.shanghai)
+
+
+# Unit choices as a searchable combobox -------------------------------------------------------------
+
+def test_the_unit_search_offers_only_units_the_user_may_assign_work_to(world, login):
+    client = login("beijing_planner")
+    found = client.get("/plans/unit-options/", {"q": "东城"}).content.decode()
+    assert 'role="option"' in found and "110101" in found
+    assert "310101" not in client.get("/plans/unit-options/", {"q": "黄浦"}).content.decode()
+    assert "310000" not in client.get("/plans/unit-options/", {"q": "上海"}).content.decode()
+    assert login(None).get("/plans/unit-options/", {"q": "东城"}).status_code == 302
+
+
+def test_the_item_form_is_a_combobox_not_a_list_of_every_unit(world, small, login):
+    page = login("beijing_planner").get(f"/plans/{small.plan.pk}/items/new/", {"parent": small.beijing.pk}).content.decode()
+    assert 'role="combobox"' in page and 'name="lead_unit_search"' in page
+    assert '<select name="lead_unit"' not in page and '<select name="co_owners"' not in page
+
+
+def test_a_typed_code_is_resolved_in_scope(world, small, login):
+    client = login("beijing_planner")
+    url = f"/plans/{small.plan.pk}/items/new/?parent={small.beijing.pk}"
+    form = {"kind": "measure", "title": "海淀区落实", "lead_unit": "", "lead_unit_search": "110108 · 海淀区",
+            "co_owners_search": "110101", "weight": "1", "parent": small.beijing.pk}
+    answer = client.post(url, form)
+    assert answer.status_code == 302, answer.content.decode()[:3000]
+    from luoshi.plans.models import PlanItem
+
+    item = PlanItem.objects.get(title="海淀区落实")
+    assert item.lead_unit.code == "110108" and [u.code for u in item.co_owners.all()] == ["110101"]
+    refused = client.post(url, {**form, "title": "越界", "lead_unit_search": "310101"})
+    assert refused.status_code == 200 and "No unit with code 310101" in refused.content.decode()
+    assert not PlanItem.objects.filter(title="越界").exists()
