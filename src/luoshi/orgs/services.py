@@ -362,7 +362,7 @@ def _row_matches(unit: OrgUnit, values: dict[str, str], parent_code: str | None)
             and (values.get("parent_code") or None) == parent_code)
 
 
-IMPORT_BATCH = 500
+IMPORT_BATCH = 200
 
 
 def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -> dict[str, int]:

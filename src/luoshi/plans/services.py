@@ -670,7 +670,7 @@ def _kind_for(node: dict, numbered_depth: int) -> str:
     return "key_task" if numbered_depth == 0 else "measure"
 
 
-OUTLINE_BATCH = 500
+OUTLINE_BATCH = 200
 
 
 def create_plan_from_outline(actor, *, title: str, issuer: OrgUnit, parsed: dict, filename: str = "",
