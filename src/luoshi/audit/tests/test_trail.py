@@ -135,7 +135,8 @@ def trail(world):
     with batch("web") as steps["update"]:
         services.update_unit(world.beijing_admin, unit, {"short_name": "检索"})
     with batch("web") as steps["membership"]:
-        membership = services.add_membership(world.beijing_admin, user=world.nobody, unit=unit, role="viewer")
+        # Someone the admin already sees (people from outside their scope are invited, not added).
+        membership = services.add_membership(world.beijing_admin, user=world.beijing_reporter, unit=unit, role="viewer")
     with batch("web") as steps["delete"]:
         services.remove_membership(world.beijing_admin, membership)
     with batch("web") as steps["shanghai"]:
