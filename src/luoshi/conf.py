@@ -82,6 +82,11 @@ class Env:
         return Path(value).expanduser().resolve()
 
 
+# How long a write waits for SQLite's lock before the request answers 503 "busy, try again". Long
+# imports write in short batches (core/batches.py), so other writers normally wait well under a second.
+SQLITE_BUSY_SECONDS = 5
+
+
 def database_config(env: Env, data_dir: Path) -> dict:
     """Parse ``LUOSHI_DATABASE_URL`` (SQLite in the data directory by default)."""
     url = env.raw("LUOSHI_DATABASE_URL")
@@ -89,7 +94,7 @@ def database_config(env: Env, data_dir: Path) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(data_dir / "luoshi.sqlite3"),
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20,
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": SQLITE_BUSY_SECONDS,
                         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     scheme = urlsplit(url).scheme
@@ -104,7 +109,7 @@ def database_config(env: Env, data_dir: Path) -> dict:
     if scheme.startswith("postg") and not config.get("NAME"):
         raise ConfigError("LUOSHI_DATABASE_URL: no database name in the URL")
     if scheme == "sqlite":
-        config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": SQLITE_BUSY_SECONDS}
     return config
 
 

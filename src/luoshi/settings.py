@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "luoshi.core.middleware.HardeningMiddleware",  # body size cap before anything reads it; CSP
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -110,6 +111,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Password spraying: failed log-ins from one address across all usernames within the cool-off.
+LUOSHI_LOGIN_ADDRESS_LIMIT = env.int("LUOSHI_LOGIN_ADDRESS_LIMIT", 30, minimum=1, maximum=10000)
 
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 # The language of pages whose browser asks for none, of the command line, and of the messages the
@@ -173,8 +176,11 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"quiet_forbidden": {"()": "luoshi.core.logs.QuietForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["quiet_forbidden"]}},
     "root": {"handlers": ["console"], "level": env.choice("LUOSHI_LOG_LEVEL", "WARNING", ("DEBUG", "INFO", "WARNING", "ERROR"))},
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
+NINJA_PAGINATION_MAX_LIMIT = 1000

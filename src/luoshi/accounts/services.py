@@ -45,6 +45,18 @@ def revoke_token(actor, token: ApiToken) -> ApiToken:
     return token
 
 
+def _revoke_all_tokens(actor, user) -> int:
+    """Revoke every active token of ``user`` (after a password change or reset); returns how many."""
+    tokens = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    now = timezone.now()
+    for token in tokens:
+        before = audit.snapshot(token)
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor, "update", token, before, audit.snapshot(token), verb="revoke")
+    return len(tokens)
+
+
 def authenticate_token(raw: str):
     """The active user owning ``raw``, or ``None``. Records the time of use (at most once a minute)."""
     if not raw or not raw.startswith(TOKEN_PREFIX):
@@ -81,11 +93,13 @@ def _user_snapshot(user) -> dict:
 
 
 @transaction.atomic
-def set_password(actor, user, password: str) -> None:
+def set_password(actor, user, password: str) -> int:
+    """Set a password; the user's API tokens are revoked with it. Returns how many were revoked."""
     _require_self_or_superuser(actor, user)
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record(actor, "update", user, None, None, verb="password")
+    return _revoke_all_tokens(actor, user)
 
 
 # Accounts managed by unit administrators ------------------------------------------------------
@@ -146,18 +160,20 @@ def set_account_active(actor, user, active: bool) -> None:
 
 
 @transaction.atomic
-def reset_password(actor, user) -> str:
-    """Give the account a new random password (shown once to the administrator)."""
+def reset_password(actor, user) -> tuple[str, int]:
+    """Give the account a new random password (shown once to the administrator) and revoke its
+    API tokens: whoever knew the old password may have made one. Returns (password, tokens revoked)."""
     _require_manages(actor, user)
     initial = _generated_password()
     user.set_password(initial)
     user.save(update_fields=["password"])
     audit.record(actor, "update", user, None, None, verb="password reset")
-    return initial
+    return initial, _revoke_all_tokens(actor, user)
 
 
 @transaction.atomic
-def change_own_password(user, old_password: str, new_password: str) -> None:
+def change_own_password(user, old_password: str, new_password: str) -> int:
+    """Change one's password; one's API tokens are revoked with it. Returns how many were revoked."""
     from django.contrib.auth.password_validation import validate_password
 
     if not user.check_password(old_password):
@@ -166,3 +182,4 @@ def change_own_password(user, old_password: str, new_password: str) -> None:
     user.set_password(new_password)
     user.save(update_fields=["password"])
     audit.record(user, "update", user, None, None, verb="password")
+    return _revoke_all_tokens(user, user)

@@ -6,11 +6,13 @@ Each domain keeps its endpoints in its own ``api.py``; they are added here expli
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import OperationalError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from luoshi.accounts.services import authenticate_token
+from luoshi.core.middleware import RETRY_AFTER_SECONDS, busy_message, is_busy
 from luoshi.core.services import EditConflict
 from luoshi.core.tabular import TableError
 
@@ -28,7 +30,14 @@ class TokenAuth(HttpBearer):
 api = NinjaAPI(
     title="Luoshi API",
     version="1",
-    description="Plans, org units and their progress. Session cookie for the browser, personal bearer tokens for scripts.",
+    description=(
+        "Plans, org units and their progress. Session cookie for the browser, personal bearer tokens for scripts.\n\n"
+        "**Versions.** Every object carries a `version`. A PATCH that changes fields, and a move, must send the "
+        "`version` it read (missing: 422 naming `version`); a stale one answers 409 with the fields changed since. "
+        "`POST /items/{id}/reports` without `version` (or with 0) creates the period's report and answers 409 when "
+        "it exists already; to change it, send the version read. Explicit `null` for a field that cannot be empty "
+        "answers 422 naming the field."
+    ),
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
 )
@@ -54,6 +63,15 @@ def _invalid(request, exc: ValidationError):
 def _conflict(request, exc: EditConflict):
     changes = [{"field": f, "before": b, "after": a} for f, b, a in exc.changes]
     return api.create_response(request, {"detail": str(exc), "current_version": exc.obj.version, "changes": changes}, status=409)
+
+
+@api.exception_handler(OperationalError)
+def _busy(request, exc: OperationalError):
+    if not is_busy(exc):
+        raise exc
+    response = api.create_response(request, {"detail": busy_message()}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 @api.exception_handler(TableError)

@@ -244,6 +244,16 @@ def get_or_404(user, source, action: str = "view", **lookup) -> models.Model:
     return obj
 
 
+def grants_q(user, field: str, *rules: tuple[type[models.Model], str]) -> Q | None:
+    """A filter on the unit path ``field`` matching the user's grants for any of ``rules``
+    ((model, action) pairs); ``None`` for a superuser (everything). Cheaper to compile and run
+    than ``field__in=units_where(...)`` (no subquery of units)."""
+    if is_unrestricted(user):
+        return None
+    matched = [g for model, action in rules for g in _grants_for(user, model, action)]
+    return _path_q(matched, field)
+
+
 def units_where(user, action: str, model: type[models.Model]) -> models.QuerySet:
     """Org units in which ``user`` may ``action`` objects of ``model`` (for choice lists)."""
     from luoshi.orgs.models import OrgUnit

@@ -40,6 +40,29 @@ def check_version(obj: models.Model, expected_version: int | None) -> None:
     raise EditConflict(obj, int(expected_version), changes)
 
 
+def require_version(version: int | None) -> int:
+    """API updates must say which version they were based on (the ``version`` of the object read).
+
+    Without it a write from a copy read earlier would silently replace someone else's changes.
+    Internal callers (CLI, imports, tests) may still pass ``expected_version=None`` to services.
+    """
+    if version is None:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"version": [_("Send the version of the object you read (its \"version\" field); without it the change could overwrite someone else's.")]})
+    return version
+
+
+def refuse_nulls(data: dict, nullable: tuple[str, ...] = ()) -> None:
+    """An explicit ``null`` for a field that cannot be empty is a 422 naming the field, not a database error."""
+    from django.core.exceptions import ValidationError
+
+    errors = {name: [_("This field cannot be null; send a value (an empty text is \"\").")]
+              for name, value in data.items() if value is None and name not in nullable}
+    if errors:
+        raise ValidationError(errors)
+
+
 def apply_changes(actor, obj: models.Model, data: dict, expected_version: int | None = None, verb: str = "") -> bool:
     """Set ``data`` on ``obj``, bump its version, save and audit; ``False`` when nothing changed."""
     check_version(obj, expected_version)

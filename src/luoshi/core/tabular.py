@@ -170,12 +170,28 @@ def _xlsx_rows(data: bytes, filename: str) -> list[list[object]]:
 
 
 def write_csv(header: list[str], rows: list[list[object]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    """CSV (UTF-8 with BOM, CRLF rows as RFC 4180 has them).
+
+    With CR and LF both in the line terminator the csv module quotes every cell containing
+    either, so a line break inside a value (a bare CR included, which it left unquoted with a
+    "\\n" terminator) stays inside its cell: no spreadsheet starts a new row there, and the text
+    after the break never becomes a formula cell of its own.
+    """
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([neutralise("" if v is None else v) for v in row])
     return out.getvalue().encode("utf-8-sig")
+
+
+def _xlsx_cell(value: object) -> object:
+    """A value openpyxl writes as an inert cell: no formula, no control characters it refuses."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return neutralise(value)
 
 
 def write_xlsx(header: list[str], rows: list[list[object]], title: str = "data") -> bytes:
@@ -185,7 +201,7 @@ def write_xlsx(header: list[str], rows: list[list[object]], title: str = "data")
     ws = wb.create_sheet(title[:31])
     ws.append(header)
     for row in rows:
-        ws.append([neutralise(v) for v in row])
+        ws.append([_xlsx_cell(v) for v in row])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -17,12 +17,10 @@ def home(request: HttpRequest) -> HttpResponse:
     for g in authz.grants(request.user):
         roles_by_unit.setdefault(g.unit_id, []).append((Role(g.role).label, g.covers_below))
     units = [(u, roles_by_unit.get(u.pk, [])) for u in org_queries.my_units(request.user)]
-    work = plan_queries.my_work(request.user)
     return render(request, "core/home.html", {
-        "my_units": units,
-        "overdue": work["overdue"][:5], "overdue_count": work["overdue"].count(),
-        "due_soon": work["due_soon"][:5], "due_soon_count": work["due_soon"].count(),
+        "my_units": units, **plan_queries.my_work_summary(request.user),
         "unread": plan_queries.notifications(request.user, unread_only=True)[:5],
+        "invitations": list(org_queries.invitations_for(request.user)),
     })
 
 

@@ -2,9 +2,11 @@
 
 
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from luoshi.core import authz
+from luoshi.core.paging import Pages
+from luoshi.core import services as core_services
 from luoshi.orgs import queries, services
 from luoshi.orgs.models import OrgUnit, UnitType
 
@@ -43,7 +45,7 @@ class OrgUnitPatch(Schema):
 
 
 @router.get("", response=list[OrgUnitOut], summary="List org units in scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_units(request, type: UnitType | None = None, parent: str | None = None, q: str = ""):
     parent_unit = authz.get_or_404(request.user, OrgUnit, code=parent) if parent else None
     return queries.units(request.user, type=type, parent=parent_unit, q=q)
@@ -66,7 +68,8 @@ def create_unit(request, payload: OrgUnitIn):
 def update_unit(request, code: str, payload: OrgUnitPatch):
     unit = authz.get_or_404(request.user, OrgUnit, code=code)
     data = payload.dict(exclude_unset=True)
-    version = data.pop("version", None)
+    core_services.refuse_nulls(data, nullable=("version", "parent_code"))
+    version = core_services.require_version(data.pop("version", None))
     if "parent_code" in data:
         code_ = data.pop("parent_code")
         data["parent"] = authz.get_or_404(request.user, OrgUnit, code=code_) if code_ else None

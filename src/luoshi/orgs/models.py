@@ -129,3 +129,43 @@ class Membership(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.user.get_username()} · {self.unit} · {self.get_role_display()}"
+
+
+class Invitation(models.Model):
+    """An offer of a role in a unit to someone outside the inviting administrator's scope.
+
+    It becomes a Membership only when the person (or an administrator who manages their account)
+    accepts it. Until then the inviter learns nothing about the person, not even whether the
+    username exists; the model therefore has no unit scope (no ``scope_field``): it is read only
+    by the invited person and by administrators managing them (``orgs.queries.invitations_for``).
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="invitations")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    covers_below = models.BooleanField(_("covers units below"), default=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("invited by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "role"], condition=models.Q(state="pending"),
+                                               name="invitation_one_pending")]
+
+    def __str__(self) -> str:
+        return f"{self.user.get_username()} · {self.unit} · {self.get_role_display()}"
+
+    def audit_unit_path(self) -> str:
+        return ""  # not in any unit's audit trail until accepted: the inviter must not learn of the person

@@ -63,3 +63,24 @@ def my_units(user) -> QuerySet[OrgUnit]:
     """The units where the user holds a membership (for the home page)."""
     ids = {g.unit_id for g in authz.grants(user)}
     return OrgUnit.objects.filter(pk__in=ids, is_active=True).order_by("path")
+
+
+def invitations_for(actor, user=None) -> QuerySet:
+    """Pending invitations of ``user`` (default: the actor) that ``actor`` may answer: their own,
+    or, for an administrator, those of an account they manage. Never the inviter's view."""
+    from luoshi.orgs.models import Invitation
+
+    user = user or actor
+    qs = Invitation.objects.filter(user=user, state=Invitation.State.PENDING).select_related("unit", "invited_by")
+    if actor.pk == user.pk or authz.is_unrestricted(actor):
+        return qs
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from luoshi.accounts.services import _require_manages
+
+    try:
+        _require_manages(actor, user)
+    except (Http404, PermissionDenied):
+        return qs.none()
+    return qs

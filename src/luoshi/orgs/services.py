@@ -4,14 +4,15 @@ checks permission through ``luoshi.core.authz``, runs in a transaction and write
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
 from luoshi.core import authz, paths
 from luoshi.core import services as core
-from luoshi.orgs.models import Membership, OrgGroup, OrgUnit
+from luoshi.orgs.models import Invitation, Membership, OrgGroup, OrgUnit
 
 UNIT_FIELDS = ("code", "name", "short_name", "type", "is_active")
 
@@ -142,14 +143,92 @@ def _check_appointment(actor, unit: OrgUnit, role: str, covers_below: bool) -> N
         raise PermissionDenied(_("You cannot give a role covering the units below, which you do not administer."))
 
 
+def person_in_scope(actor, user) -> bool:
+    """May ``actor`` treat ``user`` as someone they already know: a superuser, someone holding a
+    membership the actor can see, or an account the actor created that has no membership yet?"""
+    if authz.is_unrestricted(actor) or actor.pk == user.pk:
+        return True
+    if authz.scope(actor, Membership).filter(user=user).exists():
+        return True
+    if Membership.objects.filter(user=user).exists():
+        return False
+    from django.contrib.contenttypes.models import ContentType
+
+    from luoshi.audit.models import AuditRecord
+
+    return AuditRecord.objects.filter(content_type=ContentType.objects.get_for_model(type(user)), object_id=str(user.pk),
+                                      action="create", actor=actor).exists()
+
+
 @transaction.atomic
 def add_membership(actor, *, user, unit: OrgUnit, role: str, covers_below: bool = True) -> Membership:
+    """Give ``user`` a role in ``unit`` directly: only for people already in the actor's scope
+    (see ``person_in_scope``); anyone else is invited with ``add_or_invite``."""
     authz.require_in_unit(actor, "add", Membership, unit)
     _check_appointment(actor, unit, role, covers_below)
+    if not person_in_scope(actor, user):
+        raise PermissionDenied(_("This person is outside your units; invite them instead."))
+    return _create_membership(actor, user, unit, role, covers_below)
+
+
+def _create_membership(actor, user, unit: OrgUnit, role: str, covers_below: bool) -> Membership:
     membership = Membership(user=user, unit=unit, role=role, covers_below=covers_below)
     core.create(actor, membership)
     authz.forget(user)
     return membership
+
+
+@transaction.atomic
+def add_or_invite(actor, *, username: str, unit: OrgUnit, role: str, covers_below: bool = True) -> str:
+    """The members form: add someone in scope at once, otherwise invite them.
+
+    Returns ``"added"`` or ``"invited"``; ``"invited"`` is also the answer for a username that
+    does not exist (or is inactive, or already invited or a member), so the form cannot be used
+    to find out who has an account.
+    """
+    from django.contrib.auth import get_user_model
+
+    authz.require_in_unit(actor, "add", Membership, unit)
+    _check_appointment(actor, unit, role, covers_below)
+    user = get_user_model().objects.filter(username=username.strip(), is_active=True).first()
+    if user is not None and person_in_scope(actor, user):
+        if Membership.objects.filter(user=user, unit=unit, role=role).exists():
+            raise ValidationError(_("%(user)s already holds this role here.") % {"user": user.get_username()})
+        _create_membership(actor, user, unit, role, covers_below)
+        return "added"
+    if user is not None and not Membership.objects.filter(user=user, unit=unit, role=role).exists() \
+            and not Invitation.objects.filter(user=user, unit=unit, role=role, state=Invitation.State.PENDING).exists():
+        invitation = Invitation(user=user, unit=unit, role=role, covers_below=covers_below, invited_by=actor)
+        core.create(actor, invitation)  # the person sees it on their home page
+    return "invited"
+
+
+def _require_may_decide(actor, invitation: Invitation) -> None:
+    """The invited person decides, or an administrator who manages their account."""
+    if actor.pk == invitation.user_id:
+        return
+    from luoshi.accounts.services import _require_manages
+
+    _require_manages(actor, invitation.user)
+
+
+@transaction.atomic
+def decide_invitation(actor, invitation: Invitation, accept: bool) -> Membership | None:
+    invitation = Invitation.objects.select_for_update().select_related("user", "unit").get(pk=invitation.pk)
+    _require_may_decide(actor, invitation)
+    if invitation.state != Invitation.State.PENDING:
+        raise ValidationError(_("This invitation was already answered."))
+    before = audit.snapshot(invitation)
+    invitation.state = Invitation.State.ACCEPTED if accept else Invitation.State.DECLINED
+    invitation.decided_by = actor
+    invitation.decided_at = timezone.now()
+    invitation.version += 1
+    invitation.save()
+    audit.record(actor, "update", invitation, before, audit.snapshot(invitation), verb="accept" if accept else "decline")
+    if not accept or Membership.objects.filter(user=invitation.user, unit=invitation.unit, role=invitation.role).exists():
+        return None
+    return _create_membership(invitation.invited_by or actor, invitation.user, invitation.unit, invitation.role,
+                              invitation.covers_below)
 
 
 @transaction.atomic
@@ -283,10 +362,21 @@ def _row_matches(unit: OrgUnit, values: dict[str, str], parent_code: str | None)
             and (values.get("parent_code") or None) == parent_code)
 
 
-@transaction.atomic
+IMPORT_BATCH = 200
+
+
 def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -> dict[str, int]:
-    """Create or update units from table rows, all or nothing. Raises ``TableError``."""
-    from luoshi.core.tabular import TableError
+    """Create or update units from table rows, all or nothing. Raises ``TableError``.
+
+    Every row is validated first, without writing. Then new units are written level by level in
+    batches of ``IMPORT_BATCH`` (one INSERT and one UPDATE of paths each, with their audit
+    records), and changed units in batches after them, each batch in its own short transaction, so
+    other users' writes wait at most about one batch on SQLite. If a batch fails (e.g. someone
+    created the same code meanwhile), the batches already written are undone and the error raised:
+    the importer gets all or nothing.
+    """
+    from luoshi.core.batches import chunks, write_in_batches
+    from luoshi.core.tabular import RowError, TableError
 
     file_rows, db_units, errors = validate_import(actor, rows, filename)
     if errors:
@@ -300,31 +390,83 @@ def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -
 
     ordered = sorted(file_rows, key=lambda c: (depth_in_file(c), file_rows[c][0]))
     units = dict(db_units)
-    created = updated = 0
-    entries = []
+    parent_codes = dict(OrgUnit.objects.filter(pk__in={u.parent_id for u in db_units.values() if u.parent_id})
+                        .values_list("pk", "code"))
+    creations: dict[int, list[str]] = {}
+    changes: list[str] = []
     for code in ordered:
-        _number, values = file_rows[code]
-        parent = units.get(values.get("parent_code")) if values.get("parent_code") else None
-        data = {"code": code, "name": values["name"], "type": values["type"], "short_name": values.get("short_name", "")}
         existing = db_units.get(code)
         if existing is None:
-            unit = OrgUnit(parent=parent, **data)
-            unit.save()
-            paths.place(unit, parent)
-            entries.append(audit.build(actor, "create", unit, None, audit.snapshot(unit), verb="import"))
-            units[code] = unit
-            created += 1
-        else:
-            if "short_name" not in values:
-                data.pop("short_name")
+            creations.setdefault(depth_in_file(code), []).append(code)
+        elif not _row_matches(existing, file_rows[code][1], parent_codes.get(existing.parent_id)):
+            changes.append(code)
+
+    def create(codes) -> list[tuple]:
+        new = []
+        for code in codes:
+            values = file_rows[code][1]
+            parent = units.get(values.get("parent_code")) if values.get("parent_code") else None
+            new.append(OrgUnit(parent=parent, code=code, name=values["name"], type=values["type"],
+                               short_name=values.get("short_name", "")))
+        OrgUnit.objects.bulk_create(new)
+        for unit in new:
+            unit.path = paths.path_below(unit.parent, unit.pk)
+            unit.depth = unit.parent.depth + 1 if unit.parent is not None else 0
+            units[unit.code] = unit
+        OrgUnit.objects.bulk_update(new, ["path", "depth"])
+        audit.record_many(audit.build(actor, "create", u, None, audit.snapshot(u), verb="import") for u in new)
+        return [("create", unit.pk) for unit in new]
+
+    def change(codes) -> list[tuple]:
+        done = []
+        for code in codes:
+            values = file_rows[code][1]
+            existing = OrgUnit.objects.select_for_update().get(pk=db_units[code].pk)
+            parent = units.get(values.get("parent_code")) if values.get("parent_code") else None
+            if parent is not None:
+                parent.refresh_from_db(fields=["path", "depth"])
+            data = {"name": values["name"], "type": values["type"]}
+            if "short_name" in values:
+                data["short_name"] = values["short_name"]
+            undo_entry = ("update", existing.pk, existing.parent_id, {k: getattr(existing, k) for k in data})
             if parent != existing.parent and (parent is not None or existing.parent_id is not None):
                 _move(actor, existing, parent)
                 existing.refresh_from_db()
-            if core.apply_changes(actor, existing, data, verb="import"):
-                updated += 1
-            units[code] = existing
-    audit.record_many(entries)
-    return {"created": created, "updated": updated, "unchanged": len(file_rows) - created - updated}
+            core.apply_changes(actor, existing, data, verb="import")
+            done.append(undo_entry)
+        return done
+
+    def undo(entries: list[tuple]) -> None:
+        for entry in reversed(entries):
+            if entry[0] == "create":
+                unit = OrgUnit.objects.filter(pk=entry[1]).first()
+                if unit is not None:
+                    audit.record(actor, "delete", unit, audit.snapshot(unit), None, verb="import undone")
+                    unit.delete()
+                continue
+            _kind, pk, parent_id, before = entry
+            unit = OrgUnit.objects.select_for_update().get(pk=pk)
+            if unit.parent_id != parent_id:
+                old_parent = OrgUnit.objects.get(pk=parent_id) if parent_id else None
+                paths.move_subtree(OrgUnit.objects.all(), unit, old_parent)
+                OrgUnit.objects.filter(pk=pk).update(parent=old_parent, version=F("version") + 1)
+                unit.refresh_from_db()
+            core.apply_changes(actor, unit, before, verb="import undone")
+
+    batches = [chunk for depth in sorted(creations) for chunk in chunks(creations[depth], IMPORT_BATCH)]
+    batches += list(chunks(changes, max(1, IMPORT_BATCH // 5)))  # moves rewrite subtrees: smaller batches
+
+    def write(batch) -> list[tuple]:
+        return create(batch) if batch[0] not in db_units else change(batch)
+
+    try:
+        write_in_batches(batches, write, undo)
+    except IntegrityError:
+        raise TableError([RowError(filename, None, "code", _(
+            "another user created or changed the same units while the file was being imported; nothing "
+            "was imported, please try again"))]) from None
+    created = sum(len(c) for c in creations.values())
+    return {"created": created, "updated": len(changes), "unchanged": len(file_rows) - created - len(changes)}
 
 
 def export_rows(units) -> tuple[list[str], list[list[str]]]:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("import/", views.import_units, name="import"),
     path("export.<str:fmt>", views.export_units, name="export"),
+    path("invitations/<int:pk>/<str:decision>/", views.invitation_decide, name="invitation"),
     path("groups/", views.group_list, name="groups"),
     path("groups/new/", views.group_create, name="group_create"),
     path("groups/<str:code>/", views.group_detail, name="group"),

@@ -119,15 +119,43 @@ def member_add(request: HttpRequest, code: str) -> HttpResponse:
     form = MembershipForm(request.POST)
     if form.is_valid():
         try:
-            services.add_membership(request.user, user=form.cleaned_data["username"], unit=unit,
-                                    role=form.cleaned_data["role"], covers_below=form.cleaned_data["covers_below"])
+            outcome = services.add_or_invite(request.user, username=form.cleaned_data["username"], unit=unit,
+                                             role=form.cleaned_data["role"], covers_below=form.cleaned_data["covers_below"])
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Member added."))
+            if outcome == "added":
+                messages.success(request, _("Member added."))
+            else:  # the same answer whether or not the username exists
+                messages.info(request, _("If an active account with this username exists outside your units, it has been "
+                                         "invited; it becomes a member here once the invitation is accepted."))
     else:
         messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect(reverse("orgs:unit", args=[unit.code]) + "?tab=members")
+
+
+@login_required
+@require_POST
+def invitation_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    """The invited person (or an administrator managing their account) accepts or declines."""
+    from django.http import Http404
+
+    from luoshi.orgs.models import Invitation
+
+    if decision not in ("accept", "decline"):
+        raise Http404("not found")
+    invitation = Invitation.objects.filter(pk=pk).first()
+    if invitation is None or not queries.invitations_for(request.user, invitation.user).filter(pk=pk).exists():
+        raise Http404("not found")
+    try:
+        services.decide_invitation(request.user, invitation, decision == "accept")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Invitation accepted.") if decision == "accept" else _("Invitation declined."))
+    if invitation.user_id != request.user.pk:
+        return redirect("accounts:user", username=invitation.user.username)
+    return redirect("core:home")
 
 
 @login_required

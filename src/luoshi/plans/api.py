@@ -5,9 +5,11 @@ from decimal import Decimal
 
 from django.http import JsonResponse
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from luoshi.core import authz
+from luoshi.core.paging import Pages
+from luoshi.core import services as core_services
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans import queries, services
 from luoshi.plans.models import ItemKind, Plan, PlanItem, ProgressReport
@@ -140,7 +142,7 @@ class ReportIn(Schema):
     achievements: str = ""
     problems: str = ""
     next_steps: str = ""
-    version: int | None = None
+    version: int | None = Field(None, description="Omit (or 0) to create the period's report; the version read to change it.")
 
 
 class ReviewIn(Schema):
@@ -165,7 +167,7 @@ def _report(request, report_id: int) -> ProgressReport:
 
 
 @plans_router.get("", response=list[PlanOut], summary="Plans in scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_plans(request, status: Plan.Status | None = None, q: str = ""):
     return queries.plans(request.user, status=status, q=q)
 
@@ -187,10 +189,11 @@ def get_plan(request, plan_id: int):
 def update_plan(request, plan_id: int, payload: PlanPatch):
     plan = _plan(request, plan_id)
     data = payload.dict(exclude_unset=True)
+    core_services.refuse_nulls(data, nullable=("version",))
     status = data.pop("status", None)
     version = data.pop("version", None)
     if data:
-        plan = services.update_plan(request.user, plan, data, expected_version=version)
+        plan = services.update_plan(request.user, plan, data, expected_version=core_services.require_version(version))
     if status and status != plan.status:
         plan = services.set_plan_status(request.user, plan, status)
     return plan
@@ -224,7 +227,8 @@ def get_item(request, item_id: int):
 def update_item(request, item_id: int, payload: ItemPatch):
     item = _item(request, item_id)
     data = payload.dict(exclude_unset=True)
-    version = data.pop("version", None)
+    core_services.refuse_nulls(data, nullable=("version", "start_date", "due_date", "co_owners"))
+    version = core_services.require_version(data.pop("version", None))
     if "lead_unit" in data:
         data["lead_unit"] = _unit(request, data["lead_unit"])
     if "co_owners" in data:
@@ -236,7 +240,8 @@ def update_item(request, item_id: int, payload: ItemPatch):
 def move_item(request, item_id: int, payload: MoveIn):
     item = _item(request, item_id)
     parent = _item(request, payload.parent) if payload.parent else None
-    return services.move_item(request.user, item, parent, payload.position, expected_version=payload.version)
+    return services.move_item(request.user, item, parent, payload.position,
+                              expected_version=core_services.require_version(payload.version))
 
 
 @items_router.delete("/{item_id}", response={204: None}, summary="Delete an item with its sub-items")
@@ -246,7 +251,7 @@ def delete_item(request, item_id: int):
 
 
 @items_router.get("/{item_id}/reports", response=list[ReportOut], summary="Reports on an item (in scope)")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_item_reports(request, item_id: int):
     return queries.item_reports(request.user, _item(request, item_id))
 
@@ -255,8 +260,10 @@ def list_item_reports(request, item_id: int):
 def save_report(request, item_id: int, payload: ReportIn):
     item = _item(request, item_id)
     data = payload.dict(exclude={"unit", "period", "version"})
+    # Without a version (or with 0) the call creates the report and conflicts (409) if it exists:
+    # changing an existing report needs the version read, like every other update.
     return services.save_report(request.user, item, _unit(request, payload.unit), payload.period, data,
-                                expected_version=payload.version)
+                                expected_version=payload.version or 0)
 
 
 @reports_router.get("/{report_id}", response=ReportOut, summary="One report")

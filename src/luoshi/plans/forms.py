@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from luoshi.core import authz
+from luoshi.core.forms import UnitSearchField, UnitsSearchField
 from luoshi.orgs import queries as org_queries
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans import queries, rules
@@ -110,10 +111,8 @@ class ItemForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=ItemKind.choices, initial=ItemKind.MEASURE)
     title = forms.CharField(label=_("Title"), max_length=500)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    lead_unit = UnitChoiceField(label=_("Lead unit"), queryset=OrgUnit.objects.none())
-    co_owners = UnitMultipleChoiceField(label=_("Co-owner units"), required=False, queryset=OrgUnit.objects.none(),
-                                        widget=forms.SelectMultiple(attrs={"size": 6}),
-                                        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."))
+    lead_unit = UnitSearchField(label=_("Lead unit"), queryset=OrgUnit.objects.none())
+    co_owners = UnitsSearchField(label=_("Co-owner units"), required=False, queryset=OrgUnit.objects.none())
     start_date = forms.DateField(label=_("Start date"), required=False, widget=_date_widget())
     due_date = forms.DateField(label=_("Due date"), required=False, widget=_date_widget())
     weight = forms.DecimalField(label=_("Weight"), min_value=0, max_digits=6, decimal_places=2, initial=1,
@@ -123,9 +122,20 @@ class ItemForm(forms.Form):
 
     def __init__(self, *args, user, creating: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        from django.urls import reverse
+
         units = authz.units_where(user, "add", PlanItem).order_by("path")
-        self.fields["lead_unit"].queryset = units
-        self.fields["co_owners"].queryset = units
+        search_url = reverse("plans:unit_options")
+        for name in ("lead_unit", "co_owners"):
+            self.fields[name].queryset = units
+            self.fields[name].widget.search_url = search_url
+        # Labels only for the units already chosen (never the whole list).
+        chosen = [v for v in [self.initial.get("lead_unit"), *(self.initial.get("co_owners") or [])] if v]
+        ids = [getattr(v, "pk", v) for v in chosen]
+        if ids:
+            labelled = list(units.filter(pk__in=ids)) or list(OrgUnit.objects.filter(pk__in=ids))
+            for name in ("lead_unit", "co_owners"):
+                self.fields[name].prepare_labels(labelled)
         if not creating:
             del self.fields["code"]
 

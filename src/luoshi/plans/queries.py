@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from luoshi.core import authz
 from luoshi.core.text import search_q
+from luoshi.orgs.models import OrgUnit
 from luoshi.plans.models import Plan, PlanItem, ProgressReport
 
 
@@ -75,6 +76,22 @@ def children(user, plan: Plan, parent: PlanItem | None) -> QuerySet[PlanItem]:
     return items(user, plan).filter(parent=parent).order_by("position", "pk")
 
 
+def mark_expandable(user, plan: Plan, page):
+    """Set ``expandable`` on the items of ``page`` (a Paginator page or a list): whether the user
+    can see any of the item's children (one query), so that no expand toggle opens empty."""
+    rows = list(page)
+    if hasattr(page, "object_list"):
+        page.object_list = rows
+    with_children = [item.pk for item in rows if item.child_count]
+    if with_children and not authz.is_unrestricted(user):
+        shown = set(items(user, plan).filter(parent_id__in=with_children).values_list("parent_id", flat=True).distinct())
+    else:
+        shown = set(with_children)
+    for item in rows:
+        item.expandable = item.pk in shown
+    return page
+
+
 def cascade(user, item: PlanItem) -> QuerySet[PlanItem]:
     """The item's visible subtree below it (how it was broken down)."""
     return authz.scope(user, PlanItem.objects.filter(plan_id=item.plan_id, path__startswith=item.path).exclude(pk=item.pk)) \
@@ -98,10 +115,18 @@ def review_queue(user) -> QuerySet[ProgressReport]:
 
 def my_items(user) -> QuerySet[PlanItem]:
     """Items led or co-owned by units where the user reports or plans (their "my work" page)."""
-    units = authz.units_where(user, "add", ProgressReport) | authz.units_where(user, "add", PlanItem)
-    return (PlanItem.objects.filter(plan__status=Plan.Status.PUBLISHED)
-            .filter(Q(lead_unit__in=units) | Q(co_owners__in=units)).distinct()
-            .select_related("plan", "lead_unit").order_by("due_date", "path"))
+    rules = ((ProgressReport, "add"), (PlanItem, "add"))
+    published = PlanItem.objects.filter(plan__status=Plan.Status.PUBLISHED)
+    lead_q = authz.grants_q(user, "lead_unit__path", *rules)
+    if lead_q is None:  # a superuser: every item of an active unit
+        units = OrgUnit.objects.filter(is_active=True)
+        mine = published.filter(Q(lead_unit__in=units) | Q(co_owners__in=units)).distinct()
+    else:
+        # Path filters and a subquery on the co-owner table: no join that needs DISTINCT.
+        co_owned = PlanItem.co_owners.through.objects.filter(
+            authz.grants_q(user, "orgunit__path", *rules), orgunit__is_active=True).values("planitem_id")
+        mine = published.filter((lead_q & Q(lead_unit__is_active=True)) | Q(pk__in=co_owned))
+    return mine.select_related("plan", "lead_unit").order_by("due_date", "path")
 
 
 def supervision(user, *, unit=None, light: str = "", overdue_only: bool = False, today: date | None = None) -> QuerySet[PlanItem]:
@@ -153,6 +178,29 @@ def my_work(user, today: date | None = None, soon_days: int = 30) -> dict[str, Q
         "due_soon": mine.filter(soon),
         "others": mine.exclude(overdue_q(today)).exclude(soon),
     }
+
+
+def my_work_summary(user, today: date | None = None, soon_days: int = 30, shown: int = 5) -> dict:
+    """For the home page: the first ``shown`` overdue and due-soon items and how many there are,
+    in two queries (the ids with their group, then the rows shown)."""
+    from datetime import timedelta
+
+    from django.db.models import Case, IntegerField, Value, When
+
+    from luoshi.plans.rollup import overdue_q
+
+    today = today or timezone.localdate()
+    soon = Q(due_date__gte=today, due_date__lte=today + timedelta(days=soon_days)) & ~Q(light="done")
+    late = overdue_q(today)
+    rows = list(my_items(user).filter(late | soon).select_related(None)
+                .annotate(group=Case(When(late, then=Value(0)), default=Value(1), output_field=IntegerField()))
+                .values_list("pk", "group"))
+    overdue_ids = [pk for pk, group in rows if group == 0]
+    soon_ids = [pk for pk, group in rows if group == 1]
+    wanted = overdue_ids[:shown] + soon_ids[:shown]
+    items = {i.pk: i for i in PlanItem.objects.filter(pk__in=wanted).select_related("plan", "lead_unit")}
+    return {"overdue": [items[pk] for pk in overdue_ids[:shown] if pk in items], "overdue_count": len(overdue_ids),
+            "due_soon": [items[pk] for pk in soon_ids[:shown] if pk in items], "due_soon_count": len(soon_ids)}
 
 
 def current_period(plan: Plan, today: date | None = None):

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.http import Http404
 from django.utils import timezone
@@ -322,17 +322,35 @@ def save_report(actor, item: PlanItem, unit: OrgUnit, period: str, data: dict,
         raise Http404("not found")
     resolved = _check_report_target(actor, item, unit, period)
     fields = {k: v for k, v in data.items() if k in REPORT_FIELDS}
-    report = ProgressReport.objects.select_for_update().filter(item=item, unit=unit, period=period).first()
+    report = _locked_report(item, unit, period)
     if report is None:
         report = ProgressReport(item=item, unit=unit, period=period, period_end=resolved.end, **fields)
         if report.status == ProgressReport.Status.DONE:
             report.percent = Decimal(100)
-        return core.create(actor, report)
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent first report hits the unique constraint
+                return core.create(actor, report)
+        except (IntegrityError, ValidationError):  # the constraint, in the database or in full_clean
+            existing = ProgressReport.objects.select_for_update().filter(item=item, unit=unit, period=period).first()
+            if existing is None:
+                raise
+            raise core.EditConflict(existing, 0, _changes_since_creation(existing)) from None
+    if expected_version is not None and int(expected_version) == 0:
+        # The form (or API call) was for a report that did not exist yet: someone else created it meanwhile.
+        raise core.EditConflict(report, 0, _changes_since_creation(report))
     authz.require(actor, "change", report)
     if report.locked:
         raise ValidationError(_("This report is %(state)s and cannot be edited.") % {"state": report.get_state_display()})
     core.apply_changes(actor, report, fields, expected_version)
     return report
+
+
+def _locked_report(item: PlanItem, unit: OrgUnit, period: str) -> ProgressReport | None:
+    return ProgressReport.objects.select_for_update().filter(item=item, unit=unit, period=period).first()
+
+
+def _changes_since_creation(report: ProgressReport) -> list[tuple[str, object, object]]:
+    return [(name, "", getattr(report, name)) for name in REPORT_FIELDS if getattr(report, name) not in ("", None)]
 
 
 def _freeze(actor, report: ProgressReport) -> None:
@@ -374,8 +392,26 @@ def _require_reviewer(actor, report: ProgressReport) -> None:
     authz.require(actor, "view", report)
     if not authz.can_in_unit(actor, "review", ProgressReport, report.item.assigned_by):
         raise PermissionDenied(_("Only a reviewer of %(unit)s, which assigned this item, can review it.") % {"unit": report.item.assigned_by})
-    if report.submitted_by_id == actor.pk and not getattr(settings, "LUOSHI_ALLOW_SELF_REVIEW", False):
-        raise PermissionDenied(_("You cannot review a report you submitted yourself."))
+    if getattr(settings, "LUOSHI_ALLOW_SELF_REVIEW", False):
+        return
+    if report.submitted_by_id == actor.pk or _has_written(actor, report):
+        raise PermissionDenied(_("You cannot review a report you wrote, edited or submitted yourself, in this or an earlier version."))
+
+
+def _has_written(actor, report: ProgressReport) -> bool:
+    """Whether ``actor`` created, edited, submitted or added evidence to ``report`` in any version."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Q
+
+    from luoshi.audit.models import AuditRecord
+
+    if report.evidence.filter(uploaded_by=actor).exists():
+        return True
+    if report.versions.filter(actor=actor, state=ProgressReport.State.SUBMITTED).exists():
+        return True
+    return AuditRecord.objects.filter(
+        content_type=ContentType.objects.get_for_model(ProgressReport), object_id=str(report.pk), actor=actor,
+    ).filter(Q(action__in=["create", "update"]) | Q(action="transition", verb="submit")).exists()
 
 
 @transaction.atomic
@@ -634,7 +670,9 @@ def _kind_for(node: dict, numbered_depth: int) -> str:
     return "key_task" if numbered_depth == 0 else "measure"
 
 
-@transaction.atomic
+OUTLINE_BATCH = 200
+
+
 def create_plan_from_outline(actor, *, title: str, issuer: OrgUnit, parsed: dict, filename: str = "",
                              start_year: int | None = None, end_year: int | None = None) -> Plan:
     """Create a draft plan whose items are a parsed policy outline, keeping the source document.
@@ -642,21 +680,79 @@ def create_plan_from_outline(actor, *, title: str, issuer: OrgUnit, parsed: dict
     ``parsed`` is the JSON shape of ``luoshi policy parse --json``. Each outline node becomes an
     item led by the issuing unit (planners assign lead units afterwards): introducing passages
     become goals, the first numbered level key tasks, deeper levels measures.
-    """
-    year = start_year or timezone.localdate().year
-    source = save_source_document(actor, issuer, parsed, filename)
-    plan = create_plan(actor, title=title, issuer=issuer, start_year=year, end_year=end_year or year,
-                       description=(parsed.get("title") or "")[:2000], source=source)
 
-    def add_nodes(nodes: list[dict], parent: PlanItem | None, numbered_depth: int) -> None:
+    The plan is created first; its items are then written level by level in bulk batches of
+    ``OUTLINE_BATCH``, each in its own short transaction, so that a policy text with thousands of
+    items does not hold SQLite's write lock for minutes. If a batch fails, the plan and the items
+    already written are deleted again (all or nothing for the importer). Called inside an outer
+    transaction, everything happens in that transaction.
+    """
+    from luoshi.core.batches import chunks, write_in_batches
+
+    year = start_year or timezone.localdate().year
+    with transaction.atomic():
+        source = save_source_document(actor, issuer, parsed, filename)
+        plan = create_plan(actor, title=title, issuer=issuer, start_year=year, end_year=end_year or year,
+                           description=(parsed.get("title") or "")[:2000], source=source)
+        assigner = _assigner_for(actor, plan, None, issuer)  # every item is led by the issuer, who assigns it
+
+    # Flatten the outline: (index of the parent or None, position, depth, kind, title, description).
+    flat: list[dict] = []
+    children_of: dict[int | None, int] = {}
+
+    def walk(nodes: list[dict], parent: int | None, numbered_depth: int, depth: int) -> None:
         for node in nodes:
             headline = (node.get("title") or node.get("text") or "").strip()
             if not headline:
-                add_nodes(node.get("children", []), parent, numbered_depth)
+                walk(node.get("children", []), parent, numbered_depth, depth)
                 continue
-            item = add_item(actor, plan, parent=parent, title=headline[:500], kind=_kind_for(node, numbered_depth),
-                            lead_unit=issuer, description=(node.get("text") or "").strip())
-            add_nodes(node.get("children", []), item, numbered_depth + (1 if node.get("marker") else 0))
+            position = children_of.get(parent, 0)
+            children_of[parent] = position + 1
+            index = len(flat)
+            flat.append({"parent": parent, "position": position, "depth": depth, "kind": _kind_for(node, numbered_depth),
+                         "title": headline[:500], "description": (node.get("text") or "").strip()})
+            walk(node.get("children", []), index, numbered_depth + (1 if node.get("marker") else 0), depth + 1)
 
-    add_nodes(parsed.get("items", []), None, 0)
+    walk(parsed.get("items", []), None, 0, 0)
+    items: list[PlanItem | None] = [None] * len(flat)
+    by_depth: dict[int, list[int]] = {}
+    for index, node in enumerate(flat):
+        by_depth.setdefault(node["depth"], []).append(index)
+
+    def write(indexes) -> list[int]:
+        new = []
+        for index in indexes:
+            node = flat[index]
+            parent = items[node["parent"]] if node["parent"] is not None else None
+            item = PlanItem(plan=plan, parent=parent, position=node["position"], code=_code(parent, node["position"]),
+                            kind=node["kind"], title=node["title"], description=node["description"], lead_unit=issuer,
+                            assigned_by=assigner, child_count=children_of.get(index, 0))
+            item.clean_fields(exclude=["plan", "parent", "lead_unit", "assigned_by"])
+            new.append(item)
+        PlanItem.objects.bulk_create(new)
+        for index, item in zip(indexes, new):
+            item.path = paths.path_below(item.parent, item.pk)
+            item.depth = flat[index]["depth"]
+            items[index] = item
+        PlanItem.objects.bulk_update(new, ["path", "depth"])
+        audit.record_many(audit.build(actor, "create", item, None, audit.snapshot(item)) for item in new)
+        return [item.pk for item in new]
+
+    def undo(pks: list[int]) -> None:
+        doomed = list(PlanItem.objects.filter(pk__in=pks).order_by("-depth"))
+        audit.record_many(audit.build(actor, "delete", item, audit.snapshot(item), None, verb="import undone") for item in doomed)
+        PlanItem.objects.filter(pk__in=pks).delete()
+
+    batches = [chunk for depth in sorted(by_depth) for chunk in chunks(by_depth[depth], OUTLINE_BATCH)]
+    try:
+        write_in_batches(batches, write, undo)
+    except BaseException:
+        if not transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                if Plan.objects.filter(pk=plan.pk).exists():
+                    audit.record(actor, "delete", plan, audit.snapshot(plan), None, verb="import undone")
+                    Plan.objects.filter(pk=plan.pk).delete()
+                if not Plan.objects.filter(source=source).exists():
+                    SourceDocument.objects.filter(pk=source.pk).delete()
+        raise
     return plan

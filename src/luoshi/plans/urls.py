@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.plan_list, name="list"),
     path("new/", views.plan_create, name="create"),
     path("my-work/", views.my_work, name="my_work"),
+    path("unit-options/", views.unit_options, name="unit_options"),
     path("reviews/", views.review_queue, name="reviews"),
     path("supervision/", views.supervision, name="supervision"),
     path("supervision/export.<str:fmt>", views.supervision_export, name="supervision_export"),

@@ -183,7 +183,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     user = request.user
     form = ItemFilterForm(request.GET or None, user=user, plan=plan)
     filters = form.filters()
-    roots = Paginator(queries.children(user, plan, None), CHILDREN_PAGE).get_page(1)
+    roots = queries.mark_expandable(user, plan, Paginator(queries.children(user, plan, None), CHILDREN_PAGE).get_page(1))
     context = {"plan": plan, "filter_form": form, "filtering": bool(filters), "roots": roots, "rule_text": LIGHT_RULE_TEXT,
                "chart_bars": CHART_BARS}
     if filters:
@@ -204,6 +204,23 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     return render(request, "plans/plan_detail.html", context)
 
 
+UNIT_OPTIONS = 15
+
+
+@login_required
+def unit_options(request: HttpRequest) -> HttpResponse:
+    """The combobox of the item form: up to 15 units matching ``q`` among those the user may
+    assign work to (``authz.units_where``), as listbox options."""
+    from luoshi.core.text import search_q
+
+    q = request.GET.get("q", "").strip()[:100]
+    units = authz.units_where(request.user, "add", PlanItem)
+    if q:
+        units = units.filter(search_q(q, "code", "name", "short_name"))
+    found = list(units.order_by("depth", "path")[:UNIT_OPTIONS + 1])
+    return render(request, "plans/_unit_options.html", {"units": found[:UNIT_OPTIONS], "more": len(found) > UNIT_OPTIONS, "q": q})
+
+
 @login_required
 def item_children(request: HttpRequest, plan_id: int) -> HttpResponse:
     """htmx: the visible children of ``?parent=<id>`` (the top level without it)."""
@@ -214,7 +231,8 @@ def item_children(request: HttpRequest, plan_id: int) -> HttpResponse:
             parent = _item(request, plan, int(request.GET["parent"]))
         except ValueError:
             raise Http404("bad parent") from None
-    items = Paginator(queries.children(request.user, plan, parent), CHILDREN_PAGE).get_page(request.GET.get("page"))
+    items = queries.mark_expandable(request.user, plan, Paginator(queries.children(request.user, plan, parent), CHILDREN_PAGE)
+                                    .get_page(request.GET.get("page")))
     return render(request, "plans/_tree_rows.html", {"plan": plan, "items": items, "parent": parent, "rule_text": LIGHT_RULE_TEXT})
 
 
@@ -286,7 +304,7 @@ def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
     if tab == "history":
         context["page"] = Paginator(audit_queries.history(user, item), 25).get_page(request.GET.get("page"))
     else:
-        context["children"] = Paginator(queries.children(user, plan, item), CHILDREN_PAGE).get_page(1)
+        context["children"] = queries.mark_expandable(user, plan, Paginator(queries.children(user, plan, item), CHILDREN_PAGE).get_page(1))
         context["cascade_size"] = queries.cascade(user, item).count()
         viewable = [u for u in responsible if authz.can_in_unit(user, "view", ProgressReport, u)]
         context["timeline"] = tables.report_timeline(
@@ -420,7 +438,7 @@ def report_edit(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
         return render(request, "plans/report_form.html", context)
     period, unit = target
     report = queries.reports(user, item=item, unit=unit, period=period).first()
-    initial = {"status": "on_track", "percent": item.progress}
+    initial = {"status": "on_track", "percent": item.progress, "version": 0}  # 0: no report exists yet
     if report is not None:
         initial = {f: getattr(report, f) for f in services.REPORT_FIELDS} | {"version": report.version}
     form = ReportForm(request.POST or None, initial=initial)
@@ -569,14 +587,16 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
     groups = queries.my_work(request.user)
-    overdue, due_soon = list(groups["overdue"][:200]), list(groups["due_soon"][:200])
+    # At most a page of each urgent group here (the supervision page lists them all): long
+    # tables of rows were the largest cost of this page under load.
+    overdue, due_soon = list(groups["overdue"][:PAGE_SIZE]), list(groups["due_soon"][:PAGE_SIZE])
     others = Paginator(groups["others"], PAGE_SIZE).get_page(request.GET.get("page"))
     shown = [*overdue, *due_soon, *others]
     writable = {i.pk for i in shown if authz.can_in_unit(request.user, "add", ProgressReport, i.lead_unit)}
     return render(request, "plans/my_work.html", {
         "sections": [("overdue", _("Overdue"), overdue), ("due_soon", _("Due in the next 30 days"), due_soon)],
         "others": others, "reports": queries.current_reports(request.user, shown), "writable": writable,
-        "rule_text": LIGHT_RULE_TEXT,
+        "rule_text": LIGHT_RULE_TEXT, "page_size": PAGE_SIZE,
     })
 
 

@@ -91,7 +91,8 @@ def test_it_shows_before_and_after_on_the_history_tab(world, login):
 
 
 def test_it_ties_one_requests_records_together_with_the_request_id(world, api):
-    response = api("beijing_admin").patch("/api/v1/org-units/S110101001", {"name": "北京二中", "parent_code": "110108"},
+    response = api("beijing_admin").patch("/api/v1/org-units/S110101001", {"name": "北京二中", "parent_code": "110108",
+                                                                                 "version": world.unit("S110101001").version},
                                           content_type="application/json")
     assert response.status_code == 200
     request_id = uuid.UUID(response["X-Request-ID"])
@@ -134,7 +135,8 @@ def trail(world):
     with batch("web") as steps["update"]:
         services.update_unit(world.beijing_admin, unit, {"short_name": "检索"})
     with batch("web") as steps["membership"]:
-        membership = services.add_membership(world.beijing_admin, user=world.nobody, unit=unit, role="viewer")
+        # Someone the admin already sees (people from outside their scope are invited, not added).
+        membership = services.add_membership(world.beijing_admin, user=world.beijing_reporter, unit=unit, role="viewer")
     with batch("web") as steps["delete"]:
         services.remove_membership(world.beijing_admin, membership)
     with batch("web") as steps["shanghai"]:

@@ -129,7 +129,7 @@ ORG_UNIT = ModelSpec(
             "move", permission="change", audit="update", verb="move",
             effect=lambda c: c.refresh().parent.code == "110108",
             api=Http("patch", lambda c: f"/api/v1/org-units/{c.obj.code}", json=True,
-                     data=lambda c: {"parent_code": "110108"}),
+                     data=lambda c: {"parent_code": "110108", "version": c.obj.version}),
             service=lambda user, c: services.update_unit(user, c.obj, {"parent": c.world.unit("110108")}),
         ),
         Action(
@@ -196,7 +196,13 @@ def make_membership(world, district) -> Membership:
 
 
 def _membership_added(c) -> bool:
-    return Membership.objects.filter(user=c.new_user, unit=c.obj).exists()
+    return Membership.objects.filter(user=c.new_user, unit=c.obj, role="reporter").exists()
+
+
+def _known_new_user(c):
+    """A fresh user the unit's admins can already see (a viewer there): added directly, not invited."""
+    services.add_membership(c.world.admin, user=c.new_user, unit=c.obj, role="viewer")
+    return c.new_user
 
 
 MEMBERSHIP = ModelSpec(
@@ -211,10 +217,10 @@ MEMBERSHIP = ModelSpec(
         ),
         Action(
             "add", permission="add", target=_district, audit="create", effect=_membership_added,
-            prepare=lambda c: c.new_user,
+            prepare=_known_new_user,
             ui=Http("post", lambda c: f"/units/{c.obj.code}/members/add/", ok=302,
-                    data=lambda c: {"username": c.new_user.username, "role": "viewer", "covers_below": "on"}),
-            service=lambda user, c: services.add_membership(user, user=c.new_user, unit=c.obj, role="viewer"),
+                    data=lambda c: {"username": c.new_user.username, "role": "reporter", "covers_below": "on"}),
+            service=lambda user, c: services.add_membership(user, user=c.new_user, unit=c.obj, role="reporter"),
         ),
         Action(
             "change", permission="change", audit="update", effect=lambda c: c.refresh().role == "reporter",

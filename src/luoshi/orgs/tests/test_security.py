@@ -31,7 +31,9 @@ def test_it_refuses_an_appointment_covering_units_the_admin_does_not_cover(world
     with pytest.raises(PermissionDenied):  # would reach 东城区 … which this admin cannot see
         services.add_membership(unit_only_admin, user=unit_only_admin, unit=beijing, role="planner", covers_below=True)
     assert not Membership.objects.filter(user=unit_only_admin, role="planner").exists()
-    services.add_membership(unit_only_admin, user=_user(world), unit=beijing, role="planner", covers_below=False)
+    known = _user(world)  # someone the admin can already see in 北京 (others are invited, not added)
+    services.add_membership(world.admin, user=known, unit=beijing, role="viewer", covers_below=False)
+    services.add_membership(unit_only_admin, user=known, unit=beijing, role="planner", covers_below=False)
 
 
 def test_it_refuses_widening_a_membership_beyond_the_admins_scope(world, unit_only_admin):

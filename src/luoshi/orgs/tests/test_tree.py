@@ -92,7 +92,7 @@ def test_it_refuses_to_move_a_unit_below_itself(world, target):
 
 def test_it_refuses_a_move_below_own_descendant_through_the_api(world, api):
     a, b = chain(world, world.unit("110101"), "A5", "B5")
-    response = api("beijing_admin").patch("/api/v1/org-units/A5", {"parent_code": "B5"}, content_type="application/json")
+    response = api("beijing_admin").patch("/api/v1/org-units/A5", {"parent_code": "B5", "version": a.version}, content_type="application/json")
     assert response.status_code == 422
     assert "parent" in response.json()["errors"]
     assert OrgUnit.objects.get(code="A5").parent == world.unit("110101")

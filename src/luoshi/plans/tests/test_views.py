@@ -64,6 +64,7 @@ def _urls(p: Pages) -> dict[str, tuple[str, str]]:
         "status": (reverse("plans:status", args=[plan]) + "?status=archived", "GET"),
         "renumber": (reverse("plans:renumber", args=[plan]), "GET"),
         "children": (reverse("plans:children", args=[plan]) + f"?parent={p.small.beijing.pk}", "GET"),
+        "unit_options": (reverse("plans:unit_options") + "?q=110", "GET"),
         "item_create": (reverse("plans:item_create", args=[plan]) + f"?parent={item}", "GET"),
         "items_import": (reverse("plans:items_import", args=[plan]), "GET"),
         "items_export": (reverse("plans:items_export", args=[plan]), "GET"),
@@ -88,7 +89,7 @@ IN_SCOPE = {
     "create": "ministry_planner", "reviews": "beijing_reviewer", "edit": "ministry_planner",
     "status": "ministry_planner", "renumber": "ministry_planner", "item_create": "beijing_planner",
     "items_import": "beijing_planner", "item_edit": "beijing_planner", "item_move": "beijing_planner",
-    "item_delete": "beijing_planner", "report_review": "beijing_reviewer",
+    "item_delete": "beijing_planner", "report_review": "beijing_reviewer", "unit_options": "beijing_planner",
 }
 OK_STATUS = {"notifications_read": 302, "report_submit": 302, "evidence_upload": 302, "evidence_delete": 302}
 

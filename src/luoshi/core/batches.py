@@ -1,0 +1,74 @@
+"""Long writes in bounded batches, all or nothing for the one who started them.
+
+SQLite has one writer at a time: an import written in a single transaction makes every other
+user's write wait for all of it (and fail after the busy timeout). ``write_in_batches`` commits
+each batch on its own and pauses briefly in between so that waiting writers get their turn; if a
+later batch fails, the batches already committed are undone (each through the ``undo`` the caller
+gives) and the error is raised again, so the importer sees all or nothing.
+
+Inside a transaction the caller already holds (an outer ``atomic`` block), batches cannot
+release anything: everything then runs in that transaction as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from django.db import transaction
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+log = logging.getLogger(__name__)
+
+# A batch on SQLite should hold the write lock for well under a second.
+DEFAULT_BATCH_SIZE = 500
+# Long enough for a writer in SQLite's busy handler (which sleeps up to 100 ms between tries) to
+# wake up and take the lock.
+PAUSE_SECONDS = 0.12
+
+
+def chunks(items: Sequence[T], size: int) -> Iterable[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def write_in_batches(batches: Iterable[Sequence[T]], write: Callable[[Sequence[T]], list[U]],
+                     undo: Callable[[list[U]], None], *, pause: float = PAUSE_SECONDS,
+                     progress: Callable[[int], None] | None = None) -> list[U]:
+    """Run ``write(batch)`` for each batch in its own transaction; returns everything it returned.
+
+    ``write`` returns what ``undo`` needs to reverse the batch. If any batch raises, ``undo`` is
+    called once per committed batch, newest first, each in its own transaction, and the error is
+    raised again.
+    """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block:  # an outer transaction: nothing can be released early
+        done: list[U] = []
+        with transaction.atomic():
+            for batch in batches:
+                done.extend(write(batch))
+        return done
+    committed: list[list[U]] = []
+    written = 0
+    try:
+        for index, batch in enumerate(batches):
+            if index and pause:
+                time.sleep(pause)
+            with transaction.atomic():
+                committed.append(write(batch))
+            written += len(batch)
+            if progress:
+                progress(written)
+    except BaseException:
+        for done_batch in reversed(committed):
+            try:
+                with transaction.atomic():
+                    undo(done_batch)
+            except Exception:  # keep undoing the rest; the original error is the one to report
+                log.exception("undoing a committed import batch failed")
+        raise
+    return [entry for batch in committed for entry in batch]
