@@ -379,11 +379,19 @@ class DataImport(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     applied_upto = models.BigIntegerField(default=0)  # last ImportRow.id written to DataValue
     pid = models.PositiveIntegerField(default=0)
+    host = models.CharField(max_length=100, blank=True)
+    unit_path = models.CharField(max_length=255, blank=True)  # where its audit record is scoped
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.pk} ({self.get_state_display()})"
+
+    def audit_unit_path(self) -> str:
+        return self.unit_path
 
 
 class ImportRow(models.Model):
