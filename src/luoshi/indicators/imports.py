@@ -153,7 +153,7 @@ def _csv_rows(stream) -> Iterator[list[str]]:
         encoding = "utf-8-sig"
     except UnicodeDecodeError as exc:
         # A sample may end inside a character; only an error well before the end counts.
-        encoding = "utf-8-sig" if exc.start >= len(sample) - 3 else "gb18030"
+        encoding = "utf-8-sig" if len(sample) == 65536 and exc.start >= len(sample) - 3 else "gb18030"
     text = io.TextIOWrapper(stream, encoding=encoding, newline="")
     try:
         yield from csv.reader(text)
@@ -191,6 +191,7 @@ def _xlsx_rows(stream) -> Iterator[list[object]]:
 def read_rows(source, filename: str, required: list[str], optional: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Stream ``(row number, {column: text})`` from a CSV or XLSX source; row 1 is the header."""
     stream, owned = _open_binary(source)
+    raw_rows = None
     try:
         raw_rows = _xlsx_rows(stream) if _is_xlsx(stream, filename) else _csv_rows(stream)
         header = None
@@ -201,13 +202,23 @@ def read_rows(source, filename: str, required: list[str], optional: list[str]) -
                 continue
             if not any(str(c).strip() for c in raw):
                 continue
-            yield number, {name: (tabular.restore(_cell(raw[i])) if i < len(raw) else "")
+            yield number, {name: (_restore(_cell(raw[i])) if i < len(raw) else "")
                            for i, name in enumerate(header) if name}
         if header is None:
             raise BadFile(_("the file is empty"))
     finally:
+        if raw_rows is not None:
+            raw_rows.close()
         if owned:
             stream.close()
+
+
+def _restore(text: str) -> str:
+    """Undo the neutralising of exports (``tabular.restore``, and a formula on a later line)."""
+    if text.startswith("'") and "\n" in text:
+        if any(line.lstrip().startswith(tabular.FORMULA_PREFIXES) for line in text[1:].splitlines()[1:]):
+            return text[1:]
+    return tabular.restore(text)
 
 
 def _cell(value: object) -> str:
@@ -304,6 +315,7 @@ def import_values(actor, source, *, filename: str = "", dry_run: bool = False, p
     except BaseException:
         _rollback(record)
         raise
+    result.errors.sort(key=lambda e: e.row or 0)
     return result
 
 
