@@ -45,16 +45,23 @@ def datasets(user) -> QuerySet[DataSet]:
 
 
 def _unapproved_filter(user) -> Q | None:
-    """With LUOSHI_SHOW_UNAPPROVED_DATA off: what of other units' unapproved values stays visible."""
+    """With LUOSHI_SHOW_UNAPPROVED_DATA off: which unapproved values of other units stay visible.
+
+    Approved values: to everyone in scope. Unapproved ones: to the unit's own members, to those
+    who may enter them (reporters covering the unit), and, once submitted, to reviewers above.
+    """
     if services.show_unapproved() or authz.is_unrestricted(user):
         return None
-    own_paths = [g.path for g in authz.grants(user)]
-    reviewer_paths = [g.path for g in authz.grants(user) if g.role in authz.allowed_roles(Approval, "review")]
+    grants = authz.grants(user)
+    enter_roles = authz.allowed_roles(DataValue, "change")
+    review_roles = authz.allowed_roles(Approval, "review")
     q = Q(state=ValueState.APPROVED)
-    for path in own_paths:
-        q |= Q(unit__path=path)
-    for path in reviewer_paths:
-        q |= Q(state=ValueState.SUBMITTED, unit__path__startswith=path)
+    for g in grants:
+        q |= Q(unit__path=g.path)
+        if g.role in enter_roles and g.covers_below:
+            q |= Q(unit__path__startswith=g.path)
+        if g.role in review_roles and g.covers_below:
+            q |= Q(state=ValueState.SUBMITTED, unit__path__startswith=g.path)
     return q
 
 

@@ -93,8 +93,8 @@ def _formula_graph(exclude_pk=None) -> dict[str, list[str]]:
 
 def _check_formula(indicator: Indicator) -> None:
     """Parse and check the formula; sets ``formula_refs``. ``ValidationError`` naming the position."""
-    text = indicator.formula.strip()
-    if not text:
+    text = indicator.formula
+    if not text.strip():
         indicator.formula, indicator.formula_refs = "", []
         return
     known = set(Indicator.objects.exclude(pk=indicator.pk).values_list("code", flat=True)) | {indicator.code}
