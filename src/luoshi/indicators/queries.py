@@ -16,7 +16,7 @@ from luoshi.core import authz, tabular
 from luoshi.core.text import search_q
 from luoshi.indicators import formula, services
 from luoshi.indicators.models import (
-    Approval, ApprovalState, DataSet, DataValue, Indicator, Target, ValueState,
+    Approval, ApprovalState, CategorySet, DataSet, DataValue, Indicator, Target, ValidationRule, ValueState,
 )
 from luoshi.orgs.models import OrgUnit
 
@@ -38,6 +38,21 @@ def indicator(user, code: str) -> Indicator:
 
 def targets(user, indicator: Indicator) -> QuerySet[Target]:
     return authz.scope(user, Target.objects.filter(indicator=indicator).select_related("unit")).order_by("unit__path", "year")
+
+
+def category_sets(user) -> QuerySet[CategorySet]:
+    return authz.scope(user, CategorySet.objects.select_related("owner_unit")).order_by("code")
+
+
+def rules(user) -> QuerySet[ValidationRule]:
+    return authz.scope(user, ValidationRule.objects.select_related("owner_unit")).order_by("code")
+
+
+def approvals(user, dataset: DataSet, period: str | None = None) -> QuerySet[Approval]:
+    qs = Approval.objects.filter(dataset=dataset).select_related("unit")
+    if period:
+        qs = qs.filter(period=period)
+    return authz.scope(user, qs).order_by("period", "unit__path")
 
 
 def datasets(user) -> QuerySet[DataSet]:
