@@ -32,10 +32,12 @@ class DataSetPeriodForm(forms.Form):
     """Which periods a data set's status table shows (the latest few, or one chosen)."""
 
     period = forms.ChoiceField(label=_("Period"), required=False)
+    level = forms.ChoiceField(label=_("Level"), required=False)
 
-    def __init__(self, *args, periods: list[str], **kwargs):
+    def __init__(self, *args, periods: list[str], levels: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["period"].choices = [("", _("Latest periods")), *[(p, p) for p in periods]]
+        self.fields["level"].choices = [("all", _("All levels")), *levels]
 
 
 class ImportForm(forms.Form):

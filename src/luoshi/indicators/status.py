@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core import authz
@@ -60,10 +60,8 @@ def known_periods(user, dataset: DataSet) -> list[str]:
     """Periods with data or approvals in this data set, newest first; else the current period."""
     from django.utils import timezone
 
-    indicator_ids = list(dataset.indicators.values_list("pk", flat=True))
+    # Saving a unit's values opens its approval record, so approvals name every period in use.
     found = set(authz.scope(user, Approval.objects.filter(dataset=dataset)).values_list("period", flat=True).distinct())
-    found |= set(authz.scope(user, DataValue.objects.filter(indicator_id__in=indicator_ids))
-                 .values_list("period", flat=True).distinct()[:200])
     valid = []
     for p in found:
         try:
@@ -180,6 +178,7 @@ class StatusCell:
     flagged: int
     follow_up: int
     approval: Approval | None
+    waiting: list[OrgUnit] = field(default_factory=list)  # units below whose approval this one waits for
 
     @property
     def label(self) -> str:
@@ -214,33 +213,68 @@ class StatusTable:
     base_depth: int
 
 
-def table(user, dataset: DataSet, periods: list[str]) -> StatusTable:
+LONG_TABLE = 40  # rows; a longer status table starts with its top reporting level only
+
+
+def levels(user, dataset: DataSet) -> list[tuple[str, str]]:
+    """The reporting unit types of the data set, top level first, as (type, label)."""
+    from luoshi.orgs.models import UnitType
+
+    labels = dict(UnitType.choices)
+    depth = dict(expected_units(user, dataset).values_list("type").annotate(d=Min("depth")))
+    types = [t for t in dataset.reporting_unit_types if t in depth]
+    return [(t, str(labels.get(t, t))) for t in sorted(types, key=lambda t: depth[t])]
+
+
+def default_level(user, dataset: DataSet) -> str:
+    found = levels(user, dataset)
+    if len(found) > 1 and expected_units(user, dataset).count() > LONG_TABLE:
+        return found[0][0]
+    return ""
+
+
+def table(user, dataset: DataSet, periods: list[str], level: str = "") -> StatusTable:
     units = list(expected_units(user, dataset))
+    if level:
+        units = [u for u in units if u.type == level]
     unit_ids = [u.pk for u in units]
+    reporters = {u.pk for u in units if is_reporter(dataset, u)}
     indicator_ids = [i.pk for i in dataset.indicators.all() if not i.is_derived]
     approvals = {(a.unit_id, a.period): a for a in authz.scope(user, Approval.objects.filter(
         dataset=dataset, period__in=periods, unit_id__in=unit_ids))}
     counts = {(r["unit_id"], r["period"]): r for r in authz.scope(user, DataValue.objects.filter(
-        indicator_id__in=indicator_ids, period__in=periods, unit_id__in=unit_ids))
+        indicator_id__in=indicator_ids, period__in=periods, unit_id__in=reporters))
         .values("unit_id", "period").annotate(
             n=Count("id", filter=Q(value__isnull=False) | ~Q(text_value="")),
             flagged=Count("id", filter=~Q(warnings=[])), follow=Count("id", filter=Q(follow_up=True)))}
+    # What each unit's approval waits for: its children in the chain (all of them, whatever is shown).
+    chain = list(expected_units(user, dataset))
+    children: dict[int, list[OrgUnit]] = defaultdict(list)
+    for u in chain:
+        if u.parent_id:
+            children[u.parent_id].append(u)
+    approved = set(authz.scope(user, Approval.objects.filter(
+        dataset=dataset, period__in=periods, state=ApprovalState.APPROVED)).values_list("unit_id", "period"))
     cache: dict = {}
     totals = {p: PeriodTotals(p, 0, 0, 0) for p in periods}
     rows = []
     for unit in units:
+        reports = unit.pk in reporters
         cells = []
         for p in periods:
             found = counts.get((unit.pk, p), {})
             a = approvals.get((unit.pk, p))
             state = state_of(a, bool(found.get("n")))
-            cells.append(StatusCell(p, state, found.get("n", 0), cells_expected(dataset, unit.type, cache),
-                                    found.get("flagged", 0), found.get("follow", 0), a))
-            totals[p].expected += 1
-            totals[p].received += state in RECEIVED
-            totals[p].approved += state == ApprovalState.APPROVED
-        rows.append(StatusRow(unit, cells, is_reporter(dataset, unit) and authz.can_in_unit(user, "add", DataValue, unit),
-                              can_review(user, dataset, unit), is_reporter(dataset, unit)))
+            cell = StatusCell(p, state, found.get("n", 0), cells_expected(dataset, unit.type, cache) if reports else 0,
+                              found.get("flagged", 0), found.get("follow", 0), a)
+            cell.waiting = [c for c in children.get(unit.pk, []) if (c.pk, p) not in approved]
+            cells.append(cell)
+            if reports:
+                totals[p].expected += 1
+                totals[p].received += state in RECEIVED
+                totals[p].approved += state == ApprovalState.APPROVED
+        rows.append(StatusRow(unit, cells, reports and authz.can_in_unit(user, "add", DataValue, unit),
+                              can_review(user, dataset, unit), reports))
     base = min((u.depth for u in units), default=0)
     return StatusTable(rows, [totals[p] for p in periods], base)
 
@@ -259,8 +293,10 @@ class DataSetSummary:
 
 
 def summary(user, dataset: DataSet) -> DataSetSummary:
+    from luoshi.indicators import services
+
     period = known_periods(user, dataset)[0]
-    units = list(expected_units(user, dataset).values_list("pk", flat=True))
+    units = list(authz.scope(user, services.expected_units(dataset)).values_list("pk", flat=True))
     states = dict(authz.scope(user, Approval.objects.filter(dataset=dataset, period=period, unit_id__in=units))
                   .values_list("unit_id", "state"))
     received = sum(1 for s in states.values() if s in RECEIVED)

@@ -145,10 +145,15 @@ def dataset_detail(request: HttpRequest, code: str) -> HttpResponse:
     dataset = _dataset(request, code)
     user = request.user
     known = status.known_periods(user, dataset)
-    form = DataSetPeriodForm(request.GET or None, periods=known)
-    chosen = form.cleaned_data.get("period") if form.is_valid() else ""
+    levels = status.levels(user, dataset)
+    default_level = status.default_level(user, dataset)
+    form = DataSetPeriodForm(request.GET or None, periods=known, levels=levels,
+                             initial={"level": default_level or "all"})
+    valid = form.is_valid()
+    chosen = form.cleaned_data.get("period") if valid else ""
+    level = (form.cleaned_data.get("level") or default_level) if valid else default_level
     periods = [chosen] if chosen else known[:STATUS_PERIODS]
-    table = status.table(user, dataset, periods)
+    table = status.table(user, dataset, periods, "" if level == "all" else level)
     return render(request, "indicators/dataset_detail.html", {
         "dataset": dataset, "table": table, "periods": periods, "period_form": form,
         "indicators": grid.dataset_indicators(dataset),
