@@ -353,6 +353,11 @@ def _load_local(users, units) -> None:
         elif p.code != "110000":  # 北京 waits for its last districts
             approve(p, 2024)
 
+    # The 2024 warnings were looked into when the data was approved: their follow-up marks are cleared.
+    for v in DataValue.objects.filter(indicator__datasets=ds, period="2024", follow_up=True,
+                                      state="approved").select_related("unit"):
+        services.set_follow_up(_reviewer_for(users, v.unit), v, False)
+
     # 2025: in progress. Most provinces submitted, some still entering, some not started; two with warnings.
     plan = []
     for p in provinces:
