@@ -28,6 +28,7 @@ import csv
 import io
 import os
 import socket
+import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -84,6 +85,7 @@ class ImportResult:
     error_count: int = 0
     warnings: list[str] = field(default_factory=list)
     import_id: uuid.UUID | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase (stage, check, write)
 
     @property
     def ok(self) -> bool:
@@ -193,16 +195,29 @@ def read_rows(source, filename: str, required: list[str], optional: list[str]) -
     stream, owned = _open_binary(source)
     raw_rows = None
     try:
-        raw_rows = _xlsx_rows(stream) if _is_xlsx(stream, filename) else _csv_rows(stream)
+        xlsx = _is_xlsx(stream, filename)
+        raw_rows = _xlsx_rows(stream) if xlsx else _csv_rows(stream)
         header = None
+        width = 0
         for number, raw in enumerate(raw_rows, start=1):
             if header is None:
                 header = [str(c).strip().lower().lstrip("\ufeff") for c in raw]
                 _check_header(header, required, optional)
+                width = len(header)
+                continue
+            if xlsx:
+                raw = [_cell(c) for c in raw]
+            elif len(raw) == width and raw[-1] and raw[0]:
+                # the common case of a CSV row, kept cheap: strip, and undo export neutralising only
+                # where a cell starts with a quote
+                raw = [c.strip() for c in raw]
+                if "'" in "".join(c[:1] for c in raw):
+                    raw = [_restore(c) for c in raw]
+                yield number, dict(zip(header, raw))
                 continue
             if not any(str(c).strip() for c in raw):
                 continue
-            yield number, {name: (_restore(_cell(raw[i])) if i < len(raw) else "")
+            yield number, {name: (_restore(str(raw[i]).strip()) if i < len(raw) else "")
                            for i, name in enumerate(header) if name}
         if header is None:
             raise BadFile(_("the file is empty"))
@@ -302,11 +317,16 @@ def import_values(actor, source, *, filename: str = "", dry_run: bool = False, p
     result.import_id = record.id
     try:
         rows = _iter_records(records) if records is not None else read_rows(source, filename, COLUMNS, OPTIONAL)
+        clock = time.perf_counter()
         has_comment = _stage(actor, record, rows, result, progress)
+        result.timings["stage"], clock = time.perf_counter() - clock, time.perf_counter()
         _check(record, result, progress, has_comment)
+        result.timings["check"], clock = time.perf_counter() - clock, time.perf_counter()
         if result.ok and not dry_run and (result.created or result.changed):
             _apply(actor, record, result, progress, has_comment)
+            result.timings["write"], clock = time.perf_counter() - clock, time.perf_counter()
             _finish(actor, record, result)
+            result.timings["finish"] = time.perf_counter() - clock
         else:
             _discard(record, DataImport.State.DONE if result.ok else DataImport.State.FAILED, result)
     except BadFile as exc:
@@ -492,17 +512,16 @@ def _check(record: DataImport, result: ImportResult, progress: Progress | None, 
         _check_rules(record, result)
         if not result.ok:
             return
-        # The existing value of each staged row (two statements: each uses its partial unique index).
-        for cat_sql in ("d.category_id = {s}.category_id", "d.category_id IS NULL AND {s}.category_id IS NULL"):
-            cursor.execute(
-                f"UPDATE {stage} SET existing_id = (SELECT d.id FROM {values} d WHERE d.indicator_id = {stage}.indicator_id"
-                f" AND d.unit_id = {stage}.unit_id AND d.period = {stage}.period AND {cat_sql.format(s=stage)})"
-                f" WHERE batch = %s AND {'category_id IS NOT NULL' if 'IS NULL' not in cat_sql else 'category_id IS NULL'}", [b])
+        # The existing value of each staged row, and whether the row changes it: one join per
+        # partial unique index (rows with a category, rows without).
         comment_same = f" AND d.comment = {stage}.comment" if has_comment else ""
-        cursor.execute(
-            f"UPDATE {stage} SET changes = FALSE WHERE batch = %s AND existing_id IS NOT NULL AND EXISTS ("
-            f"SELECT 1 FROM {values} d WHERE d.id = {stage}.existing_id AND {_same('d.value', f'{stage}.value')}"
-            f" AND d.text_value = {stage}.text_value{comment_same})", [b])
+        unchanged = (f"{_same('d.value', f'{stage}.value')} AND d.text_value = {stage}.text_value{comment_same}")
+        for cat_sql, stage_cat in (("d.category_id = {s}.category_id", "category_id IS NOT NULL"),
+                                   ("d.category_id IS NULL", "category_id IS NULL")):
+            cursor.execute(
+                f"UPDATE {stage} SET existing_id = d.id, changes = NOT ({unchanged}) FROM {values} d"
+                f" WHERE {stage}.batch = %s AND {stage}.{stage_cat} AND d.indicator_id = {stage}.indicator_id"
+                f" AND d.unit_id = {stage}.unit_id AND d.period = {stage}.period AND {cat_sql.format(s=stage)}", [b])
         cursor.execute(
             f"SELECT COUNT(*) FILTER (WHERE changes AND existing_id IS NULL), COUNT(*) FILTER (WHERE changes AND existing_id IS NOT NULL),"
             f" COUNT(*) FILTER (WHERE NOT changes) FROM {stage} WHERE batch = %s", [b])
@@ -638,14 +657,17 @@ def _undo(record: DataImport) -> None:
 
 
 def _delete_stage(record: DataImport) -> None:
+    """Delete the staged rows in id ranges (short transactions; the primary key finds them)."""
     size = _batch_rows() * 5
     b = _batch_param(record)
     stage = ImportRow._meta.db_table
-    while True:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {stage} WHERE batch = %s", [b])
+        low, high = cursor.fetchone()
+    while low is not None and low <= high:
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {stage} WHERE id IN (SELECT id FROM {stage} WHERE batch = %s LIMIT {size})", [b])
-            if cursor.rowcount < size:
-                return
+            cursor.execute(f"DELETE FROM {stage} WHERE batch = %s AND id BETWEEN %s AND %s", [b, low, low + size - 1])
+        low += size
 
 
 def _rollback(record: DataImport) -> None:

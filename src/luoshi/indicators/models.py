@@ -418,5 +418,5 @@ class ImportRow(models.Model):
     old_updated_at = models.DateTimeField(null=True)
     new_id = models.BigIntegerField(null=True)
 
-    class Meta:
-        indexes = [models.Index(fields=["batch", "indicator_id", "unit_id", "period", "category_id"], name="importrow_key_idx")]
+    # No secondary index: rows are appended and read back by primary-key ranges; the duplicate
+    # check sorts once, which is cheaper than maintaining an index on every staged row.
