@@ -490,13 +490,12 @@ def _check(record: DataImport, result: ImportResult, progress: Progress | None, 
     members = DataValueSetMembers.table()
     b = _batch_param(record)
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {stage}")  # fresh statistics for the joins below
         cursor.execute(
-            f"SELECT r.row, d.first_row FROM {stage} r JOIN ("
-            f" SELECT indicator_id, unit_id, period, COALESCE(category_id, 0) AS cat, MIN(row) AS first_row"
-            f" FROM {stage} WHERE batch = %s GROUP BY indicator_id, unit_id, period, COALESCE(category_id, 0)"
-            f" HAVING COUNT(*) > 1) d ON r.indicator_id = d.indicator_id AND r.unit_id = d.unit_id"
-            f" AND r.period = d.period AND COALESCE(r.category_id, 0) = d.cat"
-            f" WHERE r.batch = %s AND r.row > d.first_row ORDER BY r.row", [b, b])
+            f"SELECT row, first_row FROM (SELECT row, MIN(row) OVER (PARTITION BY indicator_id, unit_id, period,"
+            f" COALESCE(category_id, 0)) AS first_row FROM {stage} WHERE batch = %s) t"
+            f" WHERE row > first_row ORDER BY row", [b])
         for row, first in cursor.fetchall():
             result.add_error(row, "", _("duplicate of row %(first)s (same indicator, unit, period and category)") % {"first": first})
         cursor.execute(
@@ -609,18 +608,17 @@ def _apply(actor, record: DataImport, result: ImportResult, progress: Progress |
             end = start + size - 1
             with transaction.atomic(), connection.cursor() as cursor:
                 # Keep what is overwritten (for undoing), then overwrite, then insert the new rows.
-                cursor.execute(
-                    f"UPDATE {stage} SET old_value = (SELECT d.value FROM {values} d WHERE d.id = {stage}.existing_id),"
-                    f" old_text_value = (SELECT d.text_value FROM {values} d WHERE d.id = {stage}.existing_id),"
-                    f" old_comment = (SELECT d.comment FROM {values} d WHERE d.id = {stage}.existing_id),"
-                    f" old_entered_by_id = (SELECT d.entered_by_id FROM {values} d WHERE d.id = {stage}.existing_id),"
-                    f" old_updated_at = (SELECT d.updated_at FROM {values} d WHERE d.id = {stage}.existing_id)"
-                    f" WHERE batch = %s AND id BETWEEN %s AND %s AND changes AND existing_id IS NOT NULL", [b, start, end])
-                cursor.execute(
-                    f"UPDATE {values} SET value = r.value, text_value = r.text_value{comment_set}, entered_by_id = %s,"
-                    f" updated_at = %s, import_batch = %s FROM {stage} r"
-                    f" WHERE r.existing_id = {values}.id AND r.batch = %s AND r.id BETWEEN %s AND %s AND r.changes",
-                    [actor_id, now, b, b, start, end])
+                if result.changed:
+                    cursor.execute(
+                        f"UPDATE {stage} SET old_value = d.value, old_text_value = d.text_value, old_comment = d.comment,"
+                        f" old_entered_by_id = d.entered_by_id, old_updated_at = d.updated_at FROM {values} d"
+                        f" WHERE d.id = {stage}.existing_id AND {stage}.batch = %s AND {stage}.id BETWEEN %s AND %s"
+                        f" AND {stage}.changes", [b, start, end])
+                    cursor.execute(
+                        f"UPDATE {values} SET value = r.value, text_value = r.text_value{comment_set}, entered_by_id = %s,"
+                        f" updated_at = %s, import_batch = %s FROM {stage} r"
+                        f" WHERE r.existing_id = {values}.id AND r.batch = %s AND r.id BETWEEN %s AND %s AND r.changes",
+                        [actor_id, now, b, b, start, end])
                 cursor.execute(
                     f"INSERT INTO {values} (indicator_id, unit_id, period, category_id, value, text_value, comment, state,"
                     f" warnings, follow_up, entered_by_id, updated_at, import_batch)"

@@ -271,11 +271,14 @@ class DataValue(models.Model):
     """
 
     id = models.BigAutoField(primary_key=True)
-    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="values")
-    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
+    # No single-column indexes on the foreign keys: the composite indexes below serve them, and
+    # every index costs on bulk loads (categories and users are deleted rarely, if ever).
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"), on_delete=models.PROTECT, related_name="values",
+                                  db_index=False)
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+", db_index=False)
     period = models.CharField(_("period"), max_length=10)
     category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
+                                 on_delete=models.PROTECT, related_name="+", db_index=False)
     value = models.FloatField(_("value"), null=True, blank=True)
     text_value = models.CharField(_("text value"), max_length=500, blank=True, default="")
     comment = models.CharField(_("comment"), max_length=1000, blank=True, default="")
@@ -283,7 +286,7 @@ class DataValue(models.Model):
     warnings = models.JSONField(_("warnings"), default=list, blank=True)
     follow_up = models.BooleanField(_("marked for follow-up"), default=False)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("entered by"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+                                   on_delete=models.SET_NULL, related_name="+", db_index=False)
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     import_batch = models.UUIDField(null=True, blank=True, editable=False)
 
