@@ -175,3 +175,15 @@ def test_formula_errors_on_save(world, setup):
     services.save_values(world.beijing_reporter, dataset=setup.dataset, unit=world.unit("110101"), period="2024",
                          entries=[E("ENROL", "480"), E("POP", "500")])
     assert queries.derived_value(setup.ger, world.unit("110101"), "2024") == pytest.approx(96)
+
+
+def test_outliers_can_be_recomputed_after_a_large_import(world, setup, capsys):
+    from django.core.management import call_command
+
+    for code, value in [("110101", 5000), ("110102", 100), ("110105", 105), ("110106", 95), ("110107", 101), ("110108", 99)]:
+        DataValue.objects.create(indicator=setup.enrol, unit=world.unit(code), period="2024", value=value)
+    call_command("data", "outliers", "--indicator", "ENROL", "--period", "2024")
+    assert "1 value(s)" in capsys.readouterr().out
+    flagged = DataValue.objects.get(follow_up=True)
+    assert flagged.unit.code == "110101" and flagged.warnings == ["outlier_peer"]
+    assert services.flag_outliers(world.beijing_reviewer, setup.enrol, "2024") == 0

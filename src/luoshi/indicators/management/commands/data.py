@@ -44,6 +44,10 @@ class Command(BaseCommand):
         exp.add_argument("--as", dest="username")
         rec = sub.add_parser("recover", help="undo imports interrupted by a crash")
         rec.add_argument("--as", dest="username")
+        out = sub.add_parser("outliers", help="recompute outlier warnings of an indicator for a period (after a large import)")
+        out.add_argument("--indicator", required=True)
+        out.add_argument("--period", required=True)
+        out.add_argument("--as", dest="username")
 
     def handle(self, *args, action: str, **options):
         actor = acting_user(options.get("username"))
@@ -54,6 +58,11 @@ class Command(BaseCommand):
                 self._targets(actor, Path(options["file"]), options["dry_run"])
             elif action == "export":
                 self._export(actor, options)
+            elif action == "outliers":
+                indicator = authz.get_or_404(actor, Indicator, code=options["indicator"])
+                with batch("cli"):
+                    count = services.flag_outliers(actor, indicator, options["period"])
+                self.stdout.write(f"{count} value(s) with changed outlier warnings")
             else:
                 count = imports.recover_imports()
                 self.stdout.write(f"{count} interrupted import(s) undone")
