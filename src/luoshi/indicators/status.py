@@ -88,7 +88,7 @@ def can_enter(user, dataset: DataSet, unit: OrgUnit, approval_: Approval | None)
     """Open for entry: not submitted or approved, and the user enters data for the unit."""
     if approval_ is not None and approval_.state in RECEIVED:
         return False
-    return authz.can_in_unit(user, "add", DataValue, unit)
+    return is_reporter(dataset, unit) and authz.can_in_unit(user, "add", DataValue, unit)
 
 
 def can_submit(user, unit: OrgUnit) -> bool:

@@ -239,6 +239,7 @@ def entry(request: HttpRequest, code: str, unit_code: str, period: str) -> HttpR
         "can_enter": can_enter, "can_submit": can_enter and status.can_submit(user, unit),
         "review": status.review_actions(user, dataset, unit, period, approval),
         "periods": status.entry_periods(dataset, period), "texts": _grid_texts(),
+        "reports": status.is_reporter(dataset, unit),
     })
 
 
