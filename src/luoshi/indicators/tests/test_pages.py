@@ -212,3 +212,19 @@ def test_a_plan_item_shows_its_indicators(defined, login, world):
     page = login("beijing_reporter").get(f"/plans/{small.plan.pk}/items/{small.beijing.pk}/").content.decode()
     assert 'data-testid="item-indicators"' in page and "91.2%" in page and "2027" in page  # 北京's next target
     assert "GER_PRE" in login("beijing_reporter").get("/indicators/GER_PRE/").content.decode()
+
+
+def test_a_unit_that_only_approves_has_no_grid(defined, login):
+    page = login("ministry_reporter").get(entry_url("MOE")).content.decode()
+    assert 'data-testid="approver-only"' in page and "data-cell=" not in page
+
+
+def test_the_xlsx_template_opens(defined, login, world):
+    from openpyxl import load_workbook
+
+    response = login("beijing_reporter").get("/indicators/datasets/DS_LOCAL/template/",
+                                             {"unit": world.unit("110000").pk, "period": "2024", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("indicator", "org_unit", "period", "value")
+    assert ("GER_PRE", "110000", "2024") in {r[:3] for r in rows[1:]}
