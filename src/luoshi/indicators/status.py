@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from luoshi.core import authz
 from luoshi.indicators import grid
-from luoshi.indicators.models import Approval, ApprovalState, Category, DataSet, DataValue, Indicator
+from luoshi.indicators.models import Approval, ApprovalState, Category, DataSet, DataValue
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans import rules
 
@@ -389,7 +389,3 @@ def template_rows(user, dataset: DataSet, unit: OrgUnit, period: str) -> tuple[l
             rows.append([ind.code, unit.code, period, fmt(ind, v.value, v.text_value) if v else "",
                          cat.code if cat else "", v.comment if v else ""])
     return TEMPLATE_HEADER, rows
-
-
-def indicators_of(dataset: DataSet) -> QuerySet[Indicator]:
-    return dataset.indicators.filter(is_active=True).order_by("code")

@@ -16,10 +16,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import DatabaseError
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -33,7 +34,7 @@ from luoshi.indicators import display, grid, services, status
 from luoshi.indicators.forms import (
     DataSetPeriodForm, ImportForm, IndicatorFilterForm, QualityFilterForm, ReasonForm, TemplateForm,
 )
-from luoshi.indicators.models import Approval, DataSet, DataValue, Indicator
+from luoshi.indicators.models import DataSet, DataValue, Indicator
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans import rules
 from luoshi.plans.models import PlanItem
@@ -286,11 +287,15 @@ def approve(request: HttpRequest, code: str, unit_code: str, period: str) -> Htt
     return redirect(_back(request, dataset))
 
 
-def _back(request: HttpRequest, dataset: DataSet) -> str:
+def _safe_next(request: HttpRequest) -> str | None:
     target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
-    return reverse("indicators:dataset", args=[dataset.code])
+    return None
+
+
+def _back(request: HttpRequest, dataset: DataSet) -> str:
+    return _safe_next(request) or reverse("indicators:dataset", args=[dataset.code])
 
 
 @login_required
@@ -352,10 +357,7 @@ def follow_up(request: HttpRequest, value_id: int) -> HttpResponse:
         messages.error(request, _problem_text(exc))
     else:
         messages.success(request, _("Marked for follow-up.") if mark else _("Follow-up mark removed."))
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return redirect(target)
-    return redirect("indicators:quality")
+    return redirect(_safe_next(request) or reverse("indicators:quality"))
 
 
 # Import and templates -------------------------------------------------------------------------

@@ -228,3 +228,14 @@ def test_the_xlsx_template_opens(defined, login, world):
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:4] == ("indicator", "org_unit", "period", "value")
     assert ("GER_PRE", "110000", "2024") in {r[:3] for r in rows[1:]}
+
+
+def test_redirects_stay_on_the_site(defined, login, world):
+    services.save_values(world.user("beijing_reporter"), dataset=defined, unit=world.unit("110000"), period=PERIOD,
+                         entries=[services.Entry("PRI_STUDENTS", "1000000", "核实", None),
+                                  services.Entry("PRI_TEACHERS", "40000", "核实", None)])
+    value = DataValue.objects.get(indicator__code="PRI_STUDENTS", unit__code="110000")
+    client = login("beijing_reviewer")
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        response = client.post(f"/indicators/values/{value.pk}/follow-up/", {"follow_up": "0", "next": target})
+        assert response["Location"] == "/indicators/quality/", target
