@@ -239,3 +239,22 @@ def test_redirects_stay_on_the_site(defined, login, world):
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
         response = client.post(f"/indicators/values/{value.pk}/follow-up/", {"follow_up": "0", "next": target})
         assert response["Location"] == "/indicators/quality/", target
+
+
+def test_approve_then_unapprove_with_a_reason(defined, login, world):
+    district = world.unit("310101")
+    reporter = world.user("shanghai_reporter")
+    services.save_values(reporter, dataset=defined, unit=district, period=PERIOD,
+                         entries=[services.Entry("PRI_STUDENTS", "200000", "", None),
+                                  services.Entry("PRI_TEACHERS", "14000", "", None)])
+    services.submit(reporter, dataset=defined, unit=district, period=PERIOD)
+    client = login("shanghai_reviewer")
+    url = entry_url("310101")
+    assert 'data-testid="approve"' in client.get(url).content.decode()
+    client.post(url + "approve/", {"next": url})
+    assert Approval.objects.get(unit=district, period=PERIOD).state == "approved"
+    assert 'data-testid="unapprove"' in client.get(url).content.decode()
+    assert client.post(url + "unapprove/", {"reason": ""}).status_code == 200  # a reason is required
+    client.post(url + "unapprove/", {"reason": "教师数口径有误，需重新核对。"})
+    approval = Approval.objects.get(unit=district, period=PERIOD)
+    assert approval.state == "submitted" and approval.reason == "教师数口径有误，需重新核对。"
