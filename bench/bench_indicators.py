@@ -90,6 +90,8 @@ def floor_load(floor_file: Path) -> float:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from luoshi.indicators import imports
+
     table = "indicators_datavalue"
     now = timezone.now()
     start = time.perf_counter()
@@ -101,6 +103,8 @@ def floor_load(floor_file: Path) -> float:
                     while chunk := fh.read(1 << 20):
                         copy.write(chunk)
         else:
+            cursor.execute(f"PRAGMA cache_size = -{imports.SQLITE_IMPORT_CACHE_KB}")  # the importer's cache, for fairness
+
             def rows():
                 with floor_file.open(newline="") as fh:
                     for ind, unit, period, value, text, comment, state, warnings, _f, _stamp in csv.reader(fh):

@@ -315,6 +315,7 @@ def import_values(actor, source, *, filename: str = "", dry_run: bool = False, p
                                        host=socket.gethostname()[:100], started_at=timezone.now(),
                                        unit_path=_actor_path(actor))
     result.import_id = record.id
+    cache = _bigger_cache()
     try:
         rows = _iter_records(records) if records is not None else read_rows(source, filename, COLUMNS, OPTIONAL)
         clock = time.perf_counter()
@@ -335,8 +336,31 @@ def import_values(actor, source, *, filename: str = "", dry_run: bool = False, p
     except BaseException:
         _rollback(record)
         raise
+    finally:
+        _restore_cache(cache)
     result.errors.sort(key=lambda e: e.row or 0)
     return result
+
+
+SQLITE_IMPORT_CACHE_KB = 65536
+
+
+def _bigger_cache():
+    """On SQLite, a 64 MB page cache for the import's connection (the default 2 MB makes every index
+    insert of a large load a disk read); a fixed amount, whatever the file's size."""
+    if connection.vendor != "sqlite":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = cursor.fetchone()[0]
+        cursor.execute(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KB}")
+    return previous
+
+
+def _restore_cache(previous) -> None:
+    if previous is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def import_upload(actor, uploaded_file, *, dry_run: bool = False, progress: Progress | None = None) -> ImportResult:
@@ -623,7 +647,8 @@ def _apply(actor, record: DataImport, result: ImportResult, progress: Progress |
                     f"INSERT INTO {values} (indicator_id, unit_id, period, category_id, value, text_value, comment, state,"
                     f" warnings, follow_up, entered_by_id, updated_at, import_batch)"
                     f" SELECT indicator_id, unit_id, period, category_id, value, text_value, comment, %s, %s, FALSE, %s, %s, %s"
-                    f" FROM {stage} WHERE batch = %s AND id BETWEEN %s AND %s AND changes AND existing_id IS NULL",
+                    f" FROM {stage} WHERE batch = %s AND id BETWEEN %s AND %s AND changes AND existing_id IS NULL"
+                    f" ORDER BY indicator_id, unit_id, period",  # index order: cheaper index inserts
                     [ValueState.DRAFT, "[]", actor_id, now, b, b, start, end])
                 DataImport.objects.filter(pk=record.pk).update(applied_upto=end)
                 cursor.execute(f"SELECT COUNT(*) FROM {stage} WHERE batch = %s AND id BETWEEN %s AND %s AND changes",

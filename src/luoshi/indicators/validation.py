@@ -74,6 +74,14 @@ def parse_value(spec: Spec, text: object) -> tuple[float | None, str]:
         raw = str(text).strip()
     if raw == "":
         return None, ""
+    if spec.value_type in ("number", "percent", "integer") and raw[-1:].isdigit():
+        try:  # the common case: a plain number
+            number = float(raw)
+        except ValueError:
+            pass
+        else:
+            if math.isfinite(number) and (spec.value_type != "integer" or number == int(number)):
+                return number, ""
     if spec.value_type == "text":
         if len(raw) > 500:
             raise BadValue(_("text longer than 500 characters"))
