@@ -14,6 +14,7 @@ idempotent.
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from decimal import Decimal
 
 from luoshi.indicators.demo_figures import BULLETIN, NATIONAL, PLAN_14, TARGETS
@@ -266,9 +267,9 @@ def load(actor) -> dict[str, int]:
 
 
 def _reporter_for(users, unit):
-    if unit.path.startswith(_unit("110000").path):
+    if unit.code.startswith("11") and unit.type in ("province", "county"):
         return users["beijing_reporter"]
-    if unit.path.startswith(_unit("310000").path):
+    if unit.code.startswith("31") and unit.type in ("province", "county"):
         return users["shanghai_reporter"]
     return users["ministry_reporter"]
 
@@ -280,12 +281,6 @@ def _reviewer_for(users, unit):
     return users["ministry_reviewer"]
 
 
-def _unit(code: str):
-    from luoshi.orgs.models import OrgUnit
-
-    return OrgUnit.objects.get(code=code)
-
-
 # Province codes whose 2025 data is still missing, being entered, or was returned (illustrative).
 MISSING_2025 = {"150000", "540000", "630000", "650000", "XPCC"}
 DRAFT_2025 = {"220000", "450000", "520000"}
@@ -294,30 +289,44 @@ RETURNED_2024 = {"460000"}
 BEIJING_PENDING_2024 = {"110116": "submitted", "110117": "submitted", "110118": "missing", "110119": "missing"}
 
 
+RECHECK = 8  # the first units entered in a peer group had few peers to be compared with
+
+
 def _enter_all(users, ds, plan: list[tuple[object, str, dict, dict]]) -> None:
-    """Enter every unit's values of a period twice: the second pass checks each value against the
-    complete set of peers (the first ones entered had few to compare with). A value still found
-    unusual then gets the reporter's explanation; follow-up marks of values that are no longer
-    unusual are cleared by the reviewer."""
+    """Enter every unit's values of a period, then enter again those of the first units of each
+    peer group (same parent and type): they were checked against few peers, now against all. A
+    value still found unusual gets the reporter's explanation; follow-up marks of values that are no
+    longer unusual are cleared by the reviewer."""
     from luoshi.indicators import services
     from luoshi.indicators.models import DataValue
 
-    for unit, period, values, comments in plan:
+    seen: dict[tuple, int] = defaultdict(int)
+    recheck = []
+    for entry in plan:
+        unit, period, values, comments = entry
         result = services.save_values(_reporter_for(users, unit), dataset=ds, unit=unit, period=period,
                                       entries=_entries(values, ILLUSTRATIVE, comments))
         assert result.ok, (unit.code, result.errors)
-    for unit, period, values, comments in plan:
-        reporter = _reporter_for(users, unit)
-        result = services.save_values(reporter, dataset=ds, unit=unit, period=period,
-                                      entries=_entries(values, ILLUSTRATIVE, comments))
-        warned = {(p.indicator, p.category) if p.category else p.indicator for p in result.warnings}
-        unexplained = {k: values[k] for k in warned if k in values and k not in comments}
-        if unexplained:
-            services.save_values(reporter, dataset=ds, unit=unit, period=period, entries=_entries(
-                unexplained, "已与原始台账核对无误。" + ILLUSTRATIVE))
-    units = [u for u, *_rest in plan]
+        group = (unit.parent_id, unit.type, period)
+        if seen[group] < RECHECK:
+            recheck.append(entry)
+        seen[group] += 1
+    for unit, period, values, comments in recheck:
+        services.save_values(_reporter_for(users, unit), dataset=ds, unit=unit, period=period,
+                             entries=_entries(values, ILLUSTRATIVE, comments))
+    units = {u.pk: (u, values) for u, _p, values, _c in plan}
     periods = {p for _u, p, *_rest in plan}
-    for value in DataValue.objects.filter(unit__in=units, period__in=periods, follow_up=True, warnings=[]).select_related("unit"):
+    unexplained = DataValue.objects.filter(unit_id__in=units, period__in=periods, comment=ILLUSTRATIVE).exclude(
+        warnings=[]).select_related("indicator", "category")
+    by_unit: dict[tuple, dict] = defaultdict(dict)
+    for v in unexplained:
+        key = (v.indicator.code, v.category.code) if v.category_id else v.indicator.code
+        by_unit[(v.unit_id, v.period)][key] = units[v.unit_id][1][key]
+    for (unit_id, period), values in by_unit.items():
+        unit = units[unit_id][0]
+        services.save_values(_reporter_for(users, unit), dataset=ds, unit=unit, period=period,
+                             entries=_entries(values, "已与原始台账核对无误。" + ILLUSTRATIVE))
+    for value in DataValue.objects.filter(unit_id__in=units, period__in=periods, follow_up=True, warnings=[]).select_related("unit"):
         services.set_follow_up(_reviewer_for(users, value.unit), value, False)
 
 

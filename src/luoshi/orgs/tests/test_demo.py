@@ -27,12 +27,12 @@ def counts(db_file) -> dict[str, int]:
 
 
 def test_it_loads_the_same_demo_twice_without_changing_anything(run_luoshi, tmp_path):
-    first = run_luoshi("demo", "--no-serve")
+    first = run_luoshi("demo", "--no-serve", timeout=600)  # every domain's demo: a minute or more on a busy machine
     assert first.returncode == 0, first.stderr
     assert "Demo data ready" in first.stdout and "luoshi-demo" in first.stdout
     after_first = counts(tmp_path / "luoshi.sqlite3")
     assert after_first["units"] == len(demo.unit_rows()) and after_first["audit records"] > after_first["units"]
-    second = run_luoshi("demo", "--no-serve")
+    second = run_luoshi("demo", "--no-serve", timeout=600)
     assert second.returncode == 0, second.stderr
     assert counts(tmp_path / "luoshi.sqlite3") == after_first
 
