@@ -539,6 +539,37 @@ def outlier_flags(indicator: Indicator, unit: OrgUnit, period: str, category_id,
     return flags
 
 
+def outlier_flags_many(unit: OrgUnit, period: str, items: list[tuple[Indicator, object, float]]) -> dict[tuple, list[str]]:
+    """``outlier_flags`` for several values of one unit and period in two queries:
+    ``{(indicator id, category id): flags}`` for ``items`` of (indicator, category id, value)."""
+    if not items:
+        return {}
+    kinds = {ind.periodicity for ind, _c, _v in items}
+    earlier = {p for kind in kinds for p in (period_rules.shift_period(kind, period, -k).key
+                                                for k in range(1, HISTORY_PERIODS + 1))}
+    ids = {ind.pk for ind, _c, _v in items}
+    own: dict[tuple, list[float]] = {}
+    for ind_id, cat_id, value in DataValue.objects.filter(indicator_id__in=ids, unit=unit, period__in=earlier,
+                                                          value__isnull=False).values_list("indicator_id", "category_id", "value"):
+        own.setdefault((ind_id, cat_id), []).append(value)
+    peers: dict[tuple, list[float]] = {}
+    if unit.parent_id is not None:
+        for ind_id, cat_id, value in (DataValue.objects.filter(indicator_id__in=ids, period=period, value__isnull=False,
+                                                               unit__parent_id=unit.parent_id, unit__type=unit.type)
+                                      .exclude(unit=unit).values_list("indicator_id", "category_id", "value")):
+            peers.setdefault((ind_id, cat_id), []).append(value)
+    out = {}
+    for ind, cat_id, value in items:
+        key = (ind.pk, cat_id)
+        flags = []
+        if outliers.is_outlier(value, own.get(key, [])):
+            flags.append("outlier_own")
+        if outliers.is_outlier(value, peers.get(key, [])):
+            flags.append("outlier_peer")
+        out[key] = flags
+    return out
+
+
 def _warning_text(flag: str) -> str:
     if flag == "outlier_own":
         return _("unusual compared with this unit's earlier periods")
@@ -617,8 +648,9 @@ def save_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries:
     for ind, category, number, _text, _comment in parsed:
         merged.setdefault(category.pk if category else None, {})[ind.code] = number
     rule_flags: dict[tuple[str, object], list[str]] = {}
+    rules = rule_specs(indicators)
     for cat_id, values in merged.items():
-        for outcome in validation.broken_rules(rule_specs(indicators), values):
+        for outcome in validation.broken_rules(rules, values):
             problem = Problem(outcome.rule.refs[0], _category_code(categories, cat_id), outcome.message(), f"rule:{outcome.rule.code}")
             if outcome.rule.severity == Severity.ERROR:
                 result.errors.append(problem)
@@ -631,11 +663,12 @@ def save_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries:
 
     now = timezone.now()
     records = []
+    outlier_map = outlier_flags_many(unit, period, [
+        (ind, category.pk if category else None, number) for ind, category, number, _t, _c in parsed
+        if number is not None and ind.value_type not in (ValueType.BOOLEAN, ValueType.TEXT)])
     for ind, category, number, text, comment in parsed:
         cat_id = category.pk if category else None
-        flags = list(rule_flags.get((ind.code, cat_id), []))
-        if number is not None and ind.value_type not in (ValueType.BOOLEAN, ValueType.TEXT):
-            flags += outlier_flags(ind, unit, period, cat_id, number)
+        flags = list(rule_flags.get((ind.code, cat_id), [])) + outlier_map.get((ind.pk, cat_id), [])
         for flag in flags:
             if not flag.startswith("rule:"):
                 result.warnings.append(Problem(ind.code, category.code if category else None, _warning_text(flag), flag))
