@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "luoshi.orgs",
     "luoshi.plans",
     "luoshi.intake",
+    "luoshi.indicators",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +152,12 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 LUOSHI_REMIND_DAYS_BEFORE = env.int("LUOSHI_REMIND_DAYS_BEFORE", 7, minimum=0, maximum=365)
 LUOSHI_REPORT_GRACE_DAYS = env.int("LUOSHI_REPORT_GRACE_DAYS", 10, minimum=0, maximum=365)
 LUOSHI_ESCALATE_AFTER_DAYS = env.int("LUOSHI_ESCALATE_AFTER_DAYS", 14, minimum=1, maximum=365)
+# Evaluation system: may higher levels see lower-level indicator values before they are approved?
+# (true: reviewers above follow drafts as they come in; false: only submitted values to reviewers
+# and approved values to everyone above the reporting unit.)
+LUOSHI_SHOW_UNAPPROVED_DATA = env.bool("LUOSHI_SHOW_UNAPPROVED_DATA", True)
+# Rows per write transaction of a bulk import (bounded, so other writers get the database between batches).
+LUOSHI_IMPORT_BATCH_ROWS = env.int("LUOSHI_IMPORT_BATCH_ROWS", 20000, minimum=100, maximum=1000000)
 
 globals().update(email_config(env))
 DEFAULT_FROM_EMAIL = env.raw("LUOSHI_EMAIL_FROM") or "luoshi@localhost"

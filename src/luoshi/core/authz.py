@@ -69,6 +69,26 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     "plans.sourcedocument": {"view": ALL_ROLES, "add": roles(PLANNER, ADMIN)},
     "plans.reportversion": {"view": ALL_ROLES},
     "plans.evidence": {"view": ALL_ROLES},
+    # Evaluation system: definitions are written by planners, values by reporters, approved by reviewers.
+    "indicators.indicator": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN), "delete": roles(PLANNER, ADMIN),
+    },
+    "indicators.categoryset": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN), "delete": roles(PLANNER, ADMIN),
+    },
+    "indicators.target": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN), "delete": roles(PLANNER, ADMIN),
+    },
+    "indicators.validationrule": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN), "delete": roles(PLANNER, ADMIN),
+    },
+    "indicators.dataset": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN), "delete": roles(PLANNER, ADMIN),
+    },
+    "indicators.datavalue": {
+        "view": ALL_ROLES, "add": roles(REPORTER), "change": roles(REPORTER), "review": roles(REVIEWER),
+    },
+    "indicators.approval": {"view": ALL_ROLES, "submit": roles(REPORTER), "review": roles(REVIEWER)},
 }
 
 

@@ -21,6 +21,7 @@ done < grey < green < amber < red), where "done" only rolls up when every child 
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -127,3 +128,42 @@ def previous_period(kind: str, day: date) -> Period:
     current = period_containing(kind, day)
     earlier = [p for p in periods_for_year(kind, day.year) + periods_for_year(kind, day.year - 1) if p.end < current.start]
     return max(earlier, key=lambda p: p.end)
+
+
+# Period names as people write them (indicator data, imports): the canonical key of each kind
+# and the spellings accepted for it. ``2024``, ``2024-H2`` / ``2024H2``, ``2024-Q3`` / ``2024Q3``,
+# ``2024-M07`` / ``2024M07`` / ``2024-07``.
+_PERIOD_SPELLINGS = re.compile(
+    r"^(?P<year>\d{4})(?:(?:-?H(?P<half>[12]))|(?:-?Q(?P<quarter>[1-4]))|(?:-?M(?P<month>\d{2}))|(?:-(?P<month2>\d{2})))?$"
+)
+
+
+def normalise_period(text: str) -> tuple[str, Period]:
+    """The kind and period of a period written any accepted way; ``ValueError`` otherwise."""
+    match = _PERIOD_SPELLINGS.match(text.strip().upper()) if isinstance(text, str) else None
+    if not match:
+        raise ValueError(f"not a period: {text!r} (write 2024, 2024-H2, 2024-Q3 or 2024-07)")
+    year = int(match["year"])
+    if not 1900 <= year <= 2100:
+        raise ValueError(f"year out of range in period {text!r}")
+    if match["half"]:
+        kind, key = "half", f"{year}-H{match['half']}"
+    elif match["quarter"]:
+        kind, key = "quarterly", f"{year}-Q{match['quarter']}"
+    elif match["month"] or match["month2"]:
+        month = int(match["month"] or match["month2"])
+        if not 1 <= month <= 12:
+            raise ValueError(f"no month {month} in period {text!r}")
+        kind, key = "monthly", f"{year}-M{month:02d}"
+    else:
+        kind, key = "yearly", str(year)
+    return kind, parse_period(kind, key)
+
+
+def shift_period(kind: str, key: str, steps: int) -> Period:
+    """The period ``steps`` periods after (negative: before) the period ``key`` of ``kind``."""
+    year = int(key[:4])
+    per_year = len(periods_for_year(kind, year))
+    index = [p.key for p in periods_for_year(kind, year)].index(key) + steps
+    year += index // per_year
+    return periods_for_year(kind, year)[index % per_year]

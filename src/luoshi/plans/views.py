@@ -307,6 +307,9 @@ def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
         context["children"] = queries.mark_expandable(user, plan, Paginator(queries.children(user, plan, item), CHILDREN_PAGE).get_page(1))
         context["cascade_size"] = queries.cascade(user, item).count()
         viewable = [u for u in responsible if authz.can_in_unit(user, "view", ProgressReport, u)]
+        from luoshi.indicators.display import for_item  # the indicators measuring the item
+
+        context["indicators"] = for_item(user, item)
         context["timeline"] = tables.report_timeline(
             item, report_periods(plan, timezone.localdate()), viewable, queries.item_reports(user, item), report_units)
     return render(request, "plans/item_detail.html", context)
