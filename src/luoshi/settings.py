@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "luoshi.orgs",
     "luoshi.plans",
     "luoshi.intake",
+    "luoshi.pilots",
 ]
 
 MIDDLEWARE = [

@@ -69,6 +69,25 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     "plans.sourcedocument": {"view": ALL_ROLES, "add": roles(PLANNER, ADMIN)},
     "plans.reportversion": {"view": ALL_ROLES},
     "plans.evidence": {"view": ALL_ROLES},
+    # Pilots (试点): the owner's planners run programmes, applicants (planners or reporters of the
+    # unit) apply, run the pilot and write its review; the owner's reviewers decide.
+    "pilots.programme": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN),
+        "delete": roles(PLANNER, ADMIN), "publish": roles(PLANNER, ADMIN),
+    },
+    "pilots.application": {
+        "view": ALL_ROLES, "add": roles(PLANNER, REPORTER), "change": roles(PLANNER, REPORTER),
+        "submit": roles(PLANNER, REPORTER), "review": roles(REVIEWER),
+    },
+    "pilots.pilot": {"view": ALL_ROLES, "change": roles(PLANNER, REPORTER), "review": roles(REVIEWER)},
+    "pilots.progressentry": {
+        "view": ALL_ROLES, "add": roles(PLANNER, REPORTER), "change": roles(PLANNER, REPORTER), "review": roles(REVIEWER),
+    },
+    "pilots.pilotevidence": {"view": ALL_ROLES},
+    "pilots.review": {
+        "view": ALL_ROLES, "add": roles(PLANNER, REPORTER), "change": roles(PLANNER, REPORTER),
+        "submit": roles(PLANNER, REPORTER), "review": roles(REVIEWER),
+    },
 }
 
 
