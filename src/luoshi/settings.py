@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "luoshi.plans",
     "luoshi.intake",
     "luoshi.pilots",
+    "luoshi.library",
 ]
 
 MIDDLEWARE = [

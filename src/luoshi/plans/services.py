@@ -659,4 +659,8 @@ def create_plan_from_outline(actor, *, title: str, issuer: OrgUnit, parsed: dict
             add_nodes(node.get("children", []), item, numbered_depth + (1 if node.get("marker") else 0))
 
     add_nodes(parsed.get("items", []), None, 0)
+    # The text also lands in the policy registry, linked to the plan's top-level items.
+    from luoshi.library import services as library_services
+
+    library_services.register_source_document(actor, source, plan)
     return plan
