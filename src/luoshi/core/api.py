@@ -75,6 +75,11 @@ def _add_routers() -> None:
     api.add_router("/reports", reports_router)
     api.add_router("/me", accounts_router)
     api.add_router("/intake", intake_router)
+    from luoshi.pilots.api import pilots_router, programmes_router, reviews_router
+
+    api.add_router("/pilot-programmes", programmes_router)
+    api.add_router("/pilots", pilots_router)
+    api.add_router("/reviews", reviews_router)
 
 
 _add_routers()

@@ -79,7 +79,7 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "view": ALL_ROLES, "add": roles(PLANNER, REPORTER), "change": roles(PLANNER, REPORTER),
         "submit": roles(PLANNER, REPORTER), "review": roles(REVIEWER),
     },
-    "pilots.pilot": {"view": ALL_ROLES, "change": roles(PLANNER, REPORTER), "review": roles(REVIEWER)},
+    "pilots.pilot": {"view": ALL_ROLES, "change": roles(PLANNER, REPORTER)},
     "pilots.progressentry": {
         "view": ALL_ROLES, "add": roles(PLANNER, REPORTER), "change": roles(PLANNER, REPORTER), "review": roles(REVIEWER),
     },

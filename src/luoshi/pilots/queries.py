@@ -15,7 +15,8 @@ def programmes(user, status: str | None = None, q: str = "") -> QuerySet[Program
         qs = qs.filter(status=status)
     if q.strip():
         qs = qs.filter(search_q(q.strip(), "title", "aims", "call_text"))
-    return qs.annotate(application_count=Count("applications", distinct=True), pilot_count=Count("pilots", distinct=True))
+    return qs.annotate(application_count=Count("applications", distinct=True),
+                       pilot_count=Count("pilots", distinct=True)).order_by("-starts_on", "title", "pk")
 
 
 def open_calls(user) -> QuerySet[Programme]:
