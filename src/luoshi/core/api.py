@@ -67,6 +67,7 @@ def _add_routers() -> None:
     from luoshi.accounts.api import router as accounts_router
 
     from luoshi.intake.api import router as intake_router
+    from luoshi.library.api import adoptions_router, policies_router, solutions_router
     from luoshi.plans.api import items_router, plans_router, reports_router
 
     api.add_router("/org-units", orgs_router)
@@ -75,6 +76,9 @@ def _add_routers() -> None:
     api.add_router("/reports", reports_router)
     api.add_router("/me", accounts_router)
     api.add_router("/intake", intake_router)
+    api.add_router("/solutions", solutions_router)
+    api.add_router("/adoptions", adoptions_router)
+    api.add_router("/policies", policies_router)
     from luoshi.pilots.api import pilots_router, programmes_router, reviews_router
 
     api.add_router("/pilot-programmes", programmes_router)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import regex
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
 
@@ -149,12 +150,21 @@ def match_expression(tokens, any_of: bool = False) -> str:
     return (either if any_of else both).join(parts)
 
 
+def _subquery(base) -> tuple[str, tuple] | None:
+    """The SQL selecting the primary keys of ``base``; ``None`` when it cannot match anything."""
+    try:
+        return base.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+
+
 def ranked_ids(base, tokens: list[str], *, any_of: bool = False, limit: int | None = None, offset: int = 0) -> list[int]:
     """Primary keys of the rows of queryset ``base`` matching ``tokens``, best first."""
-    if not tokens:
+    sub = _subquery(base) if tokens else None
+    if sub is None:
         return []
     table = base.model._meta.db_table
-    sub_sql, sub_params = base.order_by().values("pk").query.sql_with_params()
+    sub_sql, sub_params = sub
     match = match_expression(tokens, any_of)
     page = ""
     page_params: list = []
@@ -173,10 +183,11 @@ def ranked_ids(base, tokens: list[str], *, any_of: bool = False, limit: int | No
 
 
 def count(base, tokens: list[str], *, any_of: bool = False) -> int:
-    if not tokens:
+    sub = _subquery(base) if tokens else None
+    if sub is None:
         return 0
     table = base.model._meta.db_table
-    sub_sql, sub_params = base.order_by().values("pk").query.sql_with_params()
+    sub_sql, sub_params = sub
     match = match_expression(tokens, any_of)
     if vendor() == "postgresql":
         sql = f"SELECT count(*) FROM {table} t WHERE t.search_vector @@ to_tsquery('simple', %s) AND t.id IN ({sub_sql})"
