@@ -33,9 +33,10 @@ def load_demo() -> dict[str, int]:
 
 def _domain_loaders():
     """Demo loaders of the domains after ``orgs``, in dependency order."""
+    from luoshi.pilots import demo as pilot_demo
     from luoshi.plans import demo as plan_demo
 
-    return [plan_demo.load, plan_demo.load_current]
+    return [plan_demo.load, plan_demo.load_current, pilot_demo.load]
 
 
 class Command(BaseCommand):
