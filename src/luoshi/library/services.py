@@ -154,6 +154,7 @@ def create_solution_from_review(actor, review) -> Solution:
     services when the programme's reviewers decide so). Problem, approach, results with the
     figures, conditions, cost and the pilot's units are copied; the solution belongs to the
     programme's owner, who promoted it. A review gives one solution: asking again returns it."""
+    review = type(review).objects.select_related("pilot", "pilot__unit", "pilot__programme__owner").get(pk=review.pk)
     authz.require(actor, "view", review)
     pilot = review.pilot
     owner = pilot.programme.owner
@@ -299,11 +300,12 @@ def remove_attachment(actor, attachment: Attachment) -> None:
 def adopt(actor, solution: Solution, unit: OrgUnit, **fields) -> Adoption:
     """``unit`` records that it adopts ``solution`` (which it must be able to read, and which has
     left draft)."""
+    solution = Solution.objects.select_related("unit").get(pk=solution.pk)
     authz.require(actor, "view", solution)
     authz.require_in_unit(actor, "add", Adoption, unit)
     if solution.status == Solution.Status.DRAFT:
         raise ValidationError(_("A draft solution cannot be adopted yet."))
-    if not authz.can(actor, "view", solution) or not _unit_may_see(unit, solution):
+    if not _unit_may_see(unit, solution):
         raise ValidationError({"unit": _("%(unit)s cannot see this solution.") % {"unit": unit}})
     if Adoption.objects.filter(solution=solution, unit=unit).exists():
         raise ValidationError({"unit": _("%(unit)s has already adopted this solution.") % {"unit": unit}})
