@@ -10,7 +10,7 @@ from luoshi.orgs.models import OrgUnit, UnitType
 from luoshi.pilots import rules
 from luoshi.pilots.models import Application, Pilot, Programme, ProgressEntry, Review
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _lines(rows: int = 4, placeholder: str = "") -> forms.Textarea:
