@@ -53,7 +53,7 @@ class ProgrammeForm(forms.Form):
                                                widget=forms.CheckboxSelectMultiple,
                                                help_text=_("None ticked: any type."))
     eligible_regions = UnitsChoice(label=_("Eligible regions"), queryset=OrgUnit.objects.none(), required=False,
-                                   help_text=_("Units in these regions may apply; none chosen: anywhere."))
+                                   help_text=_("Units in these regions may apply; none chosen: anywhere. Hold Ctrl (⌘) to choose several."))
     plan_items = ItemsChoice(label=_("Linked plan items"), queryset=OrgUnit.objects.none(), required=False)
     call_opens = forms.DateField(label=_("Call opens"), widget=DATE, required=False)
     call_closes = forms.DateField(label=_("Call closes"), widget=DATE, required=False)
