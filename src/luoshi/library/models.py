@@ -31,6 +31,13 @@ from luoshi.orgs.models import OrgUnit
 SEARCH_FIELDS = ("search_title", "search_body")
 
 
+def units_in(path_q) -> models.QuerySet:
+    """The ids of the units a set of grants reaches. Scopes filter ``unit_id IN (these)`` (an
+    indexed lookup per unit) rather than joining every row to its unit to test the path; with
+    10,000 solutions that is several times faster (``bench/bench_search.py``)."""
+    return OrgUnit.objects.filter(path_q("path")).values("pk")
+
+
 class Tag(models.Model):
     """A keyword shared by solutions (a flat vocabulary, created when first used)."""
 
@@ -96,10 +103,11 @@ class Solution(TrackedModel):
     @classmethod
     def authz_scope_q(cls, path_q, action: str, base=None, prefix: str = "") -> Q:
         """Writes: the owning unit's scope. Reading: also the scope of any source unit."""
-        own = path_q(f"{prefix}unit__path")
+        units = units_in(path_q)
+        own = Q(**{f"{prefix}unit_id__in": units})
         if action != "view":
             return own
-        through = cls.source_units.through.objects.filter(path_q("orgunit__path")).values("solution_id")
+        through = cls.source_units.through.objects.filter(orgunit_id__in=units).values("solution_id")
         return own | Q(**{f"{prefix}id__in": through})
 
 
@@ -166,9 +174,9 @@ class Adoption(TrackedModel):
     @classmethod
     def authz_scope_q(cls, path_q, action: str, base=None) -> Q:
         """The adopting unit's scope; the solution's owners also read how it spreads."""
-        own = path_q("unit__path")
+        own = Q(unit_id__in=units_in(path_q))
         if action == "view":
-            return own | path_q("solution__unit__path")
+            return own | Q(solution__unit_id__in=units_in(path_q))
         return own
 
 
@@ -214,3 +222,8 @@ class PolicyDocument(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.title}（{self.doc_number}）" if self.doc_number else self.title
+
+    @classmethod
+    def authz_scope_q(cls, path_q, action: str, base=None) -> Q:
+        """The registering unit's scope (as ``scope_field`` says), as an indexed unit-id lookup."""
+        return Q(unit_id__in=units_in(path_q))

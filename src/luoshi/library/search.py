@@ -175,8 +175,10 @@ def ranked_ids(base, tokens: list[str], *, any_of: bool = False, limit: int | No
         sql = (f"SELECT t.id FROM {table} t, to_tsquery('simple', %s) q WHERE t.search_vector @@ q AND t.id IN ({sub_sql}) "
                f"ORDER BY ts_rank(t.search_vector, q) DESC, t.id DESC{page}")
     else:
-        sql = (f"SELECT f.rowid FROM {table}_fts f WHERE {table}_fts MATCH %s AND f.rowid IN ({sub_sql}) "
-               f"ORDER BY bm25({table}_fts, 10.0, 1.0), f.rowid DESC{page}")
+        # The matches are collected first (a materialised CTE): given "rowid IN (…)" directly, FTS5
+        # would run the full-text query once per candidate row instead of once.
+        sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id, bm25({table}_fts, 10.0, 1.0) AS score FROM {table}_fts "
+               f"WHERE {table}_fts MATCH %s) SELECT m.id FROM m WHERE m.id IN ({sub_sql}) ORDER BY m.score, m.id DESC{page}")
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, *sub_params, *page_params])
         return [row[0] for row in cursor.fetchall()]
@@ -192,26 +194,34 @@ def count(base, tokens: list[str], *, any_of: bool = False) -> int:
     if vendor() == "postgresql":
         sql = f"SELECT count(*) FROM {table} t WHERE t.search_vector @@ to_tsquery('simple', %s) AND t.id IN ({sub_sql})"
     else:
-        sql = f"SELECT count(*) FROM {table}_fts f WHERE {table}_fts MATCH %s AND f.rowid IN ({sub_sql})"
+        sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id FROM {table}_fts WHERE {table}_fts MATCH %s) "
+               f"SELECT count(*) FROM m WHERE m.id IN ({sub_sql})")
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, *sub_params])
         return cursor.fetchone()[0]
 
 
 class Results:
-    """A ranked search over a queryset that pages like a list (``Paginator`` works with it)."""
+    """A ranked search over a queryset that pages like a list (``Paginator`` works with it).
 
-    def __init__(self, base, tokens: list[str], *, any_of: bool = False, rows=None):
+    The matching ids are read once, best first (one full-text query, ranked in the database);
+    the count and every page come from that list, and a page's objects from ``rows``."""
+
+    def __init__(self, base, tokens: list, *, any_of: bool = False, rows=None):
         self.base = base
         self.rows = rows if rows is not None else base  # how the page's objects are loaded
         self.tokens = tokens
         self.any_of = any_of
-        self._count: int | None = None
+        self._ids: list[int] | None = None
+
+    @property
+    def ids(self) -> list[int]:
+        if self._ids is None:
+            self._ids = ranked_ids(self.base, self.tokens, any_of=self.any_of)
+        return self._ids
 
     def count(self) -> int:
-        if self._count is None:
-            self._count = count(self.base, self.tokens, any_of=self.any_of)
-        return self._count
+        return len(self.ids)
 
     def __len__(self) -> int:
         return self.count()
@@ -222,11 +232,9 @@ class Results:
             if not rows:
                 raise IndexError(key)
             return rows[0]
-        start = key.start or 0
-        stop = key.stop if key.stop is not None else self.count()
-        if stop <= start:
+        ids = self.ids[key]
+        if not ids:
             return []
-        ids = ranked_ids(self.base, self.tokens, any_of=self.any_of, limit=stop - start, offset=start)
         objects = self.rows.in_bulk(ids)
         return [objects[pk] for pk in ids if pk in objects]
 
