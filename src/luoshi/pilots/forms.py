@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from luoshi.core import authz
@@ -85,6 +86,20 @@ class ProgrammeForm(forms.Form):
             raise forms.ValidationError(str(exc)) from None
 
 
+def eligible_units(user, programme: Programme):
+    """The units the user may apply for that the programme accepts (type and region)."""
+    units = authz.units_where(user, "add", Application)
+    if programme.eligible_types:
+        units = units.filter(type__in=programme.eligible_types)
+    regions = list(programme.eligible_regions.values_list("path", flat=True))
+    if regions:
+        within = Q(pk__in=[])
+        for path in regions:
+            within |= Q(path__startswith=path)
+        units = units.filter(within)
+    return units
+
+
 class ApplicationForm(forms.Form):
     unit = UnitChoice(label=_("Applicant unit"), queryset=OrgUnit.objects.none())
     aims = forms.CharField(label=_("Aims"), widget=_lines(3))
@@ -99,10 +114,7 @@ class ApplicationForm(forms.Form):
     def __init__(self, *args, user, programme: Programme, application: Application | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.programme = programme
-        units = authz.units_where(user, "add", Application)
-        if programme.eligible_types:
-            units = units.filter(type__in=programme.eligible_types)
-        self.fields["unit"].queryset = units.order_by("path")
+        self.fields["unit"].queryset = eligible_units(user, programme).order_by("path")
         if application is not None:
             self.fields["unit"].disabled = True
             self.fields["unit"].required = False

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from luoshi.core.tabular import write_xlsx
 from luoshi.pilots import queries, rules, services
 from luoshi.pilots.forms import (
     AnswerForm, ApplicationForm, DecisionForm, EntryForm, EvidenceForm, FilterForm, PilotForm, ProgrammeForm,
-    ReviewDecisionForm, ReviewForm,
+    ReviewDecisionForm, ReviewForm, eligible_units,
 )
 from luoshi.pilots.models import Application, Pilot, PilotEvidence, Programme, ProgressEntry, Review
 
@@ -109,7 +109,7 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     form = ProgrammeForm(request.POST or None, user=request.user,
                          initial={"review_template": services.DEFAULT_REVIEW_TEMPLATE})
     if not form.fields["owner"].queryset.exists():
-        raise authz.PermissionDenied(_("You may not set up pilot programmes."))
+        raise PermissionDenied(_("You may not set up pilot programmes."))
     if request.method == "POST" and form.is_valid():
         try:
             programme = services.create_programme(request.user, owner=form.cleaned_data["owner"], **_programme_data(form))
@@ -150,8 +150,8 @@ def programme_detail(request: HttpRequest, programme_id: int) -> HttpResponse:
     user = request.user
     applications = queries.applications(user, programme=programme)
     can_apply = (programme.status == Programme.Status.OPEN
-                 and authz.units_where(user, "add", Application).exists()
-                 and not rules.call_problem(programme.status, timezone.localdate(), programme.call_opens, programme.call_closes))
+                 and not rules.call_problem(programme.status, timezone.localdate(), programme.call_opens, programme.call_closes)
+                 and eligible_units(user, programme).exists())
     return render(request, "pilots/programme_detail.html", {
         "programme": programme, "applications": applications, "pilots": queries.pilots(user, programme=programme),
         "regions": programme.eligible_regions.all(), "items": programme.plan_items.select_related("plan"),
@@ -185,7 +185,7 @@ def application_form(request: HttpRequest, programme_id: int) -> HttpResponse:
     if request.GET.get("application"):
         application = _application(request, int(request.GET["application"]), "change")
         if application.programme_id != programme.pk:
-            raise authz.Http404("not found")
+            raise Http404("not found")
     initial = {"contact_name": request.user.get_full_name()}
     if application is not None:
         initial = {f: getattr(application, f) for f in services.APPLICATION_FIELDS} | {
@@ -193,7 +193,7 @@ def application_form(request: HttpRequest, programme_id: int) -> HttpResponse:
     form = ApplicationForm(request.POST or None, user=request.user, programme=programme, application=application,
                            initial=initial)
     if application is None and not form.fields["unit"].queryset.exists():
-        raise authz.PermissionDenied(_("None of your units may apply to this programme."))
+        raise PermissionDenied(_("None of your units may apply to this programme."))
     conflict = None
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k in services.APPLICATION_FIELDS}

@@ -283,7 +283,7 @@ APPLICATION = ModelSpec(
             service=lambda user, c: authz.get_or_404(user, Application, pk=c.pk),
         ),
         Action(
-            # A form choice: a unit outside the user's scope is not offered, so the form answers 200 with an error.
+            # The apply form offers only units the user may apply for that the programme accepts.
             "add", permission="add", target=_apply_target, audit="create",
             effect=lambda c: Application.objects.filter(programme=c.obj.programme, unit=c.obj).exists(),
             ui=Http("post", lambda c: f"/pilots/programmes/{c.obj.programme.pk}/apply/", ok=302,
@@ -291,7 +291,8 @@ APPLICATION = ModelSpec(
             api=Http("post", lambda c: f"/api/v1/pilot-programmes/{c.obj.programme.pk}/applications", json=True,
                      data=lambda c: {"unit": c.obj.code, "aims": "示例", "approach": "示例", "baseline": {"数字化教学课时占比": 12}}),
             service=lambda user, c: services.save_application(user, c.obj.programme, c.obj, dict(APPLICATION_DATA)),
-            expect={("ui", "out_of_scope"): 200},
+            # The call is readable by all, but none of 上海's units is eligible for 东城区's programme.
+            expect={("ui", "out_of_scope"): 403},
         ),
         Action(
             "change", permission="change", target=make_draft_application, audit="update",
