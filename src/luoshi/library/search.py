@@ -136,11 +136,15 @@ def _terms(tokens) -> list[tuple[str, tuple[str, ...]]]:
     return [t if isinstance(t, tuple) else (t, _pairs(t)) for t in tokens]
 
 
-def match_expression(tokens, any_of: bool = False) -> str:
+def match_expression(tokens, any_of: bool = False, title_only: bool = False) -> str:
     """The MATCH string (SQLite FTS5) or the ``tsquery`` text (PostgreSQL) for query terms
-    (``query_terms``) or plain words: all of them, or with ``any_of`` any one."""
+    (``query_terms``) or plain words: all of them, or with ``any_of`` any one; ``title_only``
+    restricts every word to the title (FTS5 column filter; tsquery weight A)."""
     pg = vendor() == "postgresql"
     quote, both, either = (_pg_quote, " & ", " | ") if pg else (_fts_quote, " AND ", " OR ")
+    if title_only:
+        plain = quote
+        quote = (lambda t: plain(t) + ":A") if pg else (lambda t: "search_title : " + plain(t))
     parts = []
     for word, pairs in _terms(tokens):
         if pairs:
@@ -158,30 +162,77 @@ def _subquery(base) -> tuple[str, tuple] | None:
         return None
 
 
-def ranked_ids(base, tokens: list[str], *, any_of: bool = False, limit: int | None = None, offset: int = 0) -> list[int]:
-    """Primary keys of the rows of queryset ``base`` matching ``tokens``, best first."""
+RANK_ALL = 2000  # matches ranked in full; beyond this, title matches are ranked and the rest come newest first
+
+
+def _run(sql: str, params) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _matches(table: str, match: str) -> str:
+    """SQL (one parameter: the match) selecting the ids of all rows matching, unranked."""
+    if vendor() == "postgresql":
+        return f"SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple', %s)"
+    return f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s"
+
+
+def _ranked(table: str, match: str, sub_sql: str, sub_params) -> list[int]:
+    """All rows matching ``match`` within the scoped subquery, best first (score computed for
+    every match of ``match``: only used when they are few)."""
+    if vendor() == "postgresql":
+        sql = (f"SELECT t.id FROM {table} t, to_tsquery('simple', %s) q WHERE t.search_vector @@ q AND t.id IN ({sub_sql}) "
+               f"ORDER BY ts_rank(t.search_vector, q) DESC, t.id DESC")
+    else:
+        # The matches are collected first (a materialised CTE): given "rowid IN (…)" directly, FTS5
+        # would run the full-text query once per candidate row instead of once.
+        sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id, bm25({table}_fts, 10.0, 1.0) AS score FROM {table}_fts "
+               f"WHERE {table}_fts MATCH %s) SELECT m.id FROM m WHERE m.id IN ({sub_sql}) ORDER BY m.score, m.id DESC")
+    return _run(sql, [match, *sub_params])
+
+
+def _count_all(table: str, match: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({_matches(table, match)}) x", [match])
+        return cursor.fetchone()[0]
+
+
+def ranked_ids(base, tokens: list, *, any_of: bool = False, limit: int | None = None, offset: int = 0) -> list[int]:
+    """Primary keys of the rows of queryset ``base`` matching ``tokens``, best first.
+
+    Up to ``RANK_ALL`` matches (before scoping) are ranked by relevance (bm25 / ts_rank, title
+    weighted above the body). A broader query — one word found in most texts — is ranked in two
+    tiers so that its cost stays bounded: the rows whose *title* matches, by relevance, then the
+    other matches newest first. Scoring thousands of rows would cost more than the rest of the
+    search and say little about rows that all contain the word."""
     sub = _subquery(base) if tokens else None
     if sub is None:
         return []
     table = base.model._meta.db_table
     sub_sql, sub_params = sub
     match = match_expression(tokens, any_of)
-    page = ""
-    page_params: list = []
-    if limit is not None:
-        page = " LIMIT %s OFFSET %s"
-        page_params = [limit, offset]
-    if vendor() == "postgresql":
-        sql = (f"SELECT t.id FROM {table} t, to_tsquery('simple', %s) q WHERE t.search_vector @@ q AND t.id IN ({sub_sql}) "
-               f"ORDER BY ts_rank(t.search_vector, q) DESC, t.id DESC{page}")
+    if _count_all(table, match) <= RANK_ALL:
+        ids = _ranked(table, match, sub_sql, sub_params)
     else:
-        # The matches are collected first (a materialised CTE): given "rowid IN (…)" directly, FTS5
-        # would run the full-text query once per candidate row instead of once.
-        sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id, bm25({table}_fts, 10.0, 1.0) AS score FROM {table}_fts "
-               f"WHERE {table}_fts MATCH %s) SELECT m.id FROM m WHERE m.id IN ({sub_sql}) ORDER BY m.score, m.id DESC{page}")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [match, *sub_params, *page_params])
-        return [row[0] for row in cursor.fetchall()]
+        title = match_expression(tokens, any_of, title_only=True)
+        if _count_all(table, title) <= RANK_ALL:
+            first = _ranked(table, title, sub_sql, sub_params)
+        else:
+            first = _run(f"SELECT id FROM ({_matches(table, title)}) x(id) WHERE id IN ({sub_sql}) ORDER BY id DESC"
+                         if vendor() == "postgresql" else
+                         f"WITH m AS MATERIALIZED ({_matches(table, title)}) SELECT rowid FROM m WHERE rowid IN ({sub_sql}) "
+                         f"ORDER BY rowid DESC", [title, *sub_params])
+        seen = set(first)
+        if vendor() == "postgresql":
+            rest_sql = f"SELECT id FROM ({_matches(table, match)}) x(id) WHERE id IN ({sub_sql}) ORDER BY id DESC"
+        else:
+            rest_sql = (f"WITH m AS MATERIALIZED ({_matches(table, match)}) SELECT rowid FROM m WHERE rowid IN ({sub_sql}) "
+                        f"ORDER BY rowid DESC")
+        ids = first + [pk for pk in _run(rest_sql, [match, *sub_params]) if pk not in seen]
+    if limit is not None:
+        return ids[offset:offset + limit]
+    return ids
 
 
 def count(base, tokens: list[str], *, any_of: bool = False) -> int:

@@ -150,3 +150,16 @@ def test_a_deleted_solution_leaves_the_index(world):
 def test_blank_or_punctuation_queries_find_nothing_or_list(world, query):
     results = queries.solutions(world.admin, SolutionFilters(q=query))
     assert results.count() >= 0
+
+
+def test_a_broad_query_ranks_title_matches_first_then_newest(world, monkeypatch):
+    monkeypatch.setattr(search, "RANK_ALL", 1)  # every query counts as broad here
+    unit = world.unit("110101")
+    word = "航模" + factories.tag()[:3]
+    old_body = factories.solution(world, unit, title=f"科技社团{factories.tag()}", approach=f"开展{word}活动")
+    in_title = factories.solution(world, unit, title=f"{word}进校园{factories.tag()}")
+    new_body = factories.solution(world, unit, title=f"课后社团{factories.tag()}", approach=f"组织{word}比赛")
+    found = [s.pk for s in queries.solutions(world.beijing_planner, SolutionFilters(q=word))]
+    assert found == [in_title.pk, new_body.pk, old_body.pk]
+    outsider = [s.pk for s in queries.solutions(world.shanghai_planner, SolutionFilters(q=word))]
+    assert outsider == []
