@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "luoshi.plans",
     "luoshi.intake",
     "luoshi.indicators",
+    "luoshi.pilots",
+    "luoshi.library",
 ]
 
 MIDDLEWARE = [

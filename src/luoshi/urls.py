@@ -11,6 +11,8 @@ urlpatterns = [
     path("plans/", include("luoshi.plans.urls")),
     path("intake/", include("luoshi.intake.urls")),
     path("indicators/", include("luoshi.indicators.urls")),
+    path("pilots/", include("luoshi.pilots.urls")),
+    path("library/", include("luoshi.library.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

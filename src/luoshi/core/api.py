@@ -86,6 +86,7 @@ def _add_routers() -> None:
 
     from luoshi.intake.api import router as intake_router
     from luoshi.indicators.api import indicators_router, values_router
+    from luoshi.library.api import adoptions_router, policies_router, solutions_router
     from luoshi.plans.api import items_router, plans_router, reports_router
 
     api.add_router("/org-units", orgs_router)
@@ -96,6 +97,14 @@ def _add_routers() -> None:
     api.add_router("/data-values", values_router)
     api.add_router("/me", accounts_router)
     api.add_router("/intake", intake_router)
+    api.add_router("/solutions", solutions_router)
+    api.add_router("/adoptions", adoptions_router)
+    api.add_router("/policies", policies_router)
+    from luoshi.pilots.api import pilots_router, programmes_router, reviews_router
+
+    api.add_router("/pilot-programmes", programmes_router)
+    api.add_router("/pilots", pilots_router)
+    api.add_router("/reviews", reviews_router)
 
 
 _add_routers()

@@ -89,6 +89,49 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "view": ALL_ROLES, "add": roles(REPORTER), "change": roles(REPORTER), "review": roles(REVIEWER),
     },
     "indicators.approval": {"view": ALL_ROLES, "submit": roles(REPORTER), "review": roles(REVIEWER)},
+    # Pilots (试点): the owner's planners run programmes, applicants (planners or reporters of the
+    # unit) apply, run the pilot and write its review; the owner's reviewers decide.
+    "pilots.programme": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN),
+        "delete": roles(PLANNER, ADMIN), "publish": roles(PLANNER, ADMIN),
+    },
+    "pilots.application": {
+        "view": ALL_ROLES, "add": roles(PLANNER, REPORTER), "change": roles(PLANNER, REPORTER),
+        "submit": roles(PLANNER, REPORTER), "review": roles(REVIEWER),
+    },
+    "pilots.pilot": {"view": ALL_ROLES, "change": roles(PLANNER, REPORTER)},
+    "pilots.progressentry": {
+        "view": ALL_ROLES, "add": roles(PLANNER, REPORTER), "change": roles(PLANNER, REPORTER), "review": roles(REVIEWER),
+    },
+    "pilots.pilotevidence": {"view": ALL_ROLES},
+    "pilots.review": {
+        "view": ALL_ROLES, "add": roles(PLANNER, REPORTER), "change": roles(PLANNER, REPORTER),
+        "submit": roles(PLANNER, REPORTER), "review": roles(REVIEWER),
+    },
+    # The library (luoshi.library): solutions, their files and adoptions, and the policy registry.
+    "library.solution": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN),
+        "delete": roles(PLANNER, ADMIN), "publish": roles(PLANNER, ADMIN),
+    },
+    "library.attachment": {"view": ALL_ROLES},
+    "library.adoption": {
+        "view": ALL_ROLES, "add": roles(PLANNER, REPORTER, ADMIN), "change": roles(PLANNER, REPORTER, ADMIN),
+        "delete": roles(PLANNER, ADMIN),
+    },
+    "library.policydocument": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN),
+        "delete": roles(PLANNER, ADMIN), "publish": roles(PLANNER, ADMIN),
+    },
+}
+
+# Shared on purpose: rows every signed-in user may read, whatever their memberships (model label
+# -> (field path, values)). Sharing is the point of the library: a solution promoted nationally
+# (and its files) and a policy once issued (also after it was revised or repealed) are readable
+# by everyone signed in; drafts stay within the scope rules of their models.
+PUBLIC_READ: dict[str, tuple[str, tuple[str, ...]]] = {
+    "library.solution": ("status", ("national",)),
+    "library.attachment": ("solution__status", ("national",)),
+    "library.policydocument": ("status", ("issued", "revised", "repealed")),
 }
 
 
@@ -125,6 +168,25 @@ def forget(user) -> None:
     """Drop cached grants (after the user's memberships changed)."""
     if hasattr(user, "_luoshi_grants"):
         del user._luoshi_grants
+
+
+def public_q(user, model: type[models.Model], action: str) -> Q | None:
+    """The rows of ``model`` every signed-in user may ``action`` (only "view"), or ``None``."""
+    rule = PUBLIC_READ.get(label(model)) if action == "view" else None
+    if rule is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return None
+    field, values = rule
+    return Q(**{f"{field}__in": values})
+
+
+def is_public(user, action: str, obj: models.Model) -> bool:
+    rule = PUBLIC_READ.get(label(type(obj))) if action == "view" else None
+    if rule is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    value: object = obj
+    for part in rule[0].split("__"):
+        value = getattr(value, part, None)
+    return value in rule[1]
 
 
 def is_unrestricted(user) -> bool:
@@ -169,15 +231,17 @@ def scope_q(user, model: type[models.Model], action: str = "view", base: models.
     if is_unrestricted(user):
         return None
     matched = _grants_for(user, model, action)
+    shared = public_q(user, model, action)
     if not matched:
-        return Q(pk__in=[])
+        return Q(pk__in=[]) if shared is None else shared
     if hasattr(model, "authz_scope_q"):
-        return model.authz_scope_q(lambda field: _path_q(matched, field), action, base)
+        q = model.authz_scope_q(lambda field: _path_q(matched, field), action, base)
+        return q if shared is None else q | shared
     q = _path_q(matched, model.scope_field)
     if label(model) == "orgs.orgunit" and action == "view" and matched:
         # A unit's ancestors are shown (names only) so the user can see where they stand.
         q |= Q(pk__in={pk for g in matched for pk in _ancestor_ids(g.path)})
-    return q
+    return q if shared is None else q | shared
 
 
 def scope(user, source, action: str = "view") -> models.QuerySet:
@@ -198,6 +262,8 @@ def object_path(obj: models.Model) -> str:
 
 def can(user, action: str, obj: models.Model) -> bool:
     if is_unrestricted(user):
+        return True
+    if is_public(user, action, obj):
         return True
     model = type(obj)
     if hasattr(model, "authz_can"):

@@ -755,4 +755,8 @@ def create_plan_from_outline(actor, *, title: str, issuer: OrgUnit, parsed: dict
                 if not Plan.objects.filter(source=source).exists():
                     SourceDocument.objects.filter(pk=source.pk).delete()
         raise
+    # The text also lands in the policy registry, linked to the plan's top-level items.
+    from luoshi.library import services as library_services
+
+    library_services.register_source_document(actor, source, plan)
     return plan
