@@ -67,12 +67,15 @@ def _add_routers() -> None:
     from luoshi.accounts.api import router as accounts_router
 
     from luoshi.intake.api import router as intake_router
+    from luoshi.indicators.api import indicators_router, values_router
     from luoshi.plans.api import items_router, plans_router, reports_router
 
     api.add_router("/org-units", orgs_router)
     api.add_router("/plans", plans_router)
     api.add_router("/items", items_router)
     api.add_router("/reports", reports_router)
+    api.add_router("/indicators", indicators_router)
+    api.add_router("/data-values", values_router)
     api.add_router("/me", accounts_router)
     api.add_router("/intake", intake_router)
 
