@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "luoshi.plans",
     "luoshi.intake",
     "luoshi.indicators",
+    "luoshi.analytics",
+    "luoshi.bulletins",
 ]
 
 MIDDLEWARE = [

@@ -89,6 +89,13 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "view": ALL_ROLES, "add": roles(REPORTER), "change": roles(REPORTER), "review": roles(REVIEWER),
     },
     "indicators.approval": {"view": ALL_ROLES, "submit": roles(REPORTER), "review": roles(REVIEWER)},
+    # Analytics: aggregates are read-only (written by the rollup engine); schemes by planners.
+    "analytics.aggregatevalue": {"view": ALL_ROLES},
+    "analytics.evaluationscheme": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN), "delete": roles(PLANNER, ADMIN),
+    },
+    "analytics.evaluationrun": {"view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "publish": roles(PLANNER, ADMIN)},
+    "analytics.evaluationresult": {"view": ALL_ROLES},
 }
 
 
