@@ -10,6 +10,8 @@ urlpatterns = [
     path("audit/", include("luoshi.audit.urls")),
     path("plans/", include("luoshi.plans.urls")),
     path("intake/", include("luoshi.intake.urls")),
+    path("analytics/", include("luoshi.analytics.urls")),
+    path("bulletins/", include("luoshi.bulletins.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

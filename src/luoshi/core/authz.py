@@ -96,6 +96,8 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
     },
     "analytics.evaluationrun": {"view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "publish": roles(PLANNER, ADMIN)},
     "analytics.evaluationresult": {"view": ALL_ROLES},
+    # Bulletins: made by those who review, plan or administer a unit's branch; read by all in scope.
+    "bulletins.bulletin": {"view": ALL_ROLES, "add": roles(REVIEWER, PLANNER, ADMIN)},
 }
 
 
