@@ -214,10 +214,15 @@ def refresh_indicators(indicator_ids: Iterable[int]) -> None:
     ids = set(indicator_ids)
     if not ids:
         return
-    sync_rules()
-    periods = set(DataValue.objects.filter(indicator_id__in=ids).values_list("period", flat=True).distinct())
     from luoshi.analytics.models import AggregateValue
 
+    gone = ids - set(Indicator.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    AggregateValue.objects.filter(indicator_id__in=gone).delete()
+    ids -= gone
+    sync_rules()
+    if not ids:
+        return
+    periods = set(DataValue.objects.filter(indicator_id__in=ids).values_list("period", flat=True).distinct())
     periods |= set(AggregateValue.objects.filter(indicator_id__in=ids).values_list("period", flat=True).distinct())
     with transaction.atomic():
         if not periods:

@@ -263,3 +263,15 @@ def groups(user) -> QuerySet[OrgGroup]:
 
 def in_scope_units(user, units: Iterable[OrgUnit]) -> list[OrgUnit]:
     return [u for u in units if _can_see_unit(user, u)]
+
+
+# Exports ------------------------------------------------------------------------------------
+
+EXPORT_HEADER = ["indicator", "org_unit", "unit_name", "period", "category", "value", "units_reporting",
+                 "units_expected", "completeness", "target", "attainment"]
+
+
+def export_rows(rows: Iterable[AggregateRow]) -> list[list]:
+    """Rows for CSV/XLSX (``core.tabular`` neutralises anything that looks like a formula)."""
+    return [[r.indicator, r.unit, r.unit_name, r.period, r.category or "", r.value, r.units_reporting, r.units_expected,
+             r.completeness, r.target, r.attainment] for r in rows]

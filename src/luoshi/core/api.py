@@ -66,6 +66,7 @@ def _add_routers() -> None:
     from luoshi.orgs.api import router as orgs_router
     from luoshi.accounts.api import router as accounts_router
 
+    from luoshi.analytics.api import analytics_router, evaluations_router
     from luoshi.intake.api import router as intake_router
     from luoshi.indicators.api import indicators_router, values_router
     from luoshi.plans.api import items_router, plans_router, reports_router
@@ -78,6 +79,8 @@ def _add_routers() -> None:
     api.add_router("/data-values", values_router)
     api.add_router("/me", accounts_router)
     api.add_router("/intake", intake_router)
+    api.add_router("/analytics", analytics_router)
+    api.add_router("/evaluations", evaluations_router)
 
 
 _add_routers()
