@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from luoshi.plans.models import Light
 from luoshi.plans.tables import LIGHT_COLORS
 
-KINDS = ("pie", "hbar", "bar", "stack", "line", "map")
+KINDS = ("pie", "hbar", "bar", "stack", "hstack", "line", "map")
 # Palette for series that carry no meaning of their own (indicators, units).
 PALETTE = ["#1f5fa8", "#1e7b3c", "#d08700", "#7a3fa0", "#b3261e", "#0f7c83", "#6b6f76"]
 
@@ -69,17 +69,19 @@ def plan_progress_chart(summary, item_url, id: str | None = None) -> dict:
 
 
 def overdue_chart(rows, unit_url, id: str = "overdue") -> dict:
-    """Overdue, red and amber items per unit below (and the unit's own), with drill-down links."""
+    """Overdue and amber items per unit below (and the unit's own), most overdue first, with
+    drill-down links. Units without any item are left out (they have nothing to show)."""
+    rows = sorted((r for r in rows if r.items), key=lambda r: (not r.own, -r.overdue, -r.amber, r.unit.code))
     names = [_("%(unit)s (own items)") % {"unit": r.unit.display_name} if r.own else r.unit.display_name for r in rows]
     return chart(
-        id, "stack", _("Overdue and at-risk items by unit"),
+        id, "hstack", _("Overdue and at-risk items by unit"),
         categories=[short(n, 12) for n in names],
         series=[
             {"name": _("Overdue"), "data": [r.overdue for r in rows], "color": LIGHT_COLORS["red"]},
-            {"name": _("Amber"), "data": [r.amber for r in rows], "color": LIGHT_COLORS["amber"]},
+            {"name": _("At risk"), "data": [r.amber for r in rows], "color": LIGHT_COLORS["amber"]},
         ],
         links=[None if r.own else unit_url(r.unit) for r in rows],
-        header=[_("Unit"), _("Unit code"), _("Items"), _("Overdue"), _("Red"), _("Amber")],
+        header=[_("Unit"), _("Unit code"), _("Items"), _("Overdue"), _("Red"), _("At risk")],
         rows=[[n, r.unit.code, r.items, r.overdue, r.red, r.amber] for n, r in zip(names, rows)],
         extra={"titles": names},
     )

@@ -113,14 +113,18 @@ def plans_for(user, unit: OrgUnit, year: int | None = None) -> QuerySet[Plan]:
     return qs
 
 
+# Siblings in their order in the plan (``path`` holds ids, so it does not sort siblings).
+TREE_ORDER = ("depth", "parent_id", "position", "pk")
+
+
 def _headline(user, unit: OrgUnit, plan: Plan, items: QuerySet[PlanItem]) -> list[PlanItem]:
     if plan.issuer.path.startswith(unit.path):
-        tasks = list(items.filter(kind=ItemKind.KEY_TASK).select_related("lead_unit").order_by("path"))
+        tasks = list(items.filter(kind=ItemKind.KEY_TASK).select_related("lead_unit").order_by(*TREE_ORDER))
         if tasks:
             return tasks
-        return list(items.filter(parent__isnull=True).select_related("lead_unit").order_by("path"))
+        return list(items.filter(parent__isnull=True).select_related("lead_unit").order_by(*TREE_ORDER))
     # A plan issued above: the subtree's parts are its topmost items led within the subtree.
-    inside = items.select_related("lead_unit", "parent__lead_unit").order_by("path")
+    inside = items.select_related("lead_unit", "parent__lead_unit").order_by(*TREE_ORDER)
     return [i for i in inside if i.parent is None or not i.parent.lead_unit.path.startswith(unit.path)]
 
 

@@ -92,6 +92,34 @@ def columns(chart: dict, width: float = 480, height: float = 200) -> str:
     return _svg(width, height, body)
 
 
+def hstack(chart: dict, width: float = 480, row: float = 16, label_width: float = 150) -> str:
+    """Horizontal stacked bars, one per category, with a legend (overdue and at-risk items by unit)."""
+    n = len(chart["categories"])
+    totals = [sum((s["data"][i] or 0) for s in chart["series"]) for i in range(n)]
+    top = max(totals + [1])
+    plot = width - label_width - 40
+    legend = 16
+    height = legend + row * n + 6
+    body = []
+    x_legend = label_width
+    for s in chart["series"]:
+        color = s.get("color") or DEFAULT_COLOR
+        body.append(f'<rect x="{x_legend}" y="2" width="9" height="9" fill="{color}"/>')
+        body.append(_text(x_legend + 12, 10, s["name"], size=8))
+        x_legend += 14 + 9 * len(str(s["name"])) + 12
+    for i, label in enumerate(chart["categories"]):
+        y = legend + i * row
+        body.append(_text(label_width - 6, y + row * 0.65, label, size=8, anchor="end"))
+        x = float(label_width)
+        for s in chart["series"]:
+            w = plot * (s["data"][i] or 0) / top
+            if w > 0:
+                body.append(f'<rect x="{x:.1f}" y="{y + 2:.1f}" width="{w:.1f}" height="{row - 5:.1f}" fill="{s.get("color") or DEFAULT_COLOR}"/>')
+            x += w
+        body.append(_text(x + 4, y + row * 0.65, _num(totals[i]), size=8, color=MUTED))
+    return _svg(width, height, body)
+
+
 def line(chart: dict, width: float = 480, height: float = 180) -> str:
     """Lines over periods (an indicator against its target)."""
     cats = chart["categories"]
@@ -159,6 +187,8 @@ def render(chart: dict) -> str:
         return stripe(chart)
     if kind == "hbar":
         return hbar(chart)
+    if kind == "hstack":
+        return hstack(chart)
     if kind == "line":
         return line(chart)
     return columns(chart)

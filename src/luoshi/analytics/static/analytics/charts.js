@@ -65,6 +65,18 @@
         })
       };
     }
+    if (c.kind === "hstack") {
+      return {
+        tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: tooltipFor(c) },
+        legend: { top: 0 },
+        grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
+        xAxis: { type: "value", minInterval: 1 },
+        yAxis: { type: "category", inverse: true, data: c.categories, axisLabel: { width: 120, overflow: "truncate" } },
+        series: c.series.map(function (s) {
+          return { type: "bar", name: s.name, stack: "all", barMaxWidth: 18, itemStyle: { color: s.color }, data: s.data };
+        })
+      };
+    }
     if (c.kind === "line") {
       return {
         tooltip: { trigger: "axis", formatter: tooltipFor(c) },
@@ -96,6 +108,7 @@
 
   function height(c) {
     if (c.kind === "hbar") return Math.max(160, c.categories.length * 30 + 40);
+    if (c.kind === "hstack") return Math.max(160, c.categories.length * 26 + 60);
     if (c.kind === "map") return 420;
     if (c.kind === "bar" && c.categories.length > 8) return 340;
     return 280;
