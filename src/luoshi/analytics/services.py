@@ -46,7 +46,7 @@ def rebuild(actor, progress: Callable[[int, int, str], None] | None = None) -> d
 
 # Schemes ------------------------------------------------------------------------------------
 
-def _clean_measures(measures: Iterable[dict]) -> list[SchemeMeasure]:
+def _clean_measures(actor, measures: Iterable[dict]) -> list[SchemeMeasure]:
     out = []
     for n, m in enumerate(measures):
         kind = m.get("kind", MeasureKind.INDICATOR)
@@ -65,7 +65,7 @@ def _clean_measures(measures: Iterable[dict]) -> list[SchemeMeasure]:
         if kind == MeasureKind.INDICATOR:
             if isinstance(indicator, str):
                 indicator = Indicator.objects.filter(code=indicator).first()
-            if not isinstance(indicator, Indicator):
+            if not isinstance(indicator, Indicator) or not authz.can(actor, "view", indicator):
                 raise ValidationError({"measures": _("measure %(n)d: choose an indicator") % {"n": n + 1}})
         else:
             indicator = None
@@ -112,7 +112,7 @@ def create_scheme(actor, *, code: str, name: str, owner_unit: OrgUnit, measures:
                               peer_group=peer_group, peer_parent=peer_parent)
     _check_peers(scheme)
     scheme.full_clean()
-    cleaned = _clean_measures(measures)
+    cleaned = _clean_measures(actor, measures)
     scheme.save()
     for m in cleaned:
         m.scheme = scheme
@@ -136,7 +136,7 @@ def update_scheme(actor, scheme: EvaluationScheme, *, expected_version: int | No
         raise ValidationError(_("unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     fields.pop("code", None)
     before = audit.snapshot(scheme) | {"measures": _measures_snapshot(scheme)}
-    new_measures = _clean_measures(measures) if measures is not None else [
+    new_measures = _clean_measures(actor, measures) if measures is not None else [
         SchemeMeasure(order=m.order, kind=m.kind, indicator=m.indicator, weight=m.weight, normalisation=m.normalisation,
                       bands=m.bands) for m in scheme.measures.all()]
     if scheme.runs.filter(state=EvaluationRun.State.PUBLISHED).exists():
@@ -181,9 +181,9 @@ def delete_scheme(actor, scheme: EvaluationScheme) -> None:
     if scheme.runs.filter(state=EvaluationRun.State.PUBLISHED).exists():
         raise ValidationError(_("the scheme has published results and is kept"))
     before = audit.snapshot(scheme)
+    audit.record(actor, "delete", scheme, before, None)
     EvaluationRun.objects.filter(scheme=scheme).delete()
     scheme.delete()
-    audit.record(actor, "delete", scheme, before, None)
 
 
 # Runs ---------------------------------------------------------------------------------------
