@@ -37,9 +37,9 @@ def request_bulletin(actor, unit: OrgUnit, period: str, *, language: str = "zh-h
     Needs a role that may add bulletins in ``unit`` and a grant covering the unit's whole
     subtree (a bulletin holds the numbers of every unit below it).
     """
-    authz.require_in_unit(actor, "add", Bulletin, unit)
     if not dashboard.may_see_subtree(actor, unit):
         raise Http404("not found")
+    authz.require_in_unit(actor, "add", Bulletin, unit)
     key = clean_period(period)
     with transaction.atomic():
         bulletin = core_services.create(actor, Bulletin(unit=unit, period=key, requested_by=actor,
