@@ -23,7 +23,8 @@ def chart(id: str, kind: str, title: str, *, categories: list[str], series: list
           rows: list[list[object]], links: list[str | None] | None = None, unit: str = "", max: float | None = None,
           note: str = "", extra: dict | None = None) -> dict:
     assert kind in KINDS, kind
-    has_data = any(v is not None and v != 0 for s in series for v in s["data"])
+    values = [v for s in series for v in s["data"] if v is not None]
+    has_data = any(values) if kind == "pie" else bool(values)  # a 0 % bar says something; an empty pie does not
     return {"id": id, "kind": kind, "title": title, "categories": categories, "series": series, "links": links or [],
             "unit": unit, "max": max, "header": header, "rows": rows, "note": note, "empty": not has_data,
             **(extra or {})}

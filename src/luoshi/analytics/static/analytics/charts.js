@@ -98,7 +98,7 @@
           return window.echarts.format.encodeHTML(p.name) + ": " + v;
         } },
         visualMap: { min: values.length ? Math.min.apply(null, values) : 0, max: values.length ? Math.max.apply(null, values) : 1,
-          left: 8, bottom: 8, calculable: true, itemHeight: 90, inRange: { color: ["#e8f1fb", "#1f5fa8"] } },
+          left: 8, bottom: 8, calculable: true, itemHeight: 90, inRange: { color: ["#a9c6ea", "#12407a"] } },
         series: [{ type: "map", map: "china", roam: false, name: s0.name,
           emphasis: { label: { show: false } }, data: c.regions.map(function (r) { return { name: r.name, value: r.value, link: r.link }; }) }]
       };
