@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-BENCHES = ["bench_intake.py", "bench_plans.py"]
+BENCHES = ["bench_intake.py", "bench_plans.py", "bench_analytics.py"]
 
 
 def main() -> int:

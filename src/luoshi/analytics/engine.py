@@ -95,7 +95,8 @@ def rebuild(progress: Progress | None = None) -> dict:
     _run(R.create_base(scope, only_approved, kind))
     tick("unit-level values")
     for d in range(depth, -1, -1):
-        _run([R.insert(STAGE, R.level_select(d, STAGE, scope))])
+        select = R.leaf_select(d, scope) if d == depth else R.level_select(d, STAGE, scope)
+        _run([R.insert(STAGE, select)])
         tick(f"level {d}")
     _run(R.create_indexes(STAGE, STAGE))
     if kind == "postgresql":
@@ -116,7 +117,7 @@ def rebuild(progress: Progress | None = None) -> dict:
         "rebuilt_at": timezone.now(), "seconds": seconds, "rows": rows, "approved_only": only_approved, "engine": "database"})
     tick("swap")
     # Values saved while the rebuild ran went into the old table: recompute them in the new one.
-    late = DataValue.objects.filter(updated_at__gte=since).values_list("indicator_id", "unit_id", "period").distinct()
+    late = DataValue.objects.filter(updated_at__gte=since).order_by().values_list("indicator_id", "unit_id", "period").distinct()
     if late.exists():
         with transaction.atomic():
             refresh(list(late))

@@ -20,7 +20,8 @@ Semantics (the tests' brute-force reference implements the same words in Python)
 * An aggregate of indicator I at unit U, period P, category C applies I's rule to every
   *elementary* reported value in its scope: the values of U and of every unit below it; for
   the total of a disaggregated indicator, the values of all its categories; for a year of a
-  quarterly (monthly, half-yearly) indicator, the values of all the year's sub-periods.
+  quarterly (monthly, half-yearly) indicator, the values of all the year's sub-periods (a
+  year value typed directly for such an indicator is not used).
   sum: Σv; avg: Σv / count; weighted avg: Σ(v·w) / Σw with w the weight indicator's value of
   the same unit and period (same category when both share the category set, else the weight's
   total = Σ of its categories; values without a weight are left out); min; max. ``none``: no
@@ -141,7 +142,7 @@ raw AS (SELECT v.indicator_id, v.unit_id, v.period, v.cat, r.agg,
         FROM src v JOIN {RULES} r ON r.indicator_id = v.indicator_id AND r.derived = 0
         LEFT JOIN wsrc w ON w.indicator_id = r.weight_id AND w.unit_id = v.unit_id AND w.period = v.period
              AND w.cat = CASE WHEN r.weight_by_category = 1 THEN v.cat ELSE 0 END
-        WHERE r.agg <> 'weighted_avg' OR w.w IS NOT NULL),
+        WHERE (r.agg <> 'weighted_avg' OR w.w IS NOT NULL) AND (r.sub_yearly = 0 OR LENGTH(v.period) > 4)),
 tot AS (SELECT indicator_id, unit_id, period, 0 AS cat, agg, {combine_num('agg', 'num')} AS num, SUM(den) AS den
         FROM raw WHERE cat <> 0 AND agg <> 'none' GROUP BY indicator_id, unit_id, period, agg),
 allp AS (SELECT indicator_id, unit_id, period, cat, agg, num, den FROM raw
@@ -165,6 +166,21 @@ def create_base(scope: Scope, approved_only: bool, dialect: str) -> list[str]:
     return [f"DROP TABLE IF EXISTS {BASE}",
             f"{d['temp']} {BASE} AS {base_select(scope, approved_only)}",
             f"CREATE INDEX {BASE}_depth ON {BASE} (depth)"]
+
+
+def leaf_select(depth: int, scope: Scope) -> str:
+    """The aggregates of units without children (the deepest level): their own partials as they are.
+
+    The unit-level partials are unique per (indicator, unit, period, category), so no grouping.
+    """
+    return f"""SELECT b.indicator_id, b.unit_id, b.period, CASE WHEN b.cat = 0 THEN NULL ELSE b.cat END AS category_id,
+       {int(depth)} AS depth, {value_of('b.agg', 'b.num', 'b.den')} AS value, b.num, b.den, 1 AS units_reporting,
+       CASE WHEN b.agg = 'none' THEN 1 ELSE COALESCE(e.n, 0) END AS units_expected,
+       CASE WHEN b.agg = 'none' THEN 1.0 WHEN e.n > 0 THEN 1.0 ELSE NULL END AS completeness
+FROM {BASE} b
+JOIN {RULES} r ON r.indicator_id = b.indicator_id
+LEFT JOIN {EXPECTED} e ON e.unit_id = b.unit_id AND e.sig = r.sig
+WHERE b.depth = {int(depth)}""" + _in("b.unit_id", scope.units)
 
 
 def level_select(depth: int, target: str, scope: Scope, children: Iterable[int] | None = None) -> str:

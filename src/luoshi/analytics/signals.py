@@ -72,7 +72,7 @@ def _import_finished(sender, instance, **kwargs) -> None:
 
     if instance.state != DataImport.State.DONE or instance.dry_run:
         return
-    keys = DataValue.objects.filter(import_batch=instance.pk).values_list("indicator_id", "unit_id", "period").distinct()
+    keys = DataValue.objects.filter(import_batch=instance.pk).order_by().values_list("indicator_id", "unit_id", "period").distinct()
     _queue(keys=list(keys))
 
 

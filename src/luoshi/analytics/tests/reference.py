@@ -28,7 +28,9 @@ def compute(units: dict, indicators: list[dict], values: list[tuple]) -> dict:
     values: (indicator id, unit id, period, category id | None, value). Returns
     (indicator, unit, period, category) -> (value, units_reporting, units_expected, completeness)."""
     by_id = {i["id"]: i for i in indicators}
-    raw: dict[tuple, float] = {(i, u, p, c): v for i, u, p, c, v in values if v is not None}
+    # A year value typed for a sub-yearly indicator is not used (its year is the roll-up).
+    raw: dict[tuple, float] = {(i, u, p, c): v for i, u, p, c, v in values if v is not None
+                               and not (by_id[i]["periodicity"] != "yearly" and len(p) == 4)}
 
     def weight(ind: dict, unit: int, period: str, cat) -> float | None:
         w_ind = by_id.get(ind["weight_indicator_id"])
