@@ -132,27 +132,28 @@ def _attainment_color(value) -> str:
     return LIGHT_COLORS["red"]
 
 
-def trend_chart(code: str, name: str, unit_of_measure: str, rows, note: str = "", id: str | None = None) -> dict:
+def trend_chart(code: str, name: str, unit_of_measure: str, rows, note: str = "", id: str | None = None,
+                period_url=None) -> dict:
     """An indicator over the years against its targets; ``rows`` are the unit's ``AggregateRow``s, oldest first."""
     return chart(
         id or f"trend-{code}", "line", name,
         categories=[r.period for r in rows],
         series=[{"name": _("Actual"), "data": [r.value for r in rows], "color": PALETTE[0]},
                 {"name": _("Target"), "data": [r.target for r in rows], "color": LIGHT_COLORS["amber"], "dashed": True}],
-        unit=unit_of_measure, note=note,
+        unit=unit_of_measure, note=note, links=[period_url(r) for r in rows] if period_url else None,
         header=[_("Period"), _("Value"), _("Target"), _("Attainment (%)"), _("Units reporting"), _("Completeness (%)")],
         rows=[[r.period, r.value, r.target, pct(r.attainment), r.units_reporting, pct(r.completeness)] for r in rows],
     )
 
 
-def completeness_chart(rows, id: str = "completeness") -> dict:
+def completeness_chart(rows, indicator_url=None, id: str = "completeness") -> dict:
     """Completeness (上报率) per indicator for one period; ``rows`` are ``AggregateRow``s."""
     names = [r.indicator_name for r in rows]
     return chart(
         id, "hbar", _("Completeness of reporting"),
         categories=[short(n, 14) for n in names],
         series=[{"name": _("Completeness (%)"), "data": [pct(r.completeness) for r in rows], "color": PALETTE[5]}],
-        unit="%", max=100,
+        links=[indicator_url(r) for r in rows] if indicator_url else None, unit="%", max=100,
         header=[_("Indicator"), _("Period"), _("Units reporting"), _("Units expected"), _("Completeness (%)")],
         rows=[[r.indicator_name, r.period, r.units_reporting, r.units_expected, pct(r.completeness)] for r in rows],
         extra={"titles": names},

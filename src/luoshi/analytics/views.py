@@ -78,18 +78,27 @@ def overview_data(user, unit: OrgUnit, period: str) -> dict:
     plans, plan_charts = _plan_charts(user, unit, None)
     rows = dashboard.indicator_rows(user, unit, period)
     compare = reverse("analytics:compare") + "?" + urlencode({"unit": unit.code, "period": period})
-    indicator_charts = [charts.attainment_chart(dashboard.with_target(rows),
-                                                lambda r: f"{compare}&indicator={r.indicator}")]
-    indicator_charts.append(charts.completeness_chart(rows))
+    below = (lambda r: f"{compare}&indicator={r.indicator}") if dashboard.child_units(user, unit) else None
+    indicator_charts = [charts.attainment_chart(dashboard.with_target(rows), below or (lambda r: None)),
+                        charts.completeness_chart(rows, below)]
     return {"plans": plans, "plan_charts": plan_charts, "indicator_charts": indicator_charts, "rows": rows}
+
+
+def _compare_url(unit: OrgUnit, code: str):
+    """Drill-down from a period of an indicator to the units below, for that period."""
+    base = reverse("analytics:compare")
+    return lambda row: base + "?" + urlencode({"unit": unit.code, "period": row.period, "indicator": code})
 
 
 def unit_data(user, unit: OrgUnit, period: str) -> dict:
     data = overview_data(user, unit, period)
+    data["children"] = dashboard.child_units(user, unit)
     targeted = dashboard.with_target(data["rows"]) or data["rows"]
     trend_charts, explanations = [], {}
     for indicator, series, view in dashboard.trends(user, unit, [r.indicator for r in targeted][:TRENDS]):
-        trend_charts.append(charts.trend_chart(indicator.code, indicator.name, indicator.unit_of_measure, series, note=view.text))
+        trend_charts.append(charts.trend_chart(
+            indicator.code, indicator.name, indicator.unit_of_measure, series, note=view.text,
+            period_url=_compare_url(unit, indicator.code) if data["children"] else None))
     year = dashboard.year_of(period)
     standings = dashboard.standings(user, unit, year)
     rank_charts = []
@@ -151,6 +160,7 @@ def _context(user, page: str, unit: OrgUnit, period: str, indicator: str = "") -
         _finish(c, page, params, link_col=1 if c["id"].startswith("plan-") else 0)
     return {"unit": unit, "period": period, "periods": dashboard.unit_periods(user, unit) or [period],
             "crumbs": dashboard.breadcrumbs(user, unit), "children": dashboard.child_units(user, unit), **data}
+
 
 
 # Pages ----------------------------------------------------------------------------------------

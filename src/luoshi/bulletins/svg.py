@@ -12,6 +12,7 @@ from html import escape
 FONT = "Noto Sans CJK SC, sans-serif"
 INK, MUTED, GRID = "#1d2433", "#5b6475", "#dfe3ea"
 DEFAULT_COLOR = "#1f5fa8"
+MAX_ROWS = 36  # bars that fit on a page; the table beside each chart lists every row
 
 
 def _num(value) -> str:
@@ -35,7 +36,7 @@ def _svg(width: float, height: float, body: list[str]) -> str:
 def hbar(chart: dict, width: float = 480, row: float = 18, label_width: float = 150) -> str:
     """Horizontal bars, one per category (progress, attainment, scores)."""
     series = chart["series"][0]
-    values = series["data"]
+    values = series["data"][:MAX_ROWS]
     colors = series.get("colors") or [series.get("color") or DEFAULT_COLOR] * len(values)
     top = max([v for v in values if v is not None] + [chart.get("max") or 0, 1])
     plot = width - label_width - 50
@@ -93,8 +94,9 @@ def columns(chart: dict, width: float = 480, height: float = 200) -> str:
 
 
 def hstack(chart: dict, width: float = 480, row: float = 16, label_width: float = 150) -> str:
-    """Horizontal stacked bars, one per category, with a legend (overdue and at-risk items by unit)."""
-    n = len(chart["categories"])
+    """Horizontal stacked bars, one per category, with a legend (overdue and at-risk items by unit;
+    the first ``MAX_ROWS``, which come sorted most overdue first)."""
+    n = min(len(chart["categories"]), MAX_ROWS)
     totals = [sum((s["data"][i] or 0) for s in chart["series"]) for i in range(n)]
     top = max(totals + [1])
     plot = width - label_width - 40
@@ -107,7 +109,7 @@ def hstack(chart: dict, width: float = 480, row: float = 16, label_width: float 
         body.append(f'<rect x="{x_legend}" y="2" width="9" height="9" fill="{color}"/>')
         body.append(_text(x_legend + 12, 10, s["name"], size=8))
         x_legend += 14 + 9 * len(str(s["name"])) + 12
-    for i, label in enumerate(chart["categories"]):
+    for i, label in enumerate(chart["categories"][:n]):
         y = legend + i * row
         body.append(_text(label_width - 6, y + row * 0.65, label, size=8, anchor="end"))
         x = float(label_width)

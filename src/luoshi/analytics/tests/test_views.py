@@ -162,3 +162,13 @@ def test_someone_without_a_covering_role_sees_no_figures(world, figures):
     response = client_for(world, "nobody").get("/analytics/")
     assert response.status_code == 200 and not chart_data(response)
     assert client_for(world, "nobody").get("/analytics/units/110000/").status_code == 404
+
+
+def test_indicator_charts_drill_down_to_the_units_below_for_that_indicator(world, figures):
+    found = chart_data(client_for(world, "beijing_reviewer").get("/analytics/units/110000/", {"period": "2024"}))
+    assert found["trend-ENROL"]["links"][-1] == "/analytics/compare/?unit=110000&period=2024&indicator=ENROL"
+    enrol = found["completeness"]["rows"].index(next(r for r in found["completeness"]["rows"] if r[0] == "在校生数"))
+    assert found["completeness"]["links"][enrol].endswith("&indicator=ENROL")
+    # A school has no units below: nothing to drill into.
+    school = chart_data(client_for(world, "beijing_reviewer").get("/analytics/units/S110101001/", {"period": "2024"}))
+    assert all(link is None for c in school.values() if c["id"] in ("attainment", "completeness") for link in c["links"])

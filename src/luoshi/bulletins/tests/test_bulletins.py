@@ -128,3 +128,13 @@ def test_svg_charts_escape_their_labels():
     assert "<script>" not in drawn and "&lt;script&gt;" in drawn and "东城区" in drawn
     for kind in ("stack", "hstack", "line", "pie", "bar"):
         assert svg.render({**chart, "kind": kind}).startswith("<svg")
+
+
+def test_a_long_chart_is_cut_to_a_page_in_the_pdf():
+    many = {"kind": "hstack", "categories": [f"单位{i}" for i in range(80)], "unit": "", "max": None,
+            "series": [{"name": "已逾期", "data": list(range(80, 0, -1)), "color": "#b3261e"},
+                       {"name": "存在风险", "data": [1] * 80, "color": "#d08700"}]}
+    drawn = svg.render(many)
+    assert "单位35" in drawn and "单位36" not in drawn
+    height = float(drawn.split('height="')[1].split('"')[0])
+    assert height < 700  # fits an A4 page beside its heading
