@@ -94,7 +94,7 @@ def unit_data(user, unit: OrgUnit, period: str) -> dict:
     data = overview_data(user, unit, period)
     data["children"] = dashboard.child_units(user, unit)
     targeted = dashboard.with_target(data["rows"]) or data["rows"]
-    trend_charts, explanations = [], {}
+    trend_charts = []
     for indicator, series, view in dashboard.trends(user, unit, [r.indicator for r in targeted][:TRENDS]):
         trend_charts.append(charts.trend_chart(
             indicator.code, indicator.name, indicator.unit_of_measure, series, note=view.text,
@@ -107,14 +107,12 @@ def unit_data(user, unit: OrgUnit, period: str) -> dict:
         if rows:
             rank_charts.append(charts.ranking_chart(rows, unit.code, _unit_url, f"{standing.run.scheme.name} · {standing.run.year}",
                                                     id=f"ranking-{standing.run.pk}"))
-    for standing in dashboard.rankings_below(user, unit, year):
-        run, results = standing
+    for run, results in dashboard.rankings_below(user, unit, year):
         if any(c["id"] == f"ranking-{run.pk}" for c in rank_charts):
             continue
         rows = [{"unit": r.unit, "score": r.score, "rank": r.rank} for r in results]
         rank_charts.append(charts.ranking_chart(rows, None, _unit_url, f"{run.scheme.name} · {run.year}", id=f"ranking-{run.pk}"))
-    data.update({"trend_charts": trend_charts, "standings": standings, "rank_charts": rank_charts,
-                 "explanations": explanations})
+    data.update({"trend_charts": trend_charts, "standings": standings, "rank_charts": rank_charts})
     return data
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +16,6 @@ from luoshi.core import services as core_services
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans.rules import normalise_period
 
-log = logging.getLogger(__name__)
 LANGUAGES = ("zh-hans", "en")
 
 
