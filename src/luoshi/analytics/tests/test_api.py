@@ -100,3 +100,35 @@ def test_trend_explains_the_projection(built, world):
     assert view.points == [(2023, 800.0), (2024, 900.0)]
     assert view.trend.slope == pytest.approx(100.0) and view.trend.on_course
     assert "on course" in view.text
+
+
+def test_rebuild_command_and_who_may_run_it(built, world):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    AggregateValue.objects.filter(indicator=built.enrol).delete()
+    call_command("analytics", "rebuild", "--quiet", "--as", "admin")
+    assert AggregateValue.objects.filter(indicator=built.enrol, unit=world.unit("MOE"), period="2024").exists()
+    with pytest.raises(CommandError):
+        call_command("analytics", "rebuild", "--quiet", "--as", "beijing_admin")
+
+
+def test_a_failed_rebuild_leaves_the_served_table_intact(built, world, monkeypatch):
+    from luoshi.analytics import rollup_sql
+
+    def table():
+        return set(AggregateValue.objects.values_list("indicator_id", "unit_id", "period", "category_id", "value"))
+
+    before = table()
+    assert before
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("killed half-way")
+
+    monkeypatch.setattr(rollup_sql, "derived_select", broken)
+    with pytest.raises(RuntimeError):
+        engine.rebuild()
+    assert table() == before
+    monkeypatch.undo()
+    engine.rebuild()  # and the next run cleans up after it
+    assert table() == before
