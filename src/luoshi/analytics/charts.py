@@ -112,10 +112,10 @@ def attainment_chart(rows, indicator_url, id: str = "attainment", title: str | N
         series=[{"name": _("Attainment (%)"), "data": [pct(r.attainment) for r in rows],
                  "colors": [_attainment_color(pct(r.attainment)) for r in rows]}],
         links=[indicator_url(r) for r in rows], unit="%", max=100,
-        header=[_("Indicator"), _("Period"), _("Value"), _("Unit of measure"), _("Target"), _("Attainment (%)"),
-                _("Completeness (%)")],
-        rows=[[r.indicator_name, r.period, r.value, r.unit_of_measure, r.target, pct(r.attainment), pct(r.completeness)]
-              for r in rows],
+        header=[_("Indicator"), _("Period"), _("Value"), _("Unit of measure"), _("Target"), _("Target year"),
+                _("Attainment (%)"), _("Completeness (%)")],
+        rows=[[r.indicator_name, r.period, r.value, r.unit_of_measure, r.target, getattr(r, "target_year", None),
+               pct(r.attainment), pct(r.completeness)] for r in rows],
         extra={"titles": names},
     )
 

@@ -195,10 +195,20 @@ def unit_periods(user, unit: OrgUnit) -> list[str]:
 
 
 def default_period(user, unit: OrgUnit) -> str:
-    """The newest year with data for ``unit`` (else its newest period, else this year)."""
+    """The year with the most indicators for ``unit`` (the newest of equals): a year just begun,
+    with one early figure, is not what a page should open on. Else its newest period, else this year."""
+    from luoshi.analytics import queries
+
+    pairs = set(queries.scoped(user).filter(unit_id=unit.pk, category__isnull=True)
+                .values_list("period", "indicator_id").distinct())
+    per_year: dict[str, int] = {}
+    for period, _indicator in pairs:
+        if len(period) == 4:
+            per_year[period] = per_year.get(period, 0) + 1
+    if per_year:
+        return max(per_year, key=lambda year: (per_year[year], year))
     periods = unit_periods(user, unit)
-    years = [p for p in periods if len(p) == 4]
-    return (years or periods or [str(timezone.localdate().year)])[0]
+    return (periods or [str(timezone.localdate().year)])[0]
 
 
 def indicator_rows(user, unit: OrgUnit, period: str):
@@ -211,6 +221,45 @@ def indicator_rows(user, unit: OrgUnit, period: str):
 
 def with_target(rows):
     return [r for r in rows if r.target is not None and r.attainment is not None]
+
+
+def attainment_rows(user, unit: OrgUnit, rows):
+    """The rows of a period against their targets: the period's own target where there is one,
+    else the nearest target ahead (a 2024 value against the 2025 target; plans set targets for a
+    few years toward 2035). The target is the unit's, or its nearest ancestor's, as the user sees
+    targets (``indicators.Target`` is visible down the tree). ``target_year`` says which year."""
+    from dataclasses import replace
+
+    from luoshi.analytics import targets as target_rules
+    from luoshi.indicators.models import Indicator, Target
+
+    for row in rows:
+        row.target_year = int(row.period[:4]) if row.target is not None else None
+    missing = [r for r in rows if r.target is None and r.value is not None]
+    if not missing:
+        return with_target(rows)
+    missing_ids = {id(r) for r in missing}
+    chain = [unit.pk, *reversed(unit.ancestor_ids())]  # nearest first
+    indicators = {i.code: i for i in Indicator.objects.filter(code__in={r.indicator for r in missing})}
+    found: dict[tuple[int, int], list[tuple[int, float]]] = {}
+    visible = authz.scope(user, Target.objects.filter(indicator__in=indicators.values(), unit_id__in=chain))
+    for ind_id, unit_id, year, value in visible.values_list("indicator_id", "unit_id", "year", "value"):
+        found.setdefault((ind_id, unit_id), []).append((year, value))
+    out = []
+    for row in rows:
+        if id(row) in missing_ids:
+            ind = indicators[row.indicator]
+            year = int(row.period[:4])
+            for unit_id in chain:
+                ahead = sorted((y, v) for y, v in found.get((ind.pk, unit_id), []) if y > year)
+                if ahead:
+                    target_year, target = ahead[0]
+                    row = replace(row, target=target, attainment=target_rules.attainment(
+                        row.value, target, ind.direction, ind.band_low, ind.band_high))
+                    row.target_year = target_year
+                    break
+        out.append(row)
+    return with_target(out)
 
 
 def trends(user, unit: OrgUnit, codes: list[str], target_year: int = 2035) -> list[tuple]:

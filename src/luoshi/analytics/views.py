@@ -79,7 +79,7 @@ def overview_data(user, unit: OrgUnit, period: str) -> dict:
     rows = dashboard.indicator_rows(user, unit, period)
     compare = reverse("analytics:compare") + "?" + urlencode({"unit": unit.code, "period": period})
     below = (lambda r: f"{compare}&indicator={r.indicator}") if dashboard.child_units(user, unit) else None
-    indicator_charts = [charts.attainment_chart(dashboard.with_target(rows), below or (lambda r: None)),
+    indicator_charts = [charts.attainment_chart(dashboard.attainment_rows(user, unit, rows), below or (lambda r: None)),
                         charts.completeness_chart(rows, below)]
     return {"plans": plans, "plan_charts": plan_charts, "indicator_charts": indicator_charts, "rows": rows}
 

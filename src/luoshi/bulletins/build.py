@@ -53,7 +53,7 @@ def collect(user, unit, period: str, today: date | None = None,
     overdue_header, overdue_rows = charts.overdue_rows(list(overdue_qs[:OVERDUE_LISTED]), today)
     progress(50, _("Indicator attainment"))
     rows = dashboard.indicator_rows(user, unit, period)
-    attainment = _figure(charts.attainment_chart(dashboard.with_target(rows), _none))
+    attainment = _figure(charts.attainment_chart(dashboard.attainment_rows(user, unit, rows), _none))
     completeness = _figure(charts.completeness_chart(rows))
     trends = []
     for indicator, series, view in dashboard.trends(user, unit, [r.indicator for r in dashboard.with_target(rows)][:4]):

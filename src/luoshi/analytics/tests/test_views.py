@@ -63,7 +63,7 @@ def test_the_national_overview_shows_plans_lights_overdue_and_attainment(world, 
     # The national ENROL (900 + 450 + 700 = 2050) against the national target 2000.
     attainment = found["attainment"]
     enrol = next(row for row in attainment["rows"] if row[0] == "在校生数")
-    assert enrol[2] == 2050 and enrol[4] == 2000 and enrol[5] == pytest.approx(102.5)
+    assert enrol[2] == 2050 and enrol[4] == 2000 and enrol[5] == 2024 and enrol[6] == pytest.approx(102.5)
     # Every chart has its table in the page and an XLSX link.
     html = response.content.decode()
     assert html.count('class="chart-table"') == len([c for c in found.values()])
@@ -172,3 +172,15 @@ def test_indicator_charts_drill_down_to_the_units_below_for_that_indicator(world
     # A school has no units below: nothing to drill into.
     school = chart_data(client_for(world, "beijing_reviewer").get("/analytics/units/S110101001/", {"period": "2024"}))
     assert all(link is None for c in school.values() if c["id"] in ("attainment", "completeness") for link in c["links"])
+
+
+def test_a_value_without_a_target_for_its_year_is_measured_against_the_next_target(world, figures):
+    from luoshi.indicators import services as indicator_services
+
+    planner = world.user("ministry_planner")
+    indicator_services.set_target(planner, indicator=figures.setup.pop, unit=world.unit("MOE"), year=2026, value=3000)
+    indicator_services.set_target(planner, indicator=figures.setup.pop, unit=world.unit("MOE"), year=2030, value=4000)
+    found = chart_data(client_for(world, "ministry_reviewer").get("/analytics/", {"period": "2024"}))
+    pop = next(row for row in found["attainment"]["rows"] if row[0] == "适龄人口")
+    # 2024: 1000 + 500 + 1000 = 2500 against the 2026 target of 3000 (the nearest ahead).
+    assert pop[2] == 2500 and pop[4] == 3000 and pop[5] == 2026 and pop[6] == pytest.approx(83.3)
