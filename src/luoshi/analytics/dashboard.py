@@ -277,6 +277,14 @@ def trends(user, unit: OrgUnit, codes: list[str], target_year: int = 2035) -> li
     return out
 
 
+def compared_indicators(user, unit: OrgUnit, period: str) -> set[str]:
+    """Codes of the indicators with totals for ``period`` at the units directly below ``unit``."""
+    from luoshi.analytics import queries
+
+    return set(queries.scoped(user).filter(unit__parent_id=unit.pk, period=period, category__isnull=True)
+               .values_list("indicator__code", flat=True).distinct())
+
+
 def compare_rows(user, unit: OrgUnit, indicator, period: str):
     """The indicator across the units directly below ``unit`` (each in the user's scope)."""
     from luoshi.analytics import queries

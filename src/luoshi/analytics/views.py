@@ -120,7 +120,9 @@ def compare_data(user, unit: OrgUnit, period: str, indicator_code: str) -> dict:
     from luoshi.analytics import queries
 
     rows = dashboard.indicator_rows(user, unit, period)
-    choices = [(r.indicator, r.indicator_name) for r in rows]
+    compared = dashboard.compared_indicators(user, unit, period)
+    # Indicators the units below report come first (the others have nothing to compare).
+    choices = sorted(((r.indicator, r.indicator_name) for r in rows), key=lambda c: c[0] not in compared)
     code = indicator_code or (choices[0][0] if choices else "")
     result = {"choices": choices, "indicator": None, "charts": [], "code": code}
     if not code:

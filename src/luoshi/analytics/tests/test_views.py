@@ -184,3 +184,4 @@ def test_a_value_without_a_target_for_its_year_is_measured_against_the_next_targ
     pop = next(row for row in found["attainment"]["rows"] if row[0] == "适龄人口")
     # 2024: 1000 + 500 + 1000 = 2500 against the 2026 target of 3000 (the nearest ahead).
     assert pop[2] == 2500 and pop[4] == 3000 and pop[5] == 2026 and pop[6] == pytest.approx(83.3)
+

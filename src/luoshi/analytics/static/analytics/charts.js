@@ -43,7 +43,7 @@
     if (c.kind === "hbar") {
       return {
         tooltip: { trigger: "axis", axisPointer: { type: "shadow" }, formatter: tooltipFor(c) },
-        grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
+        grid: { left: 8, right: 56, top: 8, bottom: 8, containLabel: true },
         xAxis: { type: "value", max: c.max === null ? undefined : function (v) { return Math.max(c.max, v.max); },
           axisLabel: { formatter: "{value}" + suffix(c) } },
         yAxis: { type: "category", inverse: true, data: c.categories, axisLabel: { width: 120, overflow: "truncate" } },
