@@ -39,8 +39,11 @@ test: install
 	  echo "LUOSHI_STRICT_TESTS=1 but LUOSHI_TEST_POSTGRES_URL is not set: the PostgreSQL pass cannot run" >&2; exit 1; \
 	else echo "(PostgreSQL pass skipped: set LUOSHI_TEST_POSTGRES_URL to run it)"; fi
 
+# SCALE=national runs the analytics benchmark at national size (≥ 10 M values; long).
+SCALE ?= reduced
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	LUOSHI_BENCH_SCALE=$(SCALE) $(BIN)/python bench/run.py
 
 messages:
 	cd src/luoshi && ../../$(BIN)/luoshi makemessages -l zh_Hans -l en --no-obsolete --ignore 'tests/*' --ignore '*/tests/*'

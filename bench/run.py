@@ -16,7 +16,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "results"
-BENCHES = ["bench_intake.py", "bench_spam.py", "bench_plans.py", "bench_indicators.py", "bench_search.py", "bench_load.py"]
+BENCHES = ["bench_intake.py", "bench_spam.py", "bench_plans.py", "bench_indicators.py", "bench_analytics.py", "bench_search.py", "bench_load.py"]
 
 
 def main() -> int:

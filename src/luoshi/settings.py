@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "luoshi.indicators",
     "luoshi.pilots",
     "luoshi.library",
+    "luoshi.analytics",
+    "luoshi.bulletins",
 ]
 
 MIDDLEWARE = [

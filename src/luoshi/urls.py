@@ -13,6 +13,8 @@ urlpatterns = [
     path("indicators/", include("luoshi.indicators.urls")),
     path("pilots/", include("luoshi.pilots.urls")),
     path("library/", include("luoshi.library.urls")),
+    path("analytics/", include("luoshi.analytics.urls")),
+    path("bulletins/", include("luoshi.bulletins.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("api/v1/", api.urls),

@@ -84,6 +84,7 @@ def _add_routers() -> None:
     from luoshi.orgs.api import router as orgs_router
     from luoshi.accounts.api import router as accounts_router
 
+    from luoshi.analytics.api import analytics_router, evaluations_router
     from luoshi.intake.api import router as intake_router
     from luoshi.indicators.api import indicators_router, values_router
     from luoshi.library.api import adoptions_router, policies_router, solutions_router
@@ -105,6 +106,8 @@ def _add_routers() -> None:
     api.add_router("/pilot-programmes", programmes_router)
     api.add_router("/pilots", pilots_router)
     api.add_router("/reviews", reviews_router)
+    api.add_router("/analytics", analytics_router)
+    api.add_router("/evaluations", evaluations_router)
 
 
 _add_routers()

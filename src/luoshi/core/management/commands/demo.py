@@ -33,13 +33,16 @@ def load_demo() -> dict[str, int]:
 
 def _domain_loaders():
     """Demo loaders of the domains after ``orgs``, in dependency order."""
+    from luoshi.analytics import demo as analytics_demo
     from luoshi.indicators import demo as indicator_demo
     from luoshi.library import demo as library_demo
     from luoshi.pilots import demo as pilot_demo
     from luoshi.plans import demo as plan_demo
 
-    # The library runs last: it promotes the solutions made from the pilots' promoted reviews.
-    return [plan_demo.load, plan_demo.load_current, indicator_demo.load, pilot_demo.load, library_demo.load]
+    # The library promotes the solutions made from the pilots' promoted reviews; analytics runs
+    # last: it aggregates the values the loaders before it wrote.
+    return [plan_demo.load, plan_demo.load_current, indicator_demo.load, pilot_demo.load, library_demo.load,
+            analytics_demo.load]
 
 
 class Command(BaseCommand):
