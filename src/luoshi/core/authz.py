@@ -122,6 +122,15 @@ POLICY: dict[str, dict[str, frozenset[str]]] = {
         "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN),
         "delete": roles(PLANNER, ADMIN), "publish": roles(PLANNER, ADMIN),
     },
+    # Analytics: aggregates are read-only (written by the rollup engine); schemes by planners.
+    "analytics.aggregatevalue": {"view": ALL_ROLES},
+    "analytics.evaluationscheme": {
+        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN), "delete": roles(PLANNER, ADMIN),
+    },
+    "analytics.evaluationrun": {"view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "publish": roles(PLANNER, ADMIN)},
+    "analytics.evaluationresult": {"view": ALL_ROLES},
+    # Bulletins: made by those who review, plan or administer a unit's branch; read by all in scope.
+    "bulletins.bulletin": {"view": ALL_ROLES, "add": roles(REVIEWER, PLANNER, ADMIN)},
 }
 
 # Shared on purpose: rows every signed-in user may read, whatever their memberships (model label
@@ -132,15 +141,6 @@ PUBLIC_READ: dict[str, tuple[str, tuple[str, ...]]] = {
     "library.solution": ("status", ("national",)),
     "library.attachment": ("solution__status", ("national",)),
     "library.policydocument": ("status", ("issued", "revised", "repealed")),
-    # Analytics: aggregates are read-only (written by the rollup engine); schemes by planners.
-    "analytics.aggregatevalue": {"view": ALL_ROLES},
-    "analytics.evaluationscheme": {
-        "view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "change": roles(PLANNER, ADMIN), "delete": roles(PLANNER, ADMIN),
-    },
-    "analytics.evaluationrun": {"view": ALL_ROLES, "add": roles(PLANNER, ADMIN), "publish": roles(PLANNER, ADMIN)},
-    "analytics.evaluationresult": {"view": ALL_ROLES},
-    # Bulletins: made by those who review, plan or administer a unit's branch; read by all in scope.
-    "bulletins.bulletin": {"view": ALL_ROLES, "add": roles(REVIEWER, PLANNER, ADMIN)},
 }
 
 
