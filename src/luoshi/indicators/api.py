@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Body, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from luoshi.core import authz
+from luoshi.core.paging import Pages
 from luoshi.core.context import current_batch
 from luoshi.indicators import imports, queries
 from luoshi.indicators.models import DataValue, Indicator
@@ -86,7 +87,7 @@ class ValueOut(Schema):
 
 
 @indicators_router.get("", response=list[IndicatorOut], summary="Indicators in scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_indicators(request, q: str = ""):
     return queries.indicators(request.user, q=q)
 
@@ -99,7 +100,7 @@ def get_indicator(request, code: str):
 
 
 @values_router.get("", response=list[ValueOut], summary="Reported values in scope (filter by indicator, unit, period)")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_values(request, indicator: str = "", unit: str = "", period: str = ""):
     ind = authz.get_or_404(request.user, Indicator, code=indicator) if indicator else None
     org = authz.get_or_404(request.user, OrgUnit, code=unit) if unit else None

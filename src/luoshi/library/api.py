@@ -9,6 +9,7 @@ from decimal import Decimal
 from ninja import Field, Query, Router, Schema
 
 from luoshi.core import authz
+from luoshi.core.paging import MAX_OFFSET
 from luoshi.library import queries, services
 from luoshi.library.models import Adoption, PolicyDocument, Solution
 from luoshi.orgs.models import OrgUnit
@@ -234,7 +235,7 @@ class SolutionQuery(Schema):
     plan_item: int | None = None
     tag: str = ""
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class PolicyQuery(Schema):
@@ -242,7 +243,7 @@ class PolicyQuery(Schema):
     status: PolicyDocument.Status | None = None
     plan_item: int | None = None
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _unit(request, code: str) -> OrgUnit:
@@ -323,7 +324,7 @@ def similar_solutions(request, solution_id: int):
 
 
 @solutions_router.get("/{solution_id}/adoptions", response=AdoptionList, summary="Adoptions of a solution (in scope)")
-def list_adoptions(request, solution_id: int, limit: int = 50, offset: int = 0):
+def list_adoptions(request, solution_id: int, limit: int = Query(50, ge=1, le=MAX_LIMIT), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     qs = queries.adoptions_in_scope(request.user, _solution(request, solution_id))
     return _page(qs, min(max(limit, 1), MAX_LIMIT), max(offset, 0))
 

@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from luoshi.core import authz
+from luoshi.core.paging import Pages
 from luoshi.orgs.models import OrgUnit
 from luoshi.pilots import queries, services
 from luoshi.pilots.models import Application, Pilot, Programme, Review
@@ -264,7 +265,7 @@ def _figures(values: dict) -> dict[str, str]:
 # Programmes -----------------------------------------------------------------------------------
 
 @programmes_router.get("", response=list[ProgrammeOut], summary="Pilot programmes in scope (published calls for everyone)")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_programmes(request, status: Programme.Status | None = None, q: str = ""):
     return queries.programmes(request.user, status=status, q=q).prefetch_related("eligible_regions", "plan_items")
 
@@ -303,7 +304,7 @@ def update_programme(request, programme_id: int, payload: ProgrammePatch):
 
 
 @programmes_router.get("/{int:programme_id}/applications", response=list[ApplicationOut], summary="Applications (in scope)")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_applications(request, programme_id: int, state: Application.State | None = None):
     return queries.applications(request.user, programme=_programme(request, programme_id), state=state)
 
@@ -344,7 +345,7 @@ def decide_application(request, application_id: int, payload: DecisionIn):
 # Pilots ---------------------------------------------------------------------------------------
 
 @pilots_router.get("", response=list[PilotOut], summary="Pilots in scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_pilots(request, state: Pilot.State | None = None, programme: int | None = None, q: str = ""):
     prog = _programme(request, programme) if programme else None
     return queries.pilots(request.user, programme=prog, state=state, q=q).prefetch_related("participants")
@@ -369,7 +370,7 @@ def update_pilot(request, pilot_id: int, payload: PilotPatch):
 
 
 @pilots_router.get("/{int:pilot_id}/entries", response=list[EntryOut], summary="Progress entries of a pilot")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_entries(request, pilot_id: int):
     return queries.entries(request.user, _pilot(request, pilot_id))
 
@@ -391,7 +392,7 @@ def create_review(request, pilot_id: int, payload: ReviewIn):
 # Reviews --------------------------------------------------------------------------------------
 
 @reviews_router.get("", response=list[ReviewOut], summary="Pilot reviews (复盘) in scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_reviews(request, state: Review.State | None = None, outcome: str | None = None, q: str = ""):
     return queries.reviews(request.user, state=state, outcome=outcome or None, q=q)
 
