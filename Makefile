@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export LUOSHI_DATA_DIR ?= $(CURDIR)/var
+# Optional extras installed with the test ones (CI: EXTRAS=test,spark for the Spark engine's tests).
+EXTRAS ?= test
 
 .PHONY: install assets demo serve test test-sqlite test-postgres bench check clean messages
 
@@ -12,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

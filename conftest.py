@@ -94,6 +94,7 @@ def spark_session(tmp_path_factory):
 
     cluster = None
     master = "local[2]"
+    os.environ.setdefault("LUOSHI_SPARK_PARTITIONS", "2")  # tiny test data: few tasks per query
     if os.environ.get("LUOSHI_TEST_SPARK_CLUSTER") == "1":
         cluster = tmp_path_factory.mktemp("spark-cluster")
         master = spark_local.start(cluster, workers=2, memory="1g", port=17077)

@@ -50,7 +50,7 @@ def full_rows() -> list[tuple]:
 
 
 @pytest.mark.django_db
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(tree=tree_strategy(), inactive=st.sets(st.integers(1, 12), max_size=2), sh=shape, picks=values_strategy)
 def test_spark_equals_database(spark_session, tree, inactive, sh, picks):
     from luoshi.analytics import spark
