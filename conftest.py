@@ -99,7 +99,13 @@ def spark_session(tmp_path_factory):
         cluster = tmp_path_factory.mktemp("spark-cluster")
         master = spark_local.start(cluster, workers=2, memory="1g", port=17077)
     try:
-        yield lambda: spark.session(master, app_name="luoshi-tests")
+        def get():
+            session = spark.session(master, app_name="luoshi-tests")
+            # tiny test data: compiling whole-stage code costs more than it saves
+            session.conf.set("spark.sql.codegen.wholeStage", "false")
+            return session
+
+        yield get
         from pyspark.sql import SparkSession
 
         active = SparkSession.getActiveSession()

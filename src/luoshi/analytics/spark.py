@@ -95,6 +95,7 @@ def session(master: str | None = None, *, app_name: str = "luoshi-analytics"):
                .config("spark.sql.shuffle.partitions", os.environ.get("LUOSHI_SPARK_PARTITIONS", "8"))
                .config("spark.sql.adaptive.enabled", "true")
                .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false")
                .config("spark.driver.host", "127.0.0.1")
                .config("spark.driver.bindAddress", "127.0.0.1")
                .config("spark.sql.session.timeZone", "UTC"))
