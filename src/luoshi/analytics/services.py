@@ -52,7 +52,7 @@ def rebuild(actor, progress: Callable[[int, int, str], None] | None = None, *, e
     elif engine_name == "database":
         result = engine.rebuild(progress)
     else:
-        raise ValidationError(_("unknown engine: %(name)s") % {"name": engine_name})
+        raise ValueError(f"unknown engine: {engine_name!r} (database or spark)")
     state = RebuildState.objects.get(pk=1)
     audit.record(actor, "update", state, None, {"rows": result["rows"], "seconds": round(result["seconds"], 3),
                                                 "engine": engine_name}, verb="rebuild")
