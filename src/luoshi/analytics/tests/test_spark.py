@@ -90,3 +90,23 @@ def test_a_killed_spark_run_leaves_the_served_table(spark_session):
     assert full_rows() == before
     assert RebuildState.objects.get(pk=1).engine == "database"
     assert AggregateValue.objects.count() == len(before)
+
+
+@pytest.mark.django_db
+def test_the_command_rebuilds_on_spark_and_is_audited(spark_session):
+    """``luoshi analytics rebuild --engine spark``: same rows as the database engine, an audit record naming the engine."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from luoshi.audit.models import AuditRecord
+
+    fill([0, 1, 1], set(), {"x_agg": "sum", "x_cat": True, "x_quarterly": False, "z_cat": False, "types": ["county"],
+                            "formula": "X + Y"}, [(i * 5, i) for i in range(30)])
+    engine.rebuild()
+    want = rows_of_table()
+    get_user_model().objects.create_superuser("spark_admin", password="x")
+    spark_session()  # the command's session is the tests' one (getOrCreate); the command stops it
+    call_command("analytics", "rebuild", "--quiet", "--engine", "spark", "--as", "spark_admin")
+    assert_same(rows_of_table(), want)
+    record = AuditRecord.objects.filter(verb="rebuild").order_by("-pk").first()
+    assert record is not None and record.after["engine"] == "spark"
