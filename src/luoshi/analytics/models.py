@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from luoshi.core.models import TrackedModel
 from luoshi.indicators.models import Category, Indicator
-from luoshi.orgs.models import OrgGroup, OrgUnit, code_validator
+from luoshi.orgs.models import OrgGroup, OrgUnit, UnitType, code_validator
 
 AGGREGATE_TABLE = "analytics_aggregate"
 
@@ -141,7 +141,8 @@ class EvaluationScheme(TrackedModel):
     """A weighted set of measures scoring the units of a peer group per year (评价方案).
 
     The peer group is either an ``OrgGroup`` (所有省份, 部属高校 …) or the units directly below
-    ``peer_parent`` (the districts of one city). ``revision`` numbers the versions of a code.
+    ``peer_parent`` (the districts of one city), optionally only those of ``peer_unit_type``
+    (the provinces below the ministry). ``revision`` numbers the versions of a code.
     """
 
     code = models.CharField(_("code"), max_length=32, validators=[code_validator])
@@ -153,6 +154,8 @@ class EvaluationScheme(TrackedModel):
                                    on_delete=models.PROTECT, related_name="+")
     peer_parent = models.ForeignKey(OrgUnit, verbose_name=_("units below"), null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="+")
+    peer_unit_type = models.CharField(_("of type"), max_length=16, blank=True, choices=UnitType.choices,
+                                      help_text=_("Only the units of this type below it (e.g. the provinces below the ministry)."))
     is_current = models.BooleanField(_("current revision"), default=True)
 
     scope_field = "owner_unit__path"

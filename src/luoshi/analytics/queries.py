@@ -253,7 +253,10 @@ def peer_units(scheme: EvaluationScheme) -> QuerySet[OrgUnit]:
     if scheme.peer_group_id:
         return scheme.peer_group.members.filter(is_active=True).order_by("path")
     if scheme.peer_parent_id:
-        return OrgUnit.objects.filter(parent_id=scheme.peer_parent_id, is_active=True).order_by("path")
+        units = OrgUnit.objects.filter(parent_id=scheme.peer_parent_id, is_active=True)
+        if scheme.peer_unit_type:
+            units = units.filter(type=scheme.peer_unit_type)
+        return units.order_by("path")
     return OrgUnit.objects.none()
 
 

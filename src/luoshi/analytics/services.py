@@ -28,7 +28,7 @@ from luoshi.core.services import check_version
 from luoshi.indicators.models import Indicator
 from luoshi.orgs.models import OrgGroup, OrgUnit
 
-SCHEME_FIELDS = ("code", "name", "description", "owner_unit", "peer_group", "peer_parent")
+SCHEME_FIELDS = ("code", "name", "description", "owner_unit", "peer_group", "peer_parent", "peer_unit_type")
 
 
 # Rebuild ------------------------------------------------------------------------------------
@@ -116,7 +116,8 @@ def _measures_snapshot(scheme: EvaluationScheme) -> list:
 
 @transaction.atomic
 def create_scheme(actor, *, code: str, name: str, owner_unit: OrgUnit, measures: Iterable[dict],
-                  peer_group: OrgGroup | None = None, peer_parent: OrgUnit | None = None, description: str = "") -> EvaluationScheme:
+                  peer_group: OrgGroup | None = None, peer_parent: OrgUnit | None = None, peer_unit_type: str = "",
+                  description: str = "") -> EvaluationScheme:
     authz.require_in_unit(actor, "add", EvaluationScheme, owner_unit)
     for peer in (peer_group, peer_parent):
         if peer is not None:
@@ -124,7 +125,7 @@ def create_scheme(actor, *, code: str, name: str, owner_unit: OrgUnit, measures:
     if EvaluationScheme.objects.filter(code=code).exists():
         raise ValidationError({"code": _("a scheme with this code exists; change it to make a new revision")})
     scheme = EvaluationScheme(code=code, name=name, description=description, owner_unit=owner_unit,
-                              peer_group=peer_group, peer_parent=peer_parent)
+                              peer_group=peer_group, peer_parent=peer_parent, peer_unit_type=peer_unit_type)
     _check_peers(scheme)
     scheme.full_clean()
     cleaned = _clean_measures(actor, measures)
@@ -159,7 +160,8 @@ def update_scheme(actor, scheme: EvaluationScheme, *, expected_version: int | No
         scheme.is_current = False
         old = scheme
         scheme = EvaluationScheme(code=old.code, revision=old.revision + 1, name=old.name, description=old.description,
-                                  owner_unit=old.owner_unit, peer_group=old.peer_group, peer_parent=old.peer_parent)
+                                  owner_unit=old.owner_unit, peer_group=old.peer_group, peer_parent=old.peer_parent,
+                                  peer_unit_type=old.peer_unit_type)
         for key, value in fields.items():
             setattr(scheme, key, value)
         if scheme.owner_unit_id != old.owner_unit_id:

@@ -82,3 +82,13 @@ def test_bad_measures_are_refused(world):
                                measures=[{"indicator": "ENROL", "weight": 1, "normalisation": "bands", "bands": [[1, 200]]}])
     with pytest.raises(ValidationError):
         services.create_scheme(planner, code="X3", name="x", owner_unit=world.unit("MOE"), measures=[{"indicator": "ENROL"}])
+
+
+@pytest.mark.django_db
+def test_a_peer_group_of_the_provinces_below_the_ministry(world):
+    build_setup(world)
+    scheme = services.create_scheme(world.user("ministry_planner"), code="PROV", name="各省评价", owner_unit=world.unit("MOE"),
+                                    peer_parent=world.unit("MOE"), peer_unit_type="province",
+                                    measures=[{"indicator": "ENROL", "weight": 1}])
+    units = list(queries.peer_units(scheme))
+    assert len(units) == 32 and all(u.type == "province" for u in units)  # 31 provinces and 新疆生产建设兵团

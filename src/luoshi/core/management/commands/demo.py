@@ -33,9 +33,11 @@ def load_demo() -> dict[str, int]:
 
 def _domain_loaders():
     """Demo loaders of the domains after ``orgs``, in dependency order."""
+    from luoshi.analytics import demo as analytics_demo
     from luoshi.plans import demo as plan_demo
 
-    return [plan_demo.load, plan_demo.load_current]
+    # analytics last: it aggregates the values the loaders before it wrote
+    return [plan_demo.load, plan_demo.load_current, analytics_demo.load]
 
 
 class Command(BaseCommand):
