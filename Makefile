@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export LUOSHI_DATA_DIR ?= $(CURDIR)/var
+# Optional extras installed with the test ones (CI: EXTRAS=test,spark for the Spark engine's tests).
+EXTRAS ?= test
 
-.PHONY: install assets demo serve test test-sqlite test-postgres bench check clean messages
+.PHONY: install assets demo serve test test-sqlite test-postgres bench bench-spark check clean messages
 
 install: $(VENV)/.installed assets
 
@@ -12,7 +14,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -54,3 +56,9 @@ check: install
 
 clean:
 	rm -rf $(VENV) node_modules var src/luoshi/core/static/vendor
+
+# The analytics rebuild: database engine beside Spark local[1] and local[2] (needs Java 17).
+# SCALE=reduced|national|school; on PostgreSQL with LUOSHI_BENCH_DATABASE_URL; JSON in bench/results/.
+bench-spark: install
+	$(BIN)/pip install --quiet -e '.[test,spark]'
+	LUOSHI_BENCH_SCALE=$(SCALE) $(BIN)/python bench/bench_spark.py

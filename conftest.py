@@ -43,6 +43,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         f"luoshi: database {db['ENGINE'].rsplit('.', 1)[-1]}"
         f" ({db.get('HOST') or db['NAME']}), strict={'yes' if skips.strict() else 'no'},"
         f" browser={'unavailable: ' + reason if (reason := skips.chromium_missing()) else 'chromium'}"
+        f", spark={'unavailable: ' + reason if (reason := skips.spark_missing()) else 'yes'}"
     ]
 
 
@@ -51,17 +52,20 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(skips.POSTGRES_SKIP_REASON)
     if item.get_closest_marker("browser") and (reason := skips.chromium_missing()):
         pytest.skip(reason)
+    if item.get_closest_marker("spark") and (reason := skips.spark_missing()):
+        pytest.skip(reason)
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call):
     outcome = yield
     report = outcome.get_result()
-    if report.skipped and skips.strict() and item.get_closest_marker("browser"):
+    if report.skipped and skips.strict() and (kind := next(
+            (m for m in ("browser", "spark") if item.get_closest_marker(m)), None)):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         reason = reason.removeprefix("Skipped: ")
         report.outcome = "failed"
-        report.longrepr = f"{skips.STRICT_ENV}=1: a browser test may not skip here ({reason})"
+        report.longrepr = f"{skips.STRICT_ENV}=1: a {kind} test may not skip here ({reason})"
 
 
 @pytest.fixture(scope="session")
@@ -74,3 +78,39 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     """A browser set up like our users': Chinese first (so the language switch is observable)."""
     return {**browser_context_args, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+
+
+@pytest.fixture(scope="session")
+def spark_session(tmp_path_factory):
+    """A function returning the tests' Spark session (one JVM for the whole run, stopped at the end).
+
+    ``local[2]`` by default; with ``LUOSHI_TEST_SPARK_CLUSTER=1`` a local standalone cluster (a
+    master and 2 workers on 127.0.0.1, ``luoshi.analytics.spark_local``) is started for the
+    session and stopped whatever happens.
+    """
+    if reason := skips.spark_missing():
+        pytest.skip(reason)
+    from luoshi.analytics import spark, spark_local
+
+    cluster = None
+    master = "local[2]"
+    os.environ.setdefault("LUOSHI_SPARK_PARTITIONS", "2")  # tiny test data: few tasks per query
+    if os.environ.get("LUOSHI_TEST_SPARK_CLUSTER") == "1":
+        cluster = tmp_path_factory.mktemp("spark-cluster")
+        master = spark_local.start(cluster, workers=2, memory="1g", port=17077)
+    try:
+        def get():
+            session = spark.session(master, app_name="luoshi-tests")
+            # tiny test data: compiling whole-stage code costs more than it saves
+            session.conf.set("spark.sql.codegen.wholeStage", "false")
+            return session
+
+        yield get
+        from pyspark.sql import SparkSession
+
+        active = SparkSession.getActiveSession()
+        if active is not None:
+            active.stop()
+    finally:
+        if cluster is not None:
+            spark_local.stop(cluster)

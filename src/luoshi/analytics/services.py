@@ -33,14 +33,29 @@ SCHEME_FIELDS = ("code", "name", "description", "owner_unit", "peer_group", "pee
 
 # Rebuild ------------------------------------------------------------------------------------
 
-def rebuild(actor, progress: Callable[[int, int, str], None] | None = None) -> dict:
-    """Rebuild every aggregate (administrators of the root unit, or superusers)."""
+def rebuild(actor, progress: Callable[[int, int, str], None] | None = None, *, engine_name: str = "database",
+            master: str | None = None) -> dict:
+    """Rebuild every aggregate (administrators of the root unit, or superusers).
+
+    ``engine_name``: ``database`` (the default) or ``spark`` (``master``: a Spark master URL).
+    """
     root = OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first()
     if not authz.is_unrestricted(actor) and not (root and authz.covers_subtree(actor, "change", OrgUnit, root)):
         raise PermissionDenied(_("only administrators of the whole tree may rebuild the analytics"))
-    result = engine.rebuild(progress)
+    if engine_name == "spark":
+        from luoshi.analytics import spark
+
+        try:
+            result = spark.rebuild(progress, master=master)
+        except spark.SparkUnavailable as exc:
+            raise ValidationError(str(exc)) from None
+    elif engine_name == "database":
+        result = engine.rebuild(progress)
+    else:
+        raise ValueError(f"unknown engine: {engine_name!r} (database or spark)")
     state = RebuildState.objects.get(pk=1)
-    audit.record(actor, "update", state, None, {"rows": result["rows"], "seconds": round(result["seconds"], 3)}, verb="rebuild")
+    audit.record(actor, "update", state, None, {"rows": result["rows"], "seconds": round(result["seconds"], 3),
+                                                "engine": engine_name}, verb="rebuild")
     return result
 
 

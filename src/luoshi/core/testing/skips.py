@@ -4,6 +4,8 @@
   Locally they skip with the reason; with ``LUOSHI_STRICT_TESTS=1`` (CI) the skip is
   turned into a failure by the hooks in the root ``conftest.py``, so a CI machine that
   lost Chromium cannot pass by skipping.
+* Spark tests (marker ``spark``) need pyspark (the ``spark`` extra) and Java 17; they skip
+  with the reason locally and fail under ``LUOSHI_STRICT_TESTS=1``, like browser tests.
 * PostgreSQL tests (marker ``postgres``) skip on SQLite: ``make test`` runs the whole
   suite again on PostgreSQL, where they run. That skip is never a failure.
 """
@@ -34,6 +36,12 @@ def chromium_missing() -> str | None:
             return f"needs the Python package {module} (pip install -e '.[test]')"
     return None
 
+
+def spark_missing() -> str | None:
+    """Why Spark tests cannot run here, or ``None`` when they can."""
+    from luoshi.analytics import spark
+
+    return spark.available()
 
 
 def requires_chromium():

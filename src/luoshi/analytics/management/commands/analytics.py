@@ -26,6 +26,9 @@ class Command(BaseCommand):
         reb = sub.add_parser("rebuild", help="recompute every aggregate (swapped in atomically when done)")
         reb.add_argument("--quiet", action="store_true", help="no progress bar")
         reb.add_argument("--as", dest="username")
+        reb.add_argument("--engine", choices=["database", "spark"], default="database",
+                         help="where the rollup runs (spark: needs the spark extra and Java 17)")
+        reb.add_argument("--master", help="Spark master URL (default local[2]; e.g. spark://127.0.0.1:7077)")
         exp = sub.add_parser("export", help="write aggregated values (indicator, unit, period, value, completeness, target …)")
         exp.add_argument("--aggregated", action="store_true", help="accepted for symmetry with `luoshi data export`")
         exp.add_argument("--indicator", required=True)
@@ -46,7 +49,8 @@ class Command(BaseCommand):
         try:
             if action == "rebuild":
                 with batch("cli"):
-                    result = services.rebuild(actor, None if options["quiet"] else self._bar())
+                    result = services.rebuild(actor, None if options["quiet"] else self._bar(),
+                                              engine_name=options["engine"], master=options.get("master"))
                 self.stderr.write("")
                 self.stdout.write(f"{result['rows']:,} aggregated values in {result['seconds']:.1f} s")
             elif action == "export":
