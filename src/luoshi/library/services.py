@@ -8,19 +8,17 @@ whenever searchable text changes (``_index_*``).
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.core import authz
+from luoshi.core import authz, uploads
 from luoshi.core import services as core
 from luoshi.library import rules, search
 from luoshi.library.models import Adoption, Attachment, PolicyDocument, Solution, Tag
@@ -255,8 +253,6 @@ ATTACHMENT_TYPES = {
     ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".txt": "text/plain",
 }
-ATTACHMENT_MAGIC = {".pdf": b"%PDF", ".docx": b"PK\x03\x04", ".xlsx": b"PK\x03\x04", ".pptx": b"PK\x03\x04",
-                    ".png": b"\x89PNG", ".jpg": b"\xff\xd8", ".jpeg": b"\xff\xd8"}
 
 
 @transaction.atomic
@@ -264,21 +260,8 @@ def add_attachment(actor, solution: Solution, upload) -> Attachment:
     """Attach a file, checked by size, extension and content."""
     solution = Solution.objects.select_for_update().get(pk=solution.pk)
     authz.require(actor, "change", solution)
-    name = os.path.basename(upload.name or "")[:200]
-    suffix = os.path.splitext(name)[1].lower()
-    if suffix not in ATTACHMENT_TYPES:
-        raise ValidationError({"file": _("%(name)s: only %(types)s files are accepted.")
-                               % {"name": name, "types": ", ".join(sorted(ATTACHMENT_TYPES))}})
-    if upload.size > settings.MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": settings.MAX_UPLOAD_BYTES // 1048576}})
-    head = upload.read(8)
-    upload.seek(0)
-    magic = ATTACHMENT_MAGIC.get(suffix)
-    if magic and not head.startswith(magic):
-        raise ValidationError({"file": _("%(name)s does not look like a %(suffix)s file.") % {"name": name, "suffix": suffix}})
-    if suffix == ".txt" and b"\x00" in head:
-        raise ValidationError({"file": _("%(name)s does not look like a %(suffix)s file.") % {"name": name, "suffix": suffix}})
-    attachment = Attachment(solution=solution, name=name, size=upload.size, content_type=ATTACHMENT_TYPES[suffix], uploaded_by=actor)
+    name, content_type = uploads.check_upload(upload, ATTACHMENT_TYPES)
+    attachment = Attachment(solution=solution, name=name, size=upload.size, content_type=content_type, uploaded_by=actor)
     attachment.file.save(name, upload, save=False)
     attachment.save()
     audit.record(actor, "create", attachment, None, {"solution": solution.pk, "name": name, "size": upload.size})

@@ -7,7 +7,6 @@ an illegal one is refused with a ``ValidationError`` carrying the rule's message
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from decimal import Decimal
 
@@ -19,11 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.core import authz
+from luoshi.core import authz, uploads
 from luoshi.core import services as core
 from luoshi.orgs.models import OrgUnit, UnitType
 from luoshi.pilots import rules
 from luoshi.pilots.models import Application, Pilot, PilotEvidence, Programme, ProgressEntry, Review
+from luoshi.plans import services as plan_services
 
 PROGRAMME_FIELDS = ("title", "aims", "indicators", "eligible_types", "call_opens", "call_closes", "starts_on",
                     "ends_on", "call_text", "places", "review_template")
@@ -375,13 +375,6 @@ def answer_escalation(actor, entry: ProgressEntry, response: str, expected_versi
     return entry
 
 
-EVIDENCE_TYPES = {
-    ".pdf": "application/pdf", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".png": "image/png",
-    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".txt": "text/plain", ".csv": "text/csv",
-}
-EVIDENCE_MAGIC = {".pdf": b"%PDF", ".docx": b"PK\x03\x04", ".xlsx": b"PK\x03\x04", ".png": b"\x89PNG",
-                  ".jpg": b"\xff\xd8", ".jpeg": b"\xff\xd8"}
 
 
 @transaction.atomic
@@ -391,19 +384,8 @@ def add_evidence(actor, entry: ProgressEntry, upload) -> PilotEvidence:
     authz.require(actor, "change", entry)
     if entry.pilot.state != Pilot.State.RUNNING:
         raise ValidationError(_("Evidence is added while the pilot is running."))
-    name = os.path.basename(upload.name)[:200]
-    suffix = os.path.splitext(name)[1].lower()
-    if suffix not in EVIDENCE_TYPES:
-        raise ValidationError({"file": _("%(name)s: only %(types)s files are accepted.")
-                               % {"name": name, "types": ", ".join(sorted(EVIDENCE_TYPES))}})
-    if upload.size > settings.MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": settings.MAX_UPLOAD_BYTES // 1048576}})
-    head = upload.read(8)
-    upload.seek(0)
-    magic = EVIDENCE_MAGIC.get(suffix)
-    if magic and not head.startswith(magic):
-        raise ValidationError({"file": _("%(name)s does not look like a %(suffix)s file.") % {"name": name, "suffix": suffix}})
-    evidence = PilotEvidence(entry=entry, name=name, size=upload.size, content_type=EVIDENCE_TYPES[suffix],
+    name, content_type = uploads.check_upload(upload, plan_services.EVIDENCE_TYPES)
+    evidence = PilotEvidence(entry=entry, name=name, size=upload.size, content_type=content_type,
                              uploaded_by=actor if actor.pk else None)
     evidence.file.save(name, upload, save=False)
     evidence.save()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.core import authz, paths
+from luoshi.core import authz, paths, uploads
 from luoshi.core import services as core
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans import notify, rollup, rules
@@ -442,30 +442,17 @@ EVIDENCE_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".png": "image/png",
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".txt": "text/plain", ".csv": "text/csv",
 }
-EVIDENCE_MAGIC = {".pdf": b"%PDF", ".docx": b"PK\x03\x04", ".xlsx": b"PK\x03\x04", ".png": b"\x89PNG", ".jpg": b"\xff\xd8", ".jpeg": b"\xff\xd8"}
 
 
 @transaction.atomic
 def add_evidence(actor, report: ProgressReport, upload) -> Evidence:
     """Attach a file (size- and type-checked by extension and content) to a draft or returned report."""
-    import os
-
     report = ProgressReport.objects.select_for_update().get(pk=report.pk)
     authz.require(actor, "change", report)
     if report.locked:
         raise ValidationError(_("Evidence can only be added while the report is a draft or returned."))
-    name = os.path.basename(upload.name)[:200]
-    suffix = os.path.splitext(name)[1].lower()
-    if suffix not in EVIDENCE_TYPES:
-        raise ValidationError({"file": _("%(name)s: only %(types)s files are accepted.") % {"name": name, "types": ", ".join(sorted(EVIDENCE_TYPES))}})
-    if upload.size > settings.MAX_UPLOAD_BYTES:
-        raise ValidationError({"file": _("%(name)s is larger than %(mb)s MB.") % {"name": name, "mb": settings.MAX_UPLOAD_BYTES // 1048576}})
-    head = upload.read(8)
-    upload.seek(0)
-    magic = EVIDENCE_MAGIC.get(suffix)
-    if magic and not head.startswith(magic):
-        raise ValidationError({"file": _("%(name)s does not look like a %(suffix)s file.") % {"name": name, "suffix": suffix}})
-    evidence = Evidence(report=report, name=name, size=upload.size, content_type=EVIDENCE_TYPES[suffix], uploaded_by=actor)
+    name, content_type = uploads.check_upload(upload, EVIDENCE_TYPES)
+    evidence = Evidence(report=report, name=name, size=upload.size, content_type=content_type, uploaded_by=actor)
     evidence.file.save(name, upload, save=False)
     evidence.save()
     audit.record(actor, "create", evidence, None, {"report": report.pk, "name": name, "size": upload.size})
