@@ -212,3 +212,22 @@ def test_policy_search_counts_and_pages(world, monkeypatch):
     results = queries.policies(world.shanghai_planner, PolicyFilters(q=word))
     assert results.count() == 4
     assert sorted(d.pk for d in results[0:2] + results[2:4]) == sorted(d.pk for d in docs)
+
+
+def test_the_policy_api_lists_links_in_a_constant_number_of_queries(world, client, django_assert_max_num_queries):
+    word = "校车" + factories.tag()[:3]
+    unit = world.unit("110101")
+    item = factories.plan_item(world, unit)
+    sol = factories.solution(world, unit)
+    old = factories.policy(world, unit, status="issued", full_text=f"{word}安全管理办法（旧）")
+    docs = [factories.policy(world, unit, full_text=f"{word}安全管理办法第{i}版", plan_items=[item], solutions=[sol],
+                             revises=[old]) for i in range(3)]
+    client.force_login(world.admin)
+    with django_assert_max_num_queries(16):
+        body = client.get("/api/v1/policies", {"q": word}).json()
+    assert body["count"] == 4
+    by_id = {d["id"]: d for d in body["items"]}
+    for doc in docs:
+        assert by_id[doc.pk]["plan_items"] == [item.pk] and by_id[doc.pk]["solutions"] == [sol.pk]
+        assert by_id[doc.pk]["revises"] == [old.pk] and by_id[doc.pk]["repeals"] == []
+    assert by_id[old.pk]["revises"] == []
