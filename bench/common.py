@@ -10,9 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-def setup_django(name: str) -> str:
-    """Point Luoshi at a fresh database (SQLite in a temp folder unless LUOSHI_BENCH_DATABASE_URL) and migrate."""
-    data_dir = tempfile.mkdtemp(prefix=f"luoshi-bench-{name}-")
+def setup_django(name: str, flush: bool = True) -> str:
+    """Point Luoshi at a fresh database (SQLite in a temp folder unless LUOSHI_BENCH_DATABASE_URL) and migrate.
+
+    With ``flush=False`` the database is kept as a previous run left it (SQLite: in the folder
+    ``LUOSHI_BENCH_DATA_DIR``, which must then be set)."""
+    data_dir = os.environ.get("LUOSHI_BENCH_DATA_DIR", "") if not flush else ""
+    data_dir = data_dir or tempfile.mkdtemp(prefix=f"luoshi-bench-{name}-")
     os.environ["LUOSHI_DATA_DIR"] = data_dir
     os.environ["LUOSHI_LOGIN_RATE_LIMIT"] = "false"
     os.environ["LUOSHI_ALLOWED_HOSTS"] = "testserver,localhost,127.0.0.1"
@@ -28,7 +32,7 @@ def setup_django(name: str) -> str:
     from django.core.management import call_command
     from django.db import connection
 
-    if url:
+    if url and flush:
         call_command("flush", interactive=False, verbosity=0) if _has_tables() else None
     call_command("migrate", interactive=False, verbosity=0)
     return connection.vendor

@@ -8,7 +8,9 @@ columns with what it has (migration 0002):
 * SQLite: an FTS5 table ``<table>_fts`` (external content, kept in step by triggers), ranked by
   ``bm25`` with the title weighted ten times the body;
 * PostgreSQL: a stored ``tsvector`` column ``search_vector`` (title weight A, body D) with a GIN
-  index, ranked by ``ts_rank``.
+  index, ranked by ``ts_rank``, and a stored ``search_title_vector`` of the title alone
+  (migration 0004) that ranks many matches cheaply before the best are ranked in full
+  (``_pg_page``).
 
 A query is converted to simplified script and segmented the same way; every token must match.
 Matches are highlighted in Python on the page's rows only (``highlight``). Measured in
@@ -26,6 +28,8 @@ import regex
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
+from django.db.models import BooleanField, FloatField
+from django.db.models.expressions import RawSQL
 from django.utils.safestring import SafeString, mark_safe
 
 from luoshi.core.text import to_simplified
@@ -162,7 +166,7 @@ def _subquery(base) -> tuple[str, tuple] | None:
         return None
 
 
-RANK_ALL = 2000  # matches ranked in full; beyond this, title matches are ranked and the rest come newest first
+RANK_ALL = 2000  # SQLite: matches ranked in full; beyond this, title matches are ranked and the rest come newest first
 
 
 def _run(sql: str, params) -> list[int]:
@@ -172,23 +176,17 @@ def _run(sql: str, params) -> list[int]:
 
 
 def _matches(table: str, match: str) -> str:
-    """SQL (one parameter: the match) selecting the ids of all rows matching, unranked."""
-    if vendor() == "postgresql":
-        return f"SELECT id FROM {table} WHERE search_vector @@ to_tsquery('simple', %s)"
+    """SQL (SQLite; one parameter: the match) selecting the ids of all rows matching, unranked."""
     return f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH %s"
 
 
 def _ranked(table: str, match: str, sub_sql: str, sub_params) -> list[int]:
-    """All rows matching ``match`` within the scoped subquery, best first (score computed for
-    every match of ``match``: only used when they are few)."""
-    if vendor() == "postgresql":
-        sql = (f"SELECT t.id FROM {table} t, to_tsquery('simple', %s) q WHERE t.search_vector @@ q AND t.id IN ({sub_sql}) "
-               f"ORDER BY ts_rank(t.search_vector, q) DESC, t.id DESC")
-    else:
-        # The matches are collected first (a materialised CTE): given "rowid IN (…)" directly, FTS5
-        # would run the full-text query once per candidate row instead of once.
-        sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id, bm25({table}_fts, 10.0, 1.0) AS score FROM {table}_fts "
-               f"WHERE {table}_fts MATCH %s) SELECT m.id FROM m WHERE m.id IN ({sub_sql}) ORDER BY m.score, m.id DESC")
+    """All rows matching ``match`` within the scoped subquery, best first (SQLite; bm25 computed
+    for every match of ``match``: only used when they are few)."""
+    # The matches are collected first (a materialised CTE): given "rowid IN (…)" directly, FTS5
+    # would run the full-text query once per candidate row instead of once.
+    sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id, bm25({table}_fts, 10.0, 1.0) AS score FROM {table}_fts "
+           f"WHERE {table}_fts MATCH %s) SELECT m.id FROM m WHERE m.id IN ({sub_sql}) ORDER BY m.score, m.id DESC")
     return _run(sql, [match, *sub_params])
 
 
@@ -199,14 +197,19 @@ def _count_all(table: str, match: str) -> int:
 
 
 def ranked_ids(base, tokens: list, *, any_of: bool = False, limit: int | None = None, offset: int = 0) -> list[int]:
-    """Primary keys of the rows of queryset ``base`` matching ``tokens``, best first.
+    """Primary keys of the rows of queryset ``base`` matching ``tokens``, best first (``limit``
+    of them from ``offset``, or all).
 
-    Up to ``RANK_ALL`` matches (before scoping) are ranked by relevance (bm25 / ts_rank, title
-    weighted above the body). A broader query — one word found in most texts — is ranked in two
-    tiers so that its cost stays bounded: the rows whose *title* matches, by relevance, then the
-    other matches newest first. Scoring thousands of rows would cost more than the rest of the
-    search and say little about rows that all contain the word."""
-    sub = _subquery(base) if tokens else None
+    PostgreSQL: see ``_pg_page``. SQLite: up to ``RANK_ALL`` matches (before scoping) are ranked
+    by bm25, title weighted above the body. A broader query — one word found in most texts — is
+    ranked in two tiers so that its cost stays bounded: the rows whose *title* matches, by
+    relevance, then the other matches newest first. Scoring thousands of rows would cost more than
+    the rest of the search and say little about rows that all contain the word."""
+    if not tokens:
+        return []
+    if vendor() == "postgresql":
+        return _pg_page(base, match_expression(tokens, any_of), offset, limit)
+    sub = _subquery(base)
     if sub is None:
         return []
     table = base.model._meta.db_table
@@ -219,44 +222,99 @@ def ranked_ids(base, tokens: list, *, any_of: bool = False, limit: int | None = 
         if _count_all(table, title) <= RANK_ALL:
             first = _ranked(table, title, sub_sql, sub_params)
         else:
-            first = _run(f"SELECT id FROM ({_matches(table, title)}) x(id) WHERE id IN ({sub_sql}) ORDER BY id DESC"
-                         if vendor() == "postgresql" else
-                         f"WITH m AS MATERIALIZED ({_matches(table, title)}) SELECT rowid FROM m WHERE rowid IN ({sub_sql}) "
+            first = _run(f"WITH m AS MATERIALIZED ({_matches(table, title)}) SELECT rowid FROM m WHERE rowid IN ({sub_sql}) "
                          f"ORDER BY rowid DESC", [title, *sub_params])
         seen = set(first)
-        if vendor() == "postgresql":
-            rest_sql = f"SELECT id FROM ({_matches(table, match)}) x(id) WHERE id IN ({sub_sql}) ORDER BY id DESC"
-        else:
-            rest_sql = (f"WITH m AS MATERIALIZED ({_matches(table, match)}) SELECT rowid FROM m WHERE rowid IN ({sub_sql}) "
-                        f"ORDER BY rowid DESC")
+        rest_sql = (f"WITH m AS MATERIALIZED ({_matches(table, match)}) SELECT rowid FROM m WHERE rowid IN ({sub_sql}) "
+                    f"ORDER BY rowid DESC")
         ids = first + [pk for pk in _run(rest_sql, [match, *sub_params]) if pk not in seen]
     if limit is not None:
         return ids[offset:offset + limit]
     return ids
 
 
-def count(base, tokens: list[str], *, any_of: bool = False) -> int:
-    sub = _subquery(base) if tokens else None
+def count(base, tokens: list, *, any_of: bool = False) -> int:
+    """How many rows of ``base`` match ``tokens`` (exact)."""
+    if not tokens:
+        return 0
+    match = match_expression(tokens, any_of)
+    if vendor() == "postgresql":
+        return _pg_matching(base, match).count()
+    sub = _subquery(base)
     if sub is None:
         return 0
     table = base.model._meta.db_table
     sub_sql, sub_params = sub
-    match = match_expression(tokens, any_of)
-    if vendor() == "postgresql":
-        sql = f"SELECT count(*) FROM {table} t WHERE t.search_vector @@ to_tsquery('simple', %s) AND t.id IN ({sub_sql})"
-    else:
-        sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id FROM {table}_fts WHERE {table}_fts MATCH %s) "
-               f"SELECT count(*) FROM m WHERE m.id IN ({sub_sql})")
+    sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id FROM {table}_fts WHERE {table}_fts MATCH %s) "
+           f"SELECT count(*) FROM m WHERE m.id IN ({sub_sql})")
     with connection.cursor() as cursor:
         cursor.execute(sql, [match, *sub_params])
         return cursor.fetchone()[0]
 
 
+# PostgreSQL ----------------------------------------------------------------------------------
+
+# The tsquery as a scalar subquery rather than a constant. Given the constant, the planner
+# estimates from the column statistics that a broad word matches most rows and reads the table
+# sequentially, decompressing every row's tsvector (stored out of line, about 1.7 kB for a
+# solution) to test it: 220 ms for 10,000 solutions. Behind a subquery the estimate is the
+# default (0.5 %), so the GIN index is always used; for a tsquery of plain words combined by
+# AND/OR (no weights, no phrases: what ``match_expression`` writes) the index answer is exact and
+# the rows' vectors are not read at all (6 ms). See docs/performance.md, "Library search".
+_TSQUERY = "(SELECT to_tsquery('simple', %s))"
+
+RANK_CANDIDATES = 200  # PostgreSQL: the matches whose full relevance is computed for the first pages
+
+
+def _pg_matching(base, match: str):
+    """``base`` narrowed to the rows matching the tsquery text ``match`` (scope and match in one
+    WHERE clause, so the scope is tested on the matches only)."""
+    table = connection.ops.quote_name(base.model._meta.db_table)
+    return base.order_by().filter(RawSQL(f"{table}.search_vector @@ {_TSQUERY}", [match], output_field=BooleanField()))
+
+
+def _pg_page(base, match: str, offset: int = 0, limit: int | None = None) -> list[int]:
+    """Ranked ids of the matches of ``base`` on PostgreSQL.
+
+    The order is that of two keys. First the title's relevance (``ts_rank`` of the small title
+    vector, stored inline: cheap for thousands of matches), then, among the ``RANK_CANDIDATES``
+    best by that key, the full relevance of title and text (``ts_rank`` of ``search_vector``,
+    which has to be read from out-of-line storage: about 30 µs a row, so it is computed for a
+    bounded number of rows only). Ties, and the matches after the candidates, come newest first.
+    Every page is cut from that one order, so pages neither repeat nor skip rows."""
+    table = base.model._meta.db_table
+    quoted = connection.ops.quote_name(table)
+    by_title = (_pg_matching(base, match)
+                .annotate(_title_rank=RawSQL(f"ts_rank({quoted}.search_title_vector, {_TSQUERY})", [match],
+                                             output_field=FloatField()))
+                .order_by("-_title_rank", "-pk").values_list("pk", "_title_rank"))
+    stop = None if limit is None else offset + limit
+    ids: list[int] = []
+    if offset < RANK_CANDIDATES:
+        try:
+            cand_sql, cand_params = by_title[:RANK_CANDIDATES].query.sql_with_params()
+        except EmptyResultSet:
+            return []
+        head = min(stop, RANK_CANDIDATES) if stop is not None else RANK_CANDIDATES
+        ids = _run(f"WITH c(id, title_rank) AS MATERIALIZED ({cand_sql}) SELECT c.id FROM c JOIN {quoted} t ON t.id = c.id "
+                   f"ORDER BY ts_rank(t.search_vector, {_TSQUERY}) DESC, c.title_rank DESC, c.id DESC LIMIT %s OFFSET %s",
+                   [*cand_params, match, head - offset, offset])
+        if len(ids) < head - offset:  # fewer matches than candidates: nothing follows
+            return ids
+    if stop is None or stop > RANK_CANDIDATES:
+        start = max(offset, RANK_CANDIDATES)
+        rest = by_title[start:stop] if stop is not None else by_title[start:]
+        ids += [pk for pk, _rank in rest]
+    return ids
+
+
 class Results:
     """A ranked search over a queryset that pages like a list (``Paginator`` works with it).
 
-    The matching ids are read once, best first (one full-text query, ranked in the database);
-    the count and every page come from that list, and a page's objects from ``rows``."""
+    PostgreSQL: the count and each page are queries of their own (``count``, ``ranked_ids`` with
+    a limit). SQLite: the matching ids are read once, best first (one full-text query, ranked in
+    the database); the count and every page come from that list. A page's objects come from
+    ``rows``."""
 
     def __init__(self, base, tokens: list, *, any_of: bool = False, rows=None):
         self.base = base
@@ -264,6 +322,8 @@ class Results:
         self.tokens = tokens
         self.any_of = any_of
         self._ids: list[int] | None = None
+        self._count: int | None = None
+        self._pg = vendor() == "postgresql"
 
     @property
     def ids(self) -> list[int]:
@@ -272,25 +332,38 @@ class Results:
         return self._ids
 
     def count(self) -> int:
-        return len(self.ids)
+        if self._count is None:
+            self._count = count(self.base, self.tokens, any_of=self.any_of) if self._pg else len(self.ids)
+        return self._count
 
     def __len__(self) -> int:
         return self.count()
 
+    def _page_ids(self, key: slice) -> list[int]:
+        if not self._pg or self._ids is not None or key.step not in (None, 1):
+            return self.ids[key]
+        start, stop = key.start or 0, key.stop
+        if start < 0 or (stop is not None and stop < 0):
+            return self.ids[key]
+        if stop is not None and stop <= start:
+            return []
+        return ranked_ids(self.base, self.tokens, any_of=self.any_of, offset=start,
+                          limit=None if stop is None else stop - start)
+
     def __getitem__(self, key):
         if isinstance(key, int):
-            rows = self[key:key + 1]
+            rows = self[key:key + 1] if key >= 0 else [self[0:self.count()][key]]
             if not rows:
                 raise IndexError(key)
             return rows[0]
-        ids = self.ids[key]
+        ids = self._page_ids(key)
         if not ids:
             return []
         objects = self.rows.in_bulk(ids)
         return [objects[pk] for pk in ids if pk in objects]
 
     def __iter__(self):
-        return iter(self[0:self.count()])
+        return iter(self[0:None] if self._pg else self[0:self.count()])
 
 
 # Index set-up (migrations) ----------------------------------------------------------------
@@ -321,6 +394,21 @@ def install_index(schema_editor, table: str) -> None:
         f"INSERT INTO {fts}({fts}, rowid, search_title, search_body) VALUES ('delete', old.id, old.search_title, old.search_body); "
         f"INSERT INTO {fts}(rowid, search_title, search_body) VALUES (new.id, new.search_title, new.search_body); END")
     run(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+
+
+def install_title_vector(schema_editor, table: str) -> None:
+    """PostgreSQL: a stored ``tsvector`` of the title alone (``search_title_vector``, migration
+    0004). Titles are short, so it stays inline in the row and ranking thousands of matches by it
+    is cheap (``_pg_page``); no index, matching goes through ``search_vector``. Nothing on SQLite,
+    where FTS5 ranks by column weights."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS search_title_vector tsvector GENERATED ALWAYS AS ("
+                              "to_tsvector('simple', coalesce(search_title, ''))) STORED")
+
+
+def drop_title_vector(schema_editor, table: str) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(f"ALTER TABLE {table} DROP COLUMN IF EXISTS search_title_vector")
 
 
 def drop_index(schema_editor, table: str) -> None:

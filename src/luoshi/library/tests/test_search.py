@@ -153,7 +153,8 @@ def test_blank_or_punctuation_queries_find_nothing_or_list(world, query):
 
 
 def test_a_broad_query_ranks_title_matches_first_then_newest(world, monkeypatch):
-    monkeypatch.setattr(search, "RANK_ALL", 1)  # every query counts as broad here
+    monkeypatch.setattr(search, "RANK_ALL", 1)  # SQLite: every query counts as broad here
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 1)  # PostgreSQL: one row ranked in full, the rest by title then newest
     unit = world.unit("110101")
     word = "航模" + factories.tag()[:3]
     old_body = factories.solution(world, unit, title=f"科技社团{factories.tag()}", approach=f"开展{word}活动")
@@ -163,3 +164,70 @@ def test_a_broad_query_ranks_title_matches_first_then_newest(world, monkeypatch)
     assert found == [in_title.pk, new_body.pk, old_body.pk]
     outsider = [s.pk for s in queries.solutions(world.shanghai_planner, SolutionFilters(q=word))]
     assert outsider == []
+
+
+def _broad_world(world, word: str):
+    """Two solutions with ``word`` in the title, five with it in the text only (oldest first), and
+    one out of the Beijing planner's scope."""
+    unit = world.unit("110101")
+    body = [factories.solution(world, unit, title=f"社团活动{i}{factories.tag()}", approach=f"开展{word}活动，每周{i + 1}次")
+            for i in range(5)]
+    title = [factories.solution(world, unit, title=f"{word}进校园{i}{factories.tag()}") for i in range(2)]
+    factories.solution(world, world.unit("310101"), title=f"{word}联赛{factories.tag()}")
+    return title, body
+
+
+@pytest.mark.parametrize("candidates", [1, 3, 200])
+def test_pages_of_a_search_neither_repeat_nor_skip(world, monkeypatch, candidates):
+    monkeypatch.setattr(search, "RANK_ALL", 1)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", candidates)
+    word = "围棋" + factories.tag()[:3]
+    title, body = _broad_world(world, word)
+    results = queries.solutions(world.beijing_planner, SolutionFilters(q=word))
+    assert results.count() == 7
+    paged = [s.pk for start in range(0, 8, 2) for s in results[start:start + 2]]
+    assert paged == [s.pk for s in results]
+    assert sorted(paged) == sorted(s.pk for s in title + body)
+    assert set(paged[:2]) == {s.pk for s in title}  # title matches first
+    assert results[7:20] == [] and results[3].pk == paged[3]
+
+
+def test_the_api_pages_a_search_with_the_count_of_every_match(world, client):
+    word = "象棋" + factories.tag()[:3]
+    title, body = _broad_world(world, word)
+    client.force_login(world.beijing_planner)
+    first = client.get("/api/v1/solutions", {"q": word, "limit": 4}).json()
+    rest = client.get("/api/v1/solutions", {"q": word, "limit": 4, "offset": 4}).json()
+    assert first["count"] == rest["count"] == 7
+    ids = [s["id"] for s in first["items"] + rest["items"]]
+    assert len(ids) == 7 and set(ids) == {s.pk for s in title + body}
+    assert set(ids[:2]) == {s.pk for s in title}
+
+
+def test_policy_search_counts_and_pages(world, monkeypatch):
+    monkeypatch.setattr(search, "RANK_CANDIDATES", 2)
+    word = "学位" + factories.tag()[:3]
+    unit = world.unit("110101")
+    docs = [factories.policy(world, unit, status="issued", full_text=f"第{i}条 {word}管理") for i in range(4)]
+    results = queries.policies(world.shanghai_planner, PolicyFilters(q=word))
+    assert results.count() == 4
+    assert sorted(d.pk for d in results[0:2] + results[2:4]) == sorted(d.pk for d in docs)
+
+
+def test_the_policy_api_lists_links_in_a_constant_number_of_queries(world, client, django_assert_max_num_queries):
+    word = "校车" + factories.tag()[:3]
+    unit = world.unit("110101")
+    item = factories.plan_item(world, unit)
+    sol = factories.solution(world, unit)
+    old = factories.policy(world, unit, status="issued", full_text=f"{word}安全管理办法（旧）")
+    docs = [factories.policy(world, unit, full_text=f"{word}安全管理办法第{i}版", plan_items=[item], solutions=[sol],
+                             revises=[old]) for i in range(3)]
+    client.force_login(world.admin)
+    with django_assert_max_num_queries(16):
+        body = client.get("/api/v1/policies", {"q": word}).json()
+    assert body["count"] == 4
+    by_id = {d["id"]: d for d in body["items"]}
+    for doc in docs:
+        assert by_id[doc.pk]["plan_items"] == [item.pk] and by_id[doc.pk]["solutions"] == [sol.pk]
+        assert by_id[doc.pk]["revises"] == [old.pk] and by_id[doc.pk]["repeals"] == []
+    assert by_id[old.pk]["revises"] == []
