@@ -3,6 +3,8 @@
 Scale (``--scale`` or ``LUOSHI_BENCH_SCALE``; ``make bench SCALE=national``):
 
 * ``reduced`` (default, CI): 1 + 4 provinces × 4 cities × ~8 counties, 60 indicators, 4 years;
+* ``medium``: 1 + 12 provinces × 8 cities × ~8.5 counties ≈ 900 units, 192 indicators, 8 years:
+  ≈ 1.4 M values (to compare changes quickly, the floor in the same run);
 * ``national``: 1 + 31 provinces + 341 cities + ~2,950 counties ≈ 3,300 units in four levels,
   300 indicators (200 yearly, 20 of them per 城乡 category; 40 quarterly; 10 weighted averages;
   10 averages, minima or maxima; 40 derived ratios), 12 years and 48 quarters: ≥ 10 M values.
@@ -46,6 +48,8 @@ from common import TABLE_HEAD, Measurement, setup_django  # noqa: E402
 SCALES = {
     "reduced": {"provinces": 4, "cities": 4, "counties": (7, 9), "yearly": 40, "cat": 4, "quarterly": 6, "weighted": 2,
                 "other": 2, "derived": 6, "years": 4},
+    "medium": {"provinces": 12, "cities": 8, "counties": (8, 9), "yearly": 120, "cat": 12, "quarterly": 24, "weighted": 6,
+               "other": 6, "derived": 24, "years": 8},
     "national": {"provinces": 31, "cities": 11, "counties": (8, 9, 9), "yearly": 200, "cat": 20, "quarterly": 40,
                  "weighted": 10, "other": 10, "derived": 40, "years": 12},
 }
@@ -121,6 +125,10 @@ def build(scale: dict, progress) -> dict:
         warnings = "CAST('[]' AS jsonb)" if connection.vendor == "postgresql" else "'[]'"
         false = "false" if connection.vendor == "postgresql" else "0"
         started = time.perf_counter()
+        # PostgreSQL: load as a bulk load is done — the secondary indexes and foreign keys of the
+        # values table are dropped first and made again afterwards (one sorted build, one
+        # validating join each, instead of per-row index inserts and deferred trigger checks).
+        deferred = _drop_secondary(cur, "indicators_datavalue") if connection.vendor == "postgresql" else []
         for ind_kind, quarterly in (("Y", 0), ("O", 0), ("W", 0), ("Q", 1)):
             # value: deterministic pseudo-random in 1..1000; ~8 % of cells empty
             cur.execute(f"""
@@ -136,6 +144,10 @@ def build(scale: dict, progress) -> dict:
                 WHERE u.depth = 3 AND i.code LIKE '{ind_kind}%'
                   AND (u.id * 13 + i.id * 7 + p.idx * 3) % 12 <> 0""")
             progress(f"values of {ind_kind}… indicators written")
+        for sql in deferred:
+            cur.execute(sql)
+        if deferred:
+            progress(f"{len(deferred)} indexes and foreign keys made again")
         cur.execute("SELECT COUNT(*) FROM indicators_datavalue")
         values = cur.fetchone()[0]
         if connection.vendor == "postgresql":
@@ -143,6 +155,43 @@ def build(scale: dict, progress) -> dict:
     progress(f"{values:,} values in {time.perf_counter() - started:.0f} s")
     return {"units": units, "indicators": Indicator.objects.count(), "values": values,
             "periods": len(periods), "counties": [c.pk for c in counties[:50]], "provinces": [p.code for p in provinces]}
+
+
+def existing(scale: dict) -> dict | None:
+    """The description ``build`` returns, of a data set of this scale already in the database (else None)."""
+    from django.db import connection
+
+    from luoshi.indicators.models import Indicator
+    from luoshi.orgs.models import OrgUnit
+
+    counties = list(OrgUnit.objects.filter(depth=3).order_by("pk").values_list("pk", flat=True))
+    provinces = list(OrgUnit.objects.filter(depth=1).order_by("pk").values_list("code", flat=True))
+    if len(provinces) != scale["provinces"] or not OrgUnit.objects.filter(code="MOE").exists():
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT COUNT(*) FROM indicators_datavalue")
+        values = cur.fetchone()[0]
+        cur.execute("SELECT COUNT(*) FROM bench_period")
+        periods = cur.fetchone()[0]
+    if not values:
+        return None
+    return {"units": OrgUnit.objects.count(), "indicators": Indicator.objects.count(), "values": values,
+            "periods": periods, "counties": counties[:50], "provinces": provinces}
+
+
+def _drop_secondary(cur, table: str) -> list[str]:
+    """Drop ``table``'s foreign keys and indexes other than the primary key; return the statements that restore them."""
+    cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table])
+    fks = cur.fetchall()
+    cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+                "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'p')", [table, table])
+    indexes = cur.fetchall()
+    for name, _def in fks:
+        cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _def in indexes:
+        cur.execute(f'DROP INDEX "{name}"')
+    return [d for _n, d in indexes] + [f'ALTER TABLE {table} ADD CONSTRAINT "{n}" {d}' for n, d in fks]
 
 
 FLOOR_SQL = """
@@ -251,9 +300,14 @@ def main() -> int:
     parser.add_argument("--json")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--skip-duckdb", action="store_true")
+    parser.add_argument("--reuse-data", action="store_true",
+                        help="PostgreSQL: measure on the data set already in the database if there is one (made by an "
+                             "earlier run or --generate-only) instead of generating it again")
+    parser.add_argument("--generate-only", action="store_true", help="generate the data set and stop")
     args = parser.parse_args()
     scale = SCALES[args.scale]
-    vendor = setup_django("analytics")
+    reuse = args.reuse_data and bool(os.environ.get("LUOSHI_BENCH_DATABASE_URL"))
+    vendor = setup_django("analytics", flush=not reuse)
 
     def progress(msg: str) -> None:
         print(f"  … {msg}", file=sys.stderr, flush=True)
@@ -265,16 +319,36 @@ def main() -> int:
     from luoshi.indicators.models import DataValue, Indicator
     from luoshi.orgs.models import Membership, OrgUnit
 
-    info = build(scale, progress)
+    info = existing(scale) if reuse else None
+    reused = info is not None
+    if info is None:
+        info = build(scale, progress)
+    else:
+        progress(f"reusing the data set in the database: {info['values']:,} values")
+    if args.generate_only:
+        return 0
     User = get_user_model()
-    User.objects.create_superuser("bench_admin", password="x")
-    province_user = User.objects.create_user("bench_province", password="x")
+    if not User.objects.filter(username="bench_admin").exists():
+        User.objects.create_superuser("bench_admin", password="x")
+    province_user, _ = User.objects.get_or_create(username="bench_province")
     first_province = OrgUnit.objects.get(code=info["provinces"][0])
-    Membership.objects.create(user=province_user, unit=first_province, role="viewer")
+    Membership.objects.get_or_create(user=province_user, unit=first_province, defaults={"role": "viewer"})
 
     results: list[Measurement] = []
     extra: dict = {"scale": args.scale, "database": vendor, **{k: v for k, v in info.items() if k in ("units", "indicators", "values", "periods")}}
 
+    extra["data_reused"] = reused
+    extra["load_average_start"] = os.getloadavg()
+    if vendor == "postgresql":
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            settings_of = {}
+            for name in ("shared_buffers", "work_mem", "maintenance_work_mem", "effective_cache_size", "max_wal_size",
+                         "max_parallel_workers_per_gather", "random_page_cost", "server_version"):
+                cur.execute(f"SHOW {name}")
+                settings_of[name] = cur.fetchone()[0]
+        extra["server_settings"] = settings_of
     mem0 = rss_mb()
     started = time.perf_counter()
     outcome = engine.rebuild(lambda i, n, label: progress(f"rebuild {i}/{n} {label}") if args.scale == "national" else None)
@@ -335,6 +409,7 @@ def main() -> int:
             extra["floor_duckdb_s"] = None
             print("(duckdb not installed: pip install 'luoshi[bench]')", file=sys.stderr)
     extra["peak_rss_mb"] = rss_mb()
+    extra["load_average_end"] = os.getloadavg()
     extra["rss_before_rebuild_mb"] = mem0
 
     print(f"Analytics at scale '{args.scale}' on {vendor}: {info['units']:,} units, {info['indicators']} indicators, "

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-def setup_django(name: str, flush: bool = True) -> str:
+def setup_django(name: str, *, flush: bool = True) -> str:
     """Point Luoshi at a fresh database (SQLite in a temp folder unless LUOSHI_BENCH_DATABASE_URL) and migrate.
 
     With ``flush=False`` the database is kept as a previous run left it (SQLite: in the folder

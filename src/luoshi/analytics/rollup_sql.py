@@ -112,37 +112,55 @@ def value_of(agg: str, num: str, den: str) -> str:
     return f"CASE WHEN {agg} IN ('avg', 'weighted_avg') THEN {num} / NULLIF({den}, 0) ELSE {num} END"
 
 
-def source_select(scope: Scope, approved_only: bool, *, units: Iterable[int] | None = None) -> str:
-    """The raw numeric values in scope (category 0 stands for "no category")."""
+def _depths_filter(column: str, depths: tuple[int, int] | None) -> str:
+    if depths is None:
+        return ""
+    lo, hi = (int(d) for d in depths)
+    return f" AND {column} IN (SELECT id FROM {UNITS} WHERE depth >= {lo} AND depth <= {hi})"
+
+
+def source_select(scope: Scope, approved_only: bool, *, units: Iterable[int] | None = None,
+                  depths: tuple[int, int] | None = None) -> str:
+    """The raw numeric values in scope (category 0 stands for "no category").
+
+    ``depths`` (lowest, highest): only the values of units at those depths of the tree.
+    """
     where = "v.value IS NOT NULL"
     if approved_only:
         where += " AND v.state = 'approved'"
     where += _in("v.indicator_id", scope.indicators) + _in("v.unit_id", units) + _years_filter("v.period", scope.years)
+    where += _depths_filter("v.unit_id", depths)
     return (f"SELECT v.indicator_id, v.unit_id, v.period, COALESCE(v.category_id, 0) AS cat, v.value "
             f"FROM {VALUES} v WHERE {where}")
 
 
-def base_select(scope: Scope, approved_only: bool) -> str:
+def base_select(scope: Scope, approved_only: bool, *, depths: tuple[int, int] | None = None) -> str:
     """Unit-level partials: raw values, category totals and year roll-ups of the units in scope.
 
-    Columns: indicator_id, unit_id, depth, period, cat, agg, num, den.
+    Columns: indicator_id, unit_id, depth, period, cat, agg, num, den. ``depths`` (lowest,
+    highest): only the partials of units at those depths (a full rebuild writes the deepest
+    level straight from this query and keeps only the levels above in ``BASE``).
     """
-    src = source_select(scope, approved_only, units=scope.units)
+    src = source_select(scope, approved_only, units=scope.units, depths=depths)
     weights_scope = Scope(units=scope.units, indicators=None, years=scope.years)
-    wsrc = source_select(weights_scope, approved_only, units=scope.units).replace(
+    wsrc = source_select(weights_scope, approved_only, units=scope.units, depths=depths).replace(
         "WHERE ", f"WHERE v.indicator_id IN (SELECT weight_id FROM {RULES} WHERE weight_id IS NOT NULL) AND ", 1)
-    return f"""WITH src AS ({src}),
-wsrc AS (SELECT indicator_id, unit_id, period, cat, value AS w FROM ({wsrc}) ws
+    # The weighted averages read their values a second time, joined to their weights, so the
+    # bulk of the values is never part of a join with the weights.
+    wvals = src.replace("WHERE ", f"WHERE v.indicator_id IN (SELECT indicator_id FROM {RULES} WHERE agg = 'weighted_avg') AND ", 1)
+    return f"""WITH wsrc AS (SELECT indicator_id, unit_id, period, cat, value AS w FROM ({wsrc}) ws
          UNION ALL
          SELECT indicator_id, unit_id, period, 0 AS cat, SUM(value) AS w FROM ({wsrc}) wc
          WHERE cat <> 0 GROUP BY indicator_id, unit_id, period),
-raw AS (SELECT v.indicator_id, v.unit_id, v.period, v.cat, r.agg,
-               CASE WHEN r.agg = 'weighted_avg' THEN v.value * w.w ELSE v.value END AS num,
-               CASE WHEN r.agg = 'weighted_avg' THEN w.w ELSE 1.0 END AS den
-        FROM src v JOIN {RULES} r ON r.indicator_id = v.indicator_id AND r.derived = 0
-        LEFT JOIN wsrc w ON w.indicator_id = r.weight_id AND w.unit_id = v.unit_id AND w.period = v.period
+raw AS (SELECT v.indicator_id, v.unit_id, v.period, v.cat, r.agg, v.value AS num, 1.0 AS den
+        FROM ({src}) v JOIN {RULES} r ON r.indicator_id = v.indicator_id AND r.derived = 0
+        WHERE r.agg <> 'weighted_avg' AND (r.sub_yearly = 0 OR LENGTH(v.period) > 4)
+        UNION ALL
+        SELECT v.indicator_id, v.unit_id, v.period, v.cat, r.agg, v.value * w.w AS num, w.w AS den
+        FROM ({wvals}) v JOIN {RULES} r ON r.indicator_id = v.indicator_id AND r.derived = 0
+        JOIN wsrc w ON w.indicator_id = r.weight_id AND w.unit_id = v.unit_id AND w.period = v.period
              AND w.cat = CASE WHEN r.weight_by_category = 1 THEN v.cat ELSE 0 END
-        WHERE (r.agg <> 'weighted_avg' OR w.w IS NOT NULL) AND (r.sub_yearly = 0 OR LENGTH(v.period) > 4)),
+        WHERE r.agg = 'weighted_avg' AND w.w IS NOT NULL AND (r.sub_yearly = 0 OR LENGTH(v.period) > 4)),
 tot AS (SELECT indicator_id, unit_id, period, 0 AS cat, agg, {combine_num('agg', 'num')} AS num, SUM(den) AS den
         FROM raw WHERE cat <> 0 AND agg <> 'none' GROUP BY indicator_id, unit_id, period, agg),
 allp AS (SELECT indicator_id, unit_id, period, cat, agg, num, den FROM raw
@@ -158,26 +176,30 @@ FROM (SELECT indicator_id, unit_id, period, cat, agg, num, den FROM allp
 JOIN {UNITS} u ON u.id = b.unit_id"""
 
 
-def create_base(scope: Scope, approved_only: bool, dialect: str) -> list[str]:
+def create_base(scope: Scope, approved_only: bool, dialect: str, *, depths: tuple[int, int] | None = None) -> list[str]:
     """Statements materialising the unit-level partials as ``BASE`` (a temporary relation)."""
     d = DIALECTS[dialect]
+    select = base_select(scope, approved_only, depths=depths)
     if dialect == "spark":
-        return [f"{d['temp']} {BASE} AS {base_select(scope, approved_only)}"]
+        return [f"{d['temp']} {BASE} AS {select}"]
     return [f"DROP TABLE IF EXISTS {BASE}",
-            f"{d['temp']} {BASE} AS {base_select(scope, approved_only)}",
+            f"{d['temp']} {BASE} AS {select}",
             f"CREATE INDEX {BASE}_depth ON {BASE} (depth)"]
 
 
-def leaf_select(depth: int, scope: Scope) -> str:
+def leaf_select(depth: int, scope: Scope, source: str | None = None) -> str:
     """The aggregates of units without children (the deepest level): their own partials as they are.
 
     The unit-level partials are unique per (indicator, unit, period, category), so no grouping.
+    ``source``: a query of the partials to read instead of ``BASE`` (``base_select(...,
+    depths=(depth, depth))``: the leaves written straight from the raw values, no temporary table).
     """
+    relation = BASE if source is None else f"({source})"
     return f"""SELECT b.indicator_id, b.unit_id, b.period, CASE WHEN b.cat = 0 THEN NULL ELSE b.cat END AS category_id,
        {int(depth)} AS depth, {value_of('b.agg', 'b.num', 'b.den')} AS value, b.num, b.den, 1 AS units_reporting,
        CASE WHEN b.agg = 'none' THEN 1 ELSE COALESCE(e.n, 0) END AS units_expected,
        CASE WHEN b.agg = 'none' THEN 1.0 WHEN e.n > 0 THEN 1.0 ELSE NULL END AS completeness
-FROM {BASE} b
+FROM {relation} b
 JOIN {RULES} r ON r.indicator_id = b.indicator_id
 LEFT JOIN {EXPECTED} e ON e.unit_id = b.unit_id AND e.sig = r.sig
 WHERE b.depth = {int(depth)}""" + _in("b.unit_id", scope.units)
@@ -282,21 +304,82 @@ FROM (SELECT unit_id, period, category_id, MAX(depth) AS depth, {pivots},
 WHERE {expr} IS NOT NULL"""
 
 
+def derived_layers(order: Sequence[tuple[int, str, Mapping[str, int]]]) -> list[list[tuple[int, str, Mapping[str, int]]]]:
+    """``derived_order``'s list cut into layers: each layer refers only to earlier layers (or reported indicators)."""
+    layer_of: dict[int, int] = {}
+    layers: list[list[tuple[int, str, Mapping[str, int]]]] = []
+    for item in order:
+        ind_id, _text, refs = item
+        n = 1 + max((layer_of[r] for r in refs.values() if r in layer_of), default=-1)
+        layer_of[ind_id] = n
+        while len(layers) <= n:
+            layers.append([])
+        layers[n].append(item)
+    return layers
+
+
+def derived_layer_select(layer: Sequence[tuple[int, str, Mapping[str, int]]], target: str, scope: Scope,
+                         dialect: str) -> str | None:
+    """The aggregates of several derived indicators (none referring to another) in one pass over ``target``.
+
+    Gives exactly the rows of ``derived_select`` for each indicator of the layer: the rows of
+    all their references are read once, joined to a small (derived indicator, reference, slot)
+    relation and grouped per derived indicator, unit, period and category; each formula is
+    then evaluated on its slots.
+    """
+    items = []
+    for ind_id, text, ref_ids in layer:
+        tree = fm.parse(text)
+        codes = [c for c in fm.refs(tree) if c in ref_ids]
+        if codes:
+            items.append((int(ind_id), tree, [int(ref_ids[c]) for c in codes], codes))
+    if not items:
+        return None
+    refs = sorted({r for _i, _t, ids, _c in items for r in ids})
+    slots = max(len(ids) for _i, _t, ids, _c in items)
+    mapping = " UNION ALL ".join(f"SELECT {i} AS did, {r} AS ref, {n} AS slot"
+                                 for i, _t, ids, _c in items for n, r in enumerate(ids))
+    pivots = ", ".join(f"MAX(CASE WHEN m.slot = {n} THEN t.value END) AS s{n}" for n in range(slots))
+    where = f"t.indicator_id IN ({_ints(refs)})" + _in("t.unit_id", scope.units) + _years_filter("t.period", scope.years)
+    whens = " ".join(f"WHEN {i} THEN {formula_sql(tree, {c: f'g.s{n}' for n, c in enumerate(codes)}, dialect)}"
+                     for i, tree, _ids, codes in items)
+    return f"""SELECT q.indicator_id, q.unit_id, q.period, q.category_id, q.depth, q.value, NULL AS num, NULL AS den,
+       q.ur AS units_reporting, q.ue AS units_expected, q.comp AS completeness
+FROM (SELECT g.did AS indicator_id, g.unit_id, g.period, g.category_id, g.depth, CASE g.did {whens} END AS value,
+             g.ur, g.ue, g.comp
+      FROM (SELECT m.did, t.unit_id, t.period, t.category_id, MAX(t.depth) AS depth, {pivots},
+                   MIN(t.units_reporting) AS ur, MIN(t.units_expected) AS ue, MIN(t.completeness) AS comp
+            FROM {target} t JOIN ({mapping}) m ON m.ref = t.indicator_id
+            WHERE {where}
+            GROUP BY m.did, t.unit_id, t.period, t.category_id) g) q
+WHERE q.value IS NOT NULL"""
+
+
 # Tables ---------------------------------------------------------------------------------------
 
 INDEXES = (("iup", ("indicator_id", "unit_id", "period")), ("up", ("unit_id", "period")),
            ("ipd", ("indicator_id", "period", "depth")))
 
 
-def create_table(name: str, dialect: str) -> list[str]:
-    """DDL of an aggregate table named ``name`` (the stage of a full rebuild), without indexes."""
+def create_table(name: str, dialect: str, *, primary_key: bool = True) -> list[str]:
+    """DDL of an aggregate table named ``name`` (the stage of a full rebuild), without indexes.
+
+    ``primary_key=False`` (PostgreSQL): the identity column without its index, added by
+    ``add_primary_key`` once the rows are in (one sorted build instead of one insert per row).
+    """
     d = DIALECTS[dialect]
-    cols = [f"id {d['id']}"] if d["id"] else []
+    ident = d["id"] if primary_key or dialect != "postgresql" else d["id"].replace(" PRIMARY KEY", "")
+    cols = [f"id {ident}"] if ident else []
     cols += [f"indicator_id {d['bigint']} NOT NULL", f"unit_id {d['bigint']} NOT NULL", f"period {d['text']} NOT NULL",
              f"category_id {d['bigint']} NULL", f"depth {d['int']} NOT NULL", f"value {d['float']} NULL",
              f"num {d['float']} NULL", f"den {d['float']} NULL", f"units_reporting {d['int']} NOT NULL",
              f"units_expected {d['int']} NOT NULL", f"completeness {d['float']} NULL"]
     return [f"DROP TABLE IF EXISTS {name}", f"CREATE TABLE {name} ({', '.join(cols)})"]
+
+
+def add_primary_key(table: str) -> list[str]:
+    """The primary key of a table made by ``create_table(..., primary_key=False)`` (PostgreSQL)."""
+    return [f"ALTER TABLE {table} ADD PRIMARY KEY (id)"]
 
 
 def create_indexes(table: str, prefix: str) -> list[str]:

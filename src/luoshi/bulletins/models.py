@@ -4,6 +4,10 @@ A ``Bulletin`` row is the request and its result: the worker fills in ``progress
 while it works (the page polls them) and stores the PDF in ``pdf``. It is scoped by the unit it
 is about, so whoever can see that unit's subtree can download it; its content only ever holds
 numbers of that subtree (see ``luoshi.bulletins.content``).
+
+Retention: only the newest ``KEEP_PDFS`` finished PDFs of one unit, period and language are
+kept (setting ``BULLETIN_KEEP_PDFS``); older ones become ``replaced``: the row stays (who asked
+for what, when) but its PDF bytes are dropped.
 """
 
 from __future__ import annotations
@@ -16,12 +20,20 @@ from luoshi.core.models import TrackedModel
 from luoshi.orgs.models import OrgUnit
 
 
+KEEP_PDFS = 3
+
+
+def keep_pdfs() -> int:
+    return max(1, int(getattr(settings, "BULLETIN_KEEP_PDFS", KEEP_PDFS)))
+
+
 class Bulletin(TrackedModel):
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Being written")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
+        REPLACED = "replaced", _("Replaced by a newer bulletin")
 
     unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+")
     period = models.CharField(_("period"), max_length=10)
@@ -56,4 +68,4 @@ class Bulletin(TrackedModel):
 
     @property
     def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)
+        return self.state in (self.State.DONE, self.State.FAILED, self.State.REPLACED)

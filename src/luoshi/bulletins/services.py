@@ -58,8 +58,22 @@ def set_progress(bulletin_id: int, percent: int, step: str) -> None:
 
 
 def finish(bulletin_id: int, pdf: bytes) -> None:
-    Bulletin.objects.filter(pk=bulletin_id).update(state=Bulletin.State.DONE, progress=100, step="", pdf=pdf,
-                                                    size=len(pdf), finished_at=timezone.now(), updated_at=timezone.now())
+    """Store the PDF, then drop the PDFs of the same unit, period and language beyond the newest ``keep_pdfs()``."""
+    with transaction.atomic():
+        Bulletin.objects.filter(pk=bulletin_id).update(state=Bulletin.State.DONE, progress=100, step="", pdf=pdf,
+                                                        size=len(pdf), finished_at=timezone.now(), updated_at=timezone.now())
+        prune(bulletin_id)
+
+
+def prune(bulletin_id: int) -> int:
+    """Mark the older finished bulletins like this one as replaced and free their PDF bytes; returns how many."""
+    from luoshi.bulletins.models import keep_pdfs
+
+    bulletin = Bulletin.objects.only("unit_id", "period", "language").get(pk=bulletin_id)
+    same = Bulletin.objects.filter(unit_id=bulletin.unit_id, period=bulletin.period, language=bulletin.language,
+                                   state=Bulletin.State.DONE)
+    keep = list(same.order_by("-finished_at", "-id").values_list("pk", flat=True)[:keep_pdfs()])
+    return same.exclude(pk__in=keep).update(state=Bulletin.State.REPLACED, pdf=b"", size=0, updated_at=timezone.now())
 
 
 def fail(bulletin_id: int, message: str) -> None:

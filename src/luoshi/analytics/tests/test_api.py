@@ -125,7 +125,7 @@ def test_a_failed_rebuild_leaves_the_served_table_intact(built, world, monkeypat
     def broken(*args, **kwargs):
         raise RuntimeError("killed half-way")
 
-    monkeypatch.setattr(rollup_sql, "derived_select", broken)
+    monkeypatch.setattr(rollup_sql, "derived_layer_select", broken)
     with pytest.raises(RuntimeError):
         engine.rebuild()
     assert table() == before

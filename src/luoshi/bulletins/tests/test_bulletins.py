@@ -138,3 +138,26 @@ def test_a_long_chart_is_cut_to_a_page_in_the_pdf():
     assert "单位35" in drawn and "单位36" not in drawn
     height = float(drawn.split('height="')[1].split('"')[0])
     assert height < 700  # fits an A4 page beside its heading
+
+
+@pytest.mark.django_db
+def test_only_the_newest_pdfs_of_a_unit_and_period_are_kept(world, settings):
+    settings.BULLETIN_KEEP_PDFS = 2
+    reviewer = world.user("beijing_reviewer")
+    with batch("cli"):
+        made = [services.request_bulletin(reviewer, world.unit("110000"), "2024", enqueue=False) for _ in range(3)]
+        other = services.request_bulletin(reviewer, world.unit("110000"), "2023", enqueue=False)
+    services.finish(other.pk, b"%PDF-2023")
+    for n, bulletin in enumerate(made):
+        services.finish(bulletin.pk, f"%PDF-{n}".encode())
+    rows = {b.pk: b for b in Bulletin.objects.all()}
+    oldest, newer, newest = (rows[b.pk] for b in made)
+    assert oldest.state == Bulletin.State.REPLACED and bytes(oldest.pdf) == b"" and oldest.size == 0
+    assert (newer.state, bytes(newer.pdf)) == (Bulletin.State.DONE, b"%PDF-1")
+    assert (newest.state, bytes(newest.pdf)) == (Bulletin.State.DONE, b"%PDF-2")
+    assert bytes(rows[other.pk].pdf) == b"%PDF-2023"  # another period keeps its own
+    client = client_for(world, "beijing_reviewer")
+    assert client.get(f"/bulletins/{oldest.pk}/pdf/").status_code == 404
+    assert client.get(f"/bulletins/{newest.pk}/pdf/").content == b"%PDF-2"
+    page = client.get(f"/bulletins/{oldest.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-state="replaced"' in page and "已被更新的通报替代" in page and "hx-trigger" not in page
