@@ -88,11 +88,13 @@ def test_every_allowed_report_transition_goes_where_the_table_says(world, small,
 
 def test_returning_an_already_approved_report_is_refused(world, small):
     report = _report_in(world, small, "approved")
+    versions = report.versions.count()
     with pytest.raises(ValidationError, match="Approved report cannot be returned"):
         services.return_report(world.user("ministry_reviewer"), report, "再看看")
     report.refresh_from_db()
     assert report.state == "approved" and report.review_comment == ""
-    assert PlanItem.objects.get(pk=small.beijing.pk).progress == Decimal("40.00")  # the approved figure stays
+    assert report.versions.count() == versions and report.versions.last().state == "approved"
+    assert not Notification.objects.filter(kind="returned", item_id=small.beijing.pk).exists()
 
 
 @pytest.fixture
