@@ -25,6 +25,8 @@ def _pytest(args: list[str], **env: str) -> subprocess.CompletedProcess:
 def test_every_test_has_a_time_limit(pytestconfig, request):
     assert pytestconfig.pluginmanager.hasplugin("timeout"), "pytest-timeout is in the test extra"
     assert 60 <= int(pytestconfig.getini("timeout")) <= 600
+    # the session's database set-up is not the test's: only the function is timed
+    assert pytestconfig.getini("timeout_func_only") is True
 
 
 def test_a_hanging_test_fails_instead_of_stalling(tmp_path):
