@@ -15,6 +15,10 @@ from luoshi.core.testing.fixtures import REPO_ROOT
 SAMPLES_TEST = "src/luoshi/intake/tests/test_samples.py"
 
 
+# Each test runs pytest in a subprocess (allowed 300 s); the default limit would cut it first.
+pytestmark = pytest.mark.timeout(600)
+
+
 def _pytest(args: list[str], **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k not in ("LUOSHI_STRICT_TESTS", "PYTEST_ADDOPTS", "LUOSHI_POLICY_SAMPLES")}
     environ.update(env)
