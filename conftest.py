@@ -5,6 +5,10 @@
 * ``browser`` tests skip without Chromium, except under ``LUOSHI_STRICT_TESTS=1`` (CI), where
   that skip is a failure. ``postgres`` tests skip on SQLite ("runs in the PostgreSQL pass");
   ``make test`` runs the suite again on PostgreSQL when ``LUOSHI_TEST_POSTGRES_URL`` is set.
+* ``samples`` tests (real files kept outside the repository) skip without them, and fail under
+  ``LUOSHI_STRICT_TESTS=1`` like browser and spark tests.
+* Every test has a time limit (pytest-timeout, ``timeout`` in pyproject.toml); browser and spark
+  tests get ``skips.LONG_TIMEOUT`` unless they set their own ``@pytest.mark.timeout``.
 """
 
 from __future__ import annotations
@@ -35,6 +39,14 @@ def pytest_configure(config: pytest.Config) -> None:
     # (Embedded mode has no STATIC_ROOT, so WhiteNoise has no collected folder to warn about.)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.pluginmanager.hasplugin("timeout"):
+        return
+    for item in items:
+        if item.get_closest_marker("timeout") is None and any(item.get_closest_marker(m) for m in skips.SLOW_MARKERS):
+            item.add_marker(pytest.mark.timeout(skips.LONG_TIMEOUT))
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     from django.conf import settings
 
@@ -61,7 +73,7 @@ def pytest_runtest_makereport(item: pytest.Item, call):
     outcome = yield
     report = outcome.get_result()
     if report.skipped and skips.strict() and (kind := next(
-            (m for m in ("browser", "spark") if item.get_closest_marker(m)), None)):
+            (m for m in skips.STRICT_MARKERS if item.get_closest_marker(m)), None)):
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         reason = reason.removeprefix("Skipped: ")
         report.outcome = "failed"

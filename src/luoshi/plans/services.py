@@ -33,6 +33,9 @@ TRANSITIONS = {
     "return": ({ProgressReport.State.SUBMITTED}, ProgressReport.State.RETURNED),
 }
 
+# Plan status changes that are allowed (old, new); every other pair is refused.
+PLAN_STATUS_CHANGES = frozenset({("draft", "published"), ("published", "archived"), ("archived", "published")})
+
 
 # Plans ----------------------------------------------------------------------------------------
 
@@ -70,8 +73,7 @@ def update_plan(actor, plan: Plan, data: dict, expected_version: int | None = No
 def set_plan_status(actor, plan: Plan, status: str) -> Plan:
     plan = Plan.objects.select_for_update().get(pk=plan.pk)
     authz.require(actor, "publish", plan)
-    allowed = {("draft", "published"), ("published", "archived"), ("archived", "published")}
-    if (plan.status, status) not in allowed:
+    if (plan.status, status) not in PLAN_STATUS_CHANGES:
         raise ValidationError(_("A plan cannot go from %(old)s to %(new)s.") % {"old": plan.get_status_display(), "new": status})
     if status == Plan.Status.PUBLISHED and not plan.items.exists():
         raise ValidationError(_("A plan without items cannot be published."))

@@ -6,6 +6,9 @@
   lost Chromium cannot pass by skipping.
 * Spark tests (marker ``spark``) need pyspark (the ``spark`` extra) and Java 17; they skip
   with the reason locally and fail under ``LUOSHI_STRICT_TESTS=1``, like browser tests.
+* Real-sample tests (marker ``samples``: policy texts kept outside the repository, found
+  through ``LUOSHI_POLICY_SAMPLES``) skip locally when the samples are missing and fail under
+  ``LUOSHI_STRICT_TESTS=1``: CI must have them.
 * PostgreSQL tests (marker ``postgres``) skip on SQLite: ``make test`` runs the whole
   suite again on PostgreSQL, where they run. That skip is never a failure.
 """
@@ -21,6 +24,12 @@ import pytest
 STRICT_ENV = "LUOSHI_STRICT_TESTS"
 CHROMIUM = Path(os.environ.get("LUOSHI_TEST_CHROMIUM", "/usr/bin/chromium"))  # Debian's Chromium
 POSTGRES_SKIP_REASON = "runs in the PostgreSQL pass"
+# Markers whose skip is a failure under LUOSHI_STRICT_TESTS=1.
+STRICT_MARKERS = ("browser", "spark", "samples")
+# The per-test time limit of browser and spark tests (the others: ``timeout`` in pyproject.toml),
+# generous for a slow shared 2-core CI machine.
+SLOW_MARKERS = ("browser", "spark")
+LONG_TIMEOUT = 900
 
 
 def strict() -> bool:

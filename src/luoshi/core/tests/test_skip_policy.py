@@ -14,6 +14,10 @@ from luoshi.core.testing.fixtures import REPO_ROOT
 BROWSER_TEST = "src/luoshi/orgs/tests/test_browser.py"
 
 
+# Each test runs pytest in a subprocess (allowed 300 s); the default limit would cut it first.
+pytestmark = pytest.mark.timeout(600)
+
+
 def run_pytest(**env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if k not in ("LUOSHI_STRICT_TESTS", "PYTEST_ADDOPTS")}
     environ.update(env, LUOSHI_TEST_CHROMIUM="/nonexistent/chromium")

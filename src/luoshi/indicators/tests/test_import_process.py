@@ -28,6 +28,9 @@ with batch("cli"):
         services.create_indicator(admin, code=f"K{i}", name=f"指标{i}", owner_unit=moe, value_type="number")
 """
 
+# Real importer processes on a 100,000-row file (subprocess limits up to 600 s): above the default limit.
+pytestmark = pytest.mark.timeout(1500)
+
 COUNT = "from luoshi.indicators.models import DataValue, ImportRow, DataImport; " \
         "print(DataValue.objects.count(), ImportRow.objects.count(), sorted(DataImport.objects.values_list('state', flat=True)))"
 

@@ -26,6 +26,7 @@ def counts(db_file) -> dict[str, int]:
         return {name: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for name, table in TABLES.items()}
 
 
+@pytest.mark.timeout(1500)  # two full demo loads in subprocesses, each allowed 600 s
 def test_it_loads_the_same_demo_twice_without_changing_anything(run_luoshi, tmp_path):
     first = run_luoshi("demo", "--no-serve", timeout=600)  # a shared CI machine can be slow
     assert first.returncode == 0, first.stderr
