@@ -199,11 +199,11 @@ def diffs_for(ws: Path, names: list[str]) -> dict[str, str]:
 
 def print_diffs(names: list[str]) -> None:
     from mutmut.mutation.diff_apply import get_diff_for_mutant
-    from mutmut.mutation.data import find_mutant
 
     result = {}
     for name in names:
-        result[name] = get_diff_for_mutant(name, path=find_mutant(name).path)
+        dotted_module = re.split(r"\.x(?:_|ǁ)", name, maxsplit=1)[0]
+        result[name] = get_diff_for_mutant(name, path="src/" + dotted_module.replace(".", "/") + ".py")
     print(json.dumps(result))
 
 
@@ -271,9 +271,19 @@ def report(outcome: Outcome, seconds: float) -> None:
                 print("   " + line)
 
 
-def run_module(module: str, names: list[str] | None, equivalents, max_children: int) -> Outcome:
+def run_module(module: str, names: list[str] | None, equivalents, max_children: int,
+               rerun_survivors: bool = False) -> Outcome:
     started = time.monotonic()
     ws = prepare(module)
+    if names is None and rerun_survivors:
+        from mutmut.stats import status_by_exit_code
+
+        survivors = [n for n, c in read_meta(ws, module).items() if status_by_exit_code[c] not in KILLED]
+        if survivors:
+            print(f"== {module}: retesting {len(survivors)} earlier survivors", flush=True)
+            code = mutmut(ws, "run", "--max-children", str(max_children), *survivors)
+            if code:
+                raise SystemExit(f"mutmut failed for {module} (exit {code}); see the output above")
     print(f"== {module}: tests {' '.join(test_paths(module))}", flush=True)
     args = ["run", "--max-children", str(max_children)]
     if names is not None:
@@ -293,6 +303,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--max-children", type=int, default=1)
     parser.add_argument("--min-score", type=float, default=0.0, help="fail when a module scores below this")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="test earlier survivors again (after adding tests; mutmut keeps old results)")
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--diffs-only", nargs="*", help=argparse.SUPPRESS)
@@ -328,7 +340,7 @@ def main() -> int:
                 outcomes.append(run_module(module, names, equivalents, args.max_children))
     else:
         for module in modules:
-            outcomes.append(run_module(module, None, equivalents, args.max_children))
+            outcomes.append(run_module(module, None, equivalents, args.max_children, args.rerun_survivors))
 
     print("\n== mutation score per module (killed / tested, equivalents excluded)")
     failed = False

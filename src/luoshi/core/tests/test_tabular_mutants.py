@@ -56,8 +56,22 @@ def test_a_workbook_is_recognised_by_its_content_even_when_misnamed():
 def test_utf16_and_binary_files_are_refused_with_advice():
     assert refusal("code\nA\n".encode("utf-16"), "units.csv") == [
         "units.csv: the file is binary or UTF-16, not a CSV text file; save it as CSV UTF-8"]
-    late_zero = b"code\n" + b"A" * 5000 + b"\x00\n"
-    assert read_table(late_zero, "units.csv", ["code"])[0][0] == 2  # only the first 4 KB are checked
+    # only the first 4 KB are checked: a NUL as byte 4097 is text (the check is a sniff, not a scan)
+    late_zero = b"code\n" + b"A" * (4096 - 5) + b"\x00\n"
+    assert late_zero.index(b"\x00") == 4096
+    assert read_table(late_zero, "units.csv", ["code"])[0][0] == 2
+    assert refusal(late_zero[:4096 - 1] + b"\x00\n", "units.csv")[0].startswith("units.csv: the file is binary")
+
+
+@pytest.mark.parametrize("data, name", [
+    (b"", "a.csv"), ("code".encode("utf-16"), "a.csv"), (b"code\n\x81\x30", "a.csv"), (b"code", "a.ods"),
+    (b",\nA", "a.csv"), (b"code\n", "a.csv"), (b"PK\x03\x04 broken", "a.xlsx"),
+])
+def test_whole_file_problems_reach_the_api_without_a_row_or_field(data, name):
+    # core/api.py turns each RowError into {"file", "row", "field", "message"}
+    with pytest.raises(TableError) as caught:
+        read_table(data, name, ["code"])
+    assert [(e.filename, e.row, e.field) for e in caught.value.errors] == [(name, None, "")]
 
 
 def test_gb18030_files_are_read_and_undecodable_ones_refused():
@@ -70,12 +84,27 @@ def test_gb18030_files_are_read_and_undecodable_ones_refused():
         "units.csv: cannot decode the file; save it as CSV UTF-8 (or GB18030)"]
 
 
+@pytest.mark.parametrize("char", ["\ue000", "\uf8ff", "\ue5e5"])
+def test_bytes_that_are_gb18030_only_as_private_use_characters_are_refused(char):
+    # the first and last private-use code points included: GB18030 maps stray bytes there
+    assert refusal(b"code\n" + char.encode("gb18030") + b"\n", "units.csv") == [
+        "units.csv: cannot decode the file; save it as CSV UTF-8 (or GB18030)"]
+
+
+@pytest.mark.parametrize("char", ["\ud7ff", "\uf900"])  # just below and just above the private-use area
+def test_gb18030_characters_beside_the_private_use_area_are_read(char):
+    assert read_table(b"code\n" + char.encode("gb18030") + b"A\n", "units.csv", ["code"]) == [(2, {"code": char + "A"})]
+
+
 def test_a_file_without_a_header_is_refused():
     assert refusal(b",,\nA,B\n", "units.csv") == ["units.csv: the file has no header row"]
     assert refusal(b" , \nA,B\n", "units.csv") == ["units.csv: the file has no header row"]
 
 
 def test_column_problems_are_listed_together_in_row_1_with_the_expected_columns():
+    with pytest.raises(TableError) as caught:
+        read_table(b"name\nA\n", "units.csv", ["code"], ["name"])
+    assert [(e.row, e.field) for e in caught.value.errors] == [(1, "")]
     errors = refusal(b"Name,colour,name,name\nA,red,b,c\n", "units.csv", ["code", "name"], ["parent", "type"])
     assert errors == ["units.csv, row 1: missing columns: code; unknown columns: colour; "
                       "repeated columns: name (expected code,name [,parent,type])"]

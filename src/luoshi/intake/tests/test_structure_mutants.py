@@ -1,0 +1,44 @@
+"""intake/structure.py: the trees a reader sees, pinned where mutation testing found no test (issue 13).
+
+Each case is a small policy text and the whole outline the review page shows for it: markers,
+titles and texts, passages (the unnumbered text that introduces a group of items) included.
+"""
+
+from __future__ import annotations
+
+from luoshi.intake.structure import headline, parse_structure
+
+
+def outline(text: str) -> list:
+    def walk(items):
+        return [(i.marker, i.title, i.text, walk(i.children)) for i in items]
+
+    return walk(parse_structure(text))
+
+
+def test_two_enumerations_side_by_side_become_passages_titled_by_their_introductions():
+    text = "X 说明：首先，做甲；其次，做乙。\n中间 一段话。\nY 另一段：首先，做丙；其次，做丁。"
+    assert outline(text) == [
+        ("", "X 说明", "X 说明：", [("首先，", "做甲", "做甲；", []), ("其次，", "做乙", "做乙。", [])]),
+        ("", "Y 另一段", "Y 另一段：", [("首先，", "做丙", "做丙；", []), ("其次，", "做丁", "做丁。", [])]),
+    ]
+
+
+def test_passages_inside_an_item_are_introduced_from_after_its_marker():
+    text = "一、总体要求。①做甲；②做乙。另 说明：①做丙；②做丁。\n二、任务。"
+    assert outline(text) == [
+        ("一、", "总体要求", "总体要求。①做甲；②做乙。另 说明：①做丙；②做丁。", [
+            ("", "总体要求", "总体要求。", [("①", "做甲", "做甲；", []), ("②", "做乙", "做乙。另 说明：", [])]),
+            ("", "", "", [("①", "做丙", "做丙；", []), ("②", "做丁", "做丁。", [])]),
+        ]),
+        ("二、", "任务", "任务。", []),
+    ]
+
+
+def test_a_headline_is_the_first_sentence_or_the_first_clause_of_a_long_one():
+    assert headline("加强师资。具体如下") == "加强师资"
+    assert headline("  加强师资队伍建设\n第二行") == "加强师资队伍建设"
+    long_clause = "加强" * 35  # 70 characters, no sentence mark
+    assert headline(f"总体要求，{long_clause}。") == "总体要求"
+    assert headline(f"总体，{long_clause}") == f"总体，{long_clause}"  # a clause under 4 characters is no title
+    assert headline("、：，加强。") == "加强"
