@@ -42,3 +42,27 @@ def test_a_headline_is_the_first_sentence_or_the_first_clause_of_a_long_one():
     assert headline(f"总体要求，{long_clause}。") == "总体要求"
     assert headline(f"总体，{long_clause}") == f"总体，{long_clause}"  # a clause under 4 characters is no title
     assert headline("、：，加强。") == "加强"
+
+
+def test_an_item_of_a_paragraph_scoped_list_ends_with_its_paragraph():
+    # the text between ① and ② belongs to neither
+    assert outline("①做甲。\n中间段。\n②做乙。") == [("①", "做甲", "做甲。", []), ("②", "做乙", "做乙。", [])]
+
+
+def test_a_sub_item_ends_where_the_next_item_above_it_begins():
+    assert outline("一、甲。\n（一）子甲。\n（二）子乙。\n二、乙。") == [
+        ("一、", "甲", "甲。\n（一）子甲。\n（二）子乙。", [("（一）", "子甲", "子甲。", []), ("（二）", "子乙", "子乙。", [])]),
+        ("二、", "乙", "乙。", []),
+    ]
+
+
+def test_after_zuihou_a_new_shouxian_starts_a_new_list():
+    assert outline("说明：首先，甲；最后，乙。首先，丙；其次，丁。") == [
+        ("", "说明", "说明：", [("首先，", "甲", "甲；", []), ("最后，", "乙", "乙。", [])]),
+        ("", "", "", [("首先，", "丙", "丙；", []), ("其次，", "丁", "丁。", [])]),
+    ]
+
+
+def test_a_passage_title_keeps_its_last_letter_and_drops_only_the_punctuation():
+    assert [(p.title, p.text) for p in parse_structure("任务 X：首先，做甲；其次，做乙。\nY：首先，做丙；其次，做丁。")] == [
+        ("任务 X", "任务 X："), ("Y", "Y：")]
