@@ -243,3 +243,47 @@ def test_the_row_and_cell_limits_allow_exactly_the_limit(monkeypatch):
     monkeypatch.setattr(tabular, "MAX_TABLE_ROWS", 9)
     assert refusal(data, "u.xlsx", ["code"], ["name"]) == [
         "u.xlsx: the sheet has more than 9 rows or 22 cells; split it into several files"]
+
+
+def test_the_sizes_in_a_refusal_are_whole_mebibytes(monkeypatch):
+    mib = 1048576
+    data = _zip({"xl/worksheets/sheet1.xml": b" " * (2 * mib), "xl/sharedStrings.xml": b" " * (2 * mib)})
+    monkeypatch.setattr(tabular, "MAX_SHARED_STRINGS_BYTES", mib)
+    assert tabular._xlsx_refusal(data) == "its text table unpacks to 2 MB, more than the 1 MB an import may hold"
+    monkeypatch.setattr(tabular, "MAX_SHARED_STRINGS_BYTES", 2 * mib)
+    monkeypatch.setattr(tabular, "MAX_SHEET_XML_BYTES", mib)
+    assert tabular._xlsx_refusal(data) == "a sheet unpacks to 2 MB, more than the 1 MB an import may hold"
+
+
+def test_a_workbook_without_a_text_table_is_never_refused_for_its_text_table(monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_SHARED_STRINGS_BYTES", 0)
+    assert tabular._xlsx_refusal(_zip({"xl/worksheets/sheet1.xml": b"<worksheet/>"})) is None
+
+
+def test_workbook_refusals_reach_the_api_without_a_row_or_field(monkeypatch):
+    data = write_xlsx(["code"], [["A"]] * 5)
+    monkeypatch.setattr(tabular, "MAX_SHEET_XML_BYTES", 10)
+    with pytest.raises(TableError) as caught:
+        read_table(data, "u.xlsx", ["code"])
+    assert [(e.row, e.field) for e in caught.value.errors] == [(None, "")]
+    monkeypatch.setattr(tabular, "MAX_SHEET_XML_BYTES", 10**9)
+    monkeypatch.setattr(tabular, "MAX_TABLE_ROWS", 2)
+    with pytest.raises(TableError) as caught:
+        read_table(data, "u.xlsx", ["code"])
+    assert [(e.row, e.field) for e in caught.value.errors] == [(None, "")]
+
+
+def test_a_formula_cell_imports_the_value_the_spreadsheet_saved_not_the_formula():
+    source = zipfile.ZipFile(io.BytesIO(write_xlsx(["code", "count"], [["A", "=1+1"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/"):
+                # as a spreadsheet program saves it: the formula with its computed value (a real
+                # formula, not the neutralised text Luoshi itself would write)
+                content = content.replace(b'<c r="B2" t="inlineStr"><is><t>\'=1+1</t></is></c>',
+                                          b'<c r="B2"><f>1+1</f><v>2</v></c>')
+                assert b"<f>1+1</f>" in content
+            target.writestr(info.filename, content)
+    assert read_table(out.getvalue(), "u.xlsx", ["code", "count"]) == [(2, {"code": "A", "count": "2"})]
