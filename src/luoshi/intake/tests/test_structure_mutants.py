@@ -66,3 +66,24 @@ def test_after_zuihou_a_new_shouxian_starts_a_new_list():
 def test_a_passage_title_keeps_its_last_letter_and_drops_only_the_punctuation():
     assert [(p.title, p.text) for p in parse_structure("任务 X：首先，做甲；其次，做乙。\nY：首先，做丙；其次，做丁。")] == [
         ("任务 X", "任务 X："), ("Y", "Y：")]
+
+
+def test_a_headline_comes_from_the_first_line_only():
+    assert headline("加强师资队伍建设\n第二行\n第三行") == "加强师资队伍建设"
+
+
+def test_a_sentence_of_exactly_sixty_characters_is_still_a_whole_title():
+    sixty = "总体要求，" + "加" * 55
+    assert len(sixty) == 60
+    assert headline(sixty + "。") == sixty
+    assert headline(sixty + "加。") == "总体要求"  # 61: cut at its first clause
+
+
+def test_a_long_sentence_without_a_clause_mark_is_the_title_as_it_is():
+    long_sentence = "加强" * 40
+    assert headline(long_sentence + "。后文") == long_sentence
+
+
+def test_a_headline_keeps_latin_letters_at_its_edges():
+    assert headline("X 射线检测设备配备到位。") == "X 射线检测设备配备到位"
+    assert headline("配备 X。") == "配备 X"
