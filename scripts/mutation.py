@@ -301,6 +301,8 @@ def main() -> int:
     parser.add_argument("--rerun-survivors", action="store_true",
                         help="test earlier survivors again (after adding tests; mutmut keeps old results)")
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
+    parser.add_argument("--status", action="store_true",
+                        help="print the scores of the last (possibly unfinished) runs without running anything")
     parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--diffs-only", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -324,6 +326,22 @@ def main() -> int:
         return 0
 
     equivalents = load_equivalents()
+    if args.status:
+        print(f"{'module':28} {'killed/tested':>13}  score   equivalent  not yet tested")
+        for module in modules:
+            ws = WORK / slug(module)
+            codes = read_meta(ws, module)
+            if not codes:
+                print(f"{module:28} {'(not run)':>13}")
+                continue
+            tested = [n for n, c in codes.items() if c is not None]
+            outcome = judge(ws, module, tested, equivalents)
+            killed, counted, score = outcome.score()
+            print(f"{module:28} {killed:6}/{counted:<6} {score:5.1f} %  {len(outcome.equivalent):10}  "
+                  f"{len(codes) - len(tested)} of {len(codes)}")
+            for name in outcome.survivors:
+                print(f"    survived ({outcome.status[name]}): {name}")
+        return 0
     outcomes: list[Outcome] = []
     if args.sample:
         everything = [(m, n) for m in modules for n in list_mutants(prepare(m), m)]
