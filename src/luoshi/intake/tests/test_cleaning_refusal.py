@@ -29,7 +29,7 @@ def test_spam_of_exactly_half_the_text_is_refused_and_just_under_half_is_kept():
     assert refuses(HAN_20, 20) == "refused: 50% of the text is spam or advertising"
     assert refuses(HAN_20, 19) is None
     assert refuses(HAN_20 + "教育", 21) is None  # 21 of 43
-    assert refuses(HAN_20 + "教", 21) == "refused: 51% of the text is spam or advertising"  # 21 of 41
+    assert refuses(HAN_20 + "教", 21) == "refused: 50% of the text is spam or advertising"  # 21 of 42
 
 
 def test_the_share_counts_characters_not_spaces():
