@@ -37,7 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "src" / "luoshi"
-WORK = ROOT / "var" / "mutation"
+# mutmut's workspaces (LUOSHI_MUTATION_DIR moves them, e.g. to run the sample beside a full run)
+WORK = Path(os.environ.get("LUOSHI_MUTATION_DIR") or ROOT / "var" / "mutation")
 EQUIVALENTS = ROOT / "scripts" / "mutation_equivalents.toml"
 FAST = "not browser and not spark and not postgres"
 

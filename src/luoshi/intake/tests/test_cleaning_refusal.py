@@ -60,3 +60,48 @@ def test_clean_refuses_a_document_that_is_only_advertising():
     ad = "加微信 abc12345 领取高额返利，博彩日赚千元，点击链接立即注册！\n"
     with pytest.raises(SpamDocumentError, match=r"refused: \d+% of the text is spam or advertising"):
         cleaning.clean(ad * 20, filename="ad.txt")
+
+
+# -- cuts inside a kept line: what the reader sees removed, and what counts as spam ----------
+
+from luoshi.intake.boilerplate import LinePlan  # noqa: E402
+from luoshi.intake.model import Removal  # noqa: E402
+
+
+def cut(line: str, cuts, reason: str = "", confidence: float | None = None):
+    removed: list[Removal] = []
+    kept, spam_chars = cleaning._cut(line, LinePlan(None, list(cuts), reason, confidence), removed)
+    return kept, spam_chars, removed
+
+
+def test_a_spam_span_is_cut_out_of_the_line_and_reported_with_its_reason_and_confidence():
+    line = "加强师资建设。加微信 abc 领返利。落实经费保障。"
+    start, end = line.index("加微信"), line.index("落实")
+    kept, spam_chars, removed = cut(line, [(start, end, "spam")], "advertising", 0.97)
+    assert kept == "加强师资建设。落实经费保障。"
+    assert removed == [Removal("spam", "加微信 abc 领返利。", "advertising", 0.97)]
+    assert spam_chars == len("加微信abc领返利。")  # spaces do not count
+
+
+def test_other_cuts_are_reported_without_reason_and_do_not_count_as_spam():
+    line = "全文完。（责任编辑：张三）"
+    start = line.index("（")
+    kept, spam_chars, removed = cut(line, [(start, len(line), "page_meta")], "ignored", 0.5)
+    assert kept == "全文完。"
+    assert removed == [Removal("page_meta", "（责任编辑：张三）")]
+    assert spam_chars == 0
+
+
+def test_overlapping_and_empty_cuts_remove_each_character_once_and_keep_the_rest():
+    line = "甲乙丙丁戊己庚"
+    kept, spam_chars, removed = cut(line, [(1, 3, "spam"), (2, 4, "spam"), (5, 5, "spam"), (6, 7, "page_meta")])
+    assert kept == "甲戊己"
+    assert [r.text for r in removed] == ["乙丙", "丁", "庚"]
+    assert spam_chars == 3
+
+
+def test_a_cut_of_only_spaces_is_not_reported_and_trimming_keeps_ascii_tabs_apart():
+    kept, spam_chars, removed = cut("甲\u3000 \t乙", [(1, 4, "spam")])
+    assert (kept, spam_chars, removed) == ("甲乙", 0, [])
+    kept, _spam, removed = cut("甲\u3000x\u3000乙", [(1, 4, "spam")])
+    assert removed == [Removal("spam", "x")]  # the ideographic spaces around it are trimmed
