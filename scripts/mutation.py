@@ -51,14 +51,14 @@ PERMISSION_TESTS = ["core/tests/test_authz*.py", "core/tests/test_battery*.py", 
 MODULES: dict[str, list[str]] = {
     "core/authz.py": PERMISSION_TESTS,
     "core/tabular.py": ["core/tests/test_tabular*.py", "core/tests/test_zip_bombs.py"],
-    "plans/rules.py": ["plans/tests/test_rules*.py", "plans/tests/test_rollup*.py",
-                       "plans/tests/test_boundar*.py"],
+    "plans/rules.py": ["plans/tests/test_rules*.py", "plans/tests/test_boundar*.py"],
     "plans/rollup.py": ["plans/tests/test_rollup*.py", "plans/tests/test_rules*.py",
                         "plans/tests/test_boundar*.py"],
     "plans/reminders.py": ["plans/tests/test_reminders*.py", "plans/tests/test_boundar*.py"],
     "plans/notify.py": ["plans/tests/test_reminders*.py", "plans/tests/test_notif*.py",
                         "plans/tests/test_workflow*.py"],
-    "intake/cleaning.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py"],
+    "intake/cleaning.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py",
+                           "intake/tests/test_boundar*.py"],
     "intake/noise.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py"],
     "intake/boilerplate.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py"],
     "intake/html_text.py": ["intake/tests/test_reading*.py", "intake/tests/test_cleaning*.py"],
@@ -70,11 +70,18 @@ for _services in sorted(SRC.glob("*/services.py")):
     _domain = _services.parent.name
     MODULES.setdefault(f"{_domain}/services.py", [f"{_domain}/tests/"])
 
-# The bounded CI sample draws only from these (their test maps run in about a minute each).
-CI_MODULES = ["core/authz.py", "core/tabular.py", "plans/rules.py", "plans/rollup.py",
-              "intake/cleaning.py", "intake/structure.py"]
+# The bounded CI sample draws only from these: modules whose mapped tests need no database.
+# (A forked mutmut worker runs a fresh pytest session, which rebuilds the test database and the
+# standing world before its first test; for database-backed modules such as core/authz.py that
+# costs more than the CPU limit mutmut derives from the tests' durations, so their mutants end
+# as timeouts. They join the sample once the workers reuse one prepared test database.)
+CI_MODULES = ["core/tabular.py", "plans/rules.py", "intake/cleaning.py", "intake/structure.py"]
 
-KILLED = {"killed", "timeout", "caught by type check", "segfault"}
+# A timeout is NOT counted as killed: mutmut limits a worker's CPU time from the tests' own
+# durations, and a worker whose tests need the database rebuilds the test database first, so
+# on a busy machine a timeout says "too slow to judge", not "a test failed". Timeouts are
+# listed with the survivors (status "timeout") and need a look (or a quieter machine).
+KILLED = {"killed", "caught by type check", "segfault"}
 
 
 @dataclass
