@@ -87,3 +87,18 @@ def test_a_long_sentence_without_a_clause_mark_is_the_title_as_it_is():
 def test_a_headline_keeps_latin_letters_at_its_edges():
     assert headline("X 射线检测设备配备到位。") == "X 射线检测设备配备到位"
     assert headline("配备 X。") == "配备 X"
+
+
+def test_yi_dun_after_a_full_stop_starts_an_item_but_not_after_a_comma():
+    assert outline("前言。一、加强领导。二、完善制度。") == [
+        ("一、", "加强领导", "加强领导。", []), ("二、", "完善制度", "完善制度。", [])]
+    assert outline("总体要求，一、加强领导，二、完善制度。") == []
+
+
+def test_article_markers_count_only_at_the_start_of_a_line():
+    assert outline("按照第一条 和第二条 的规定执行。") == []
+
+
+def test_circled_numbers_count_anywhere_in_a_sentence():
+    assert outline("前言，①加强领导；②完善制度。") == [
+        ("①", "加强领导", "加强领导；", []), ("②", "完善制度", "完善制度。", [])]
