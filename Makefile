@@ -6,7 +6,7 @@ export LUOSHI_DATA_DIR ?= $(CURDIR)/var
 # Optional extras installed with the test ones (CI: EXTRAS=test,spark for the Spark engine's tests).
 EXTRAS ?= test
 
-.PHONY: install assets demo serve test test-sqlite test-postgres bench bench-spark check clean messages
+.PHONY: install assets demo serve test test-sqlite test-postgres bench bench-spark check clean messages mutation mutation-sample
 
 install: $(VENV)/.installed assets
 
@@ -62,3 +62,19 @@ clean:
 bench-spark: install
 	$(BIN)/pip install --quiet -e '.[test,spark]'
 	LUOSHI_BENCH_SCALE=$(SCALE) $(BIN)/python bench/bench_spark.py
+
+# Mutation testing (mutmut 3; docs/testing.md): every listed module, or MODULES=core/authz.py,plans/rules.py.
+# Prints killed / tested per module and every survivor; MIN_SCORE=90 makes a lower score fail.
+MODULES ?=
+MIN_SCORE ?= 0
+mutation: install
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS),mutation]'
+	$(BIN)/python scripts/mutation.py --min-score $(MIN_SCORE) $(if $(MODULES),--modules $(MODULES))
+
+# The bounded sample CI runs: a fixed seed and number of mutants; any survivor not listed as
+# equivalent (scripts/mutation_equivalents.toml) fails the build.
+MUTATION_SAMPLE ?= 24
+MUTATION_SEED ?= 13
+mutation-sample: install
+	$(BIN)/pip install --quiet -e '.[$(EXTRAS),mutation]'
+	$(BIN)/python scripts/mutation.py --sample $(MUTATION_SAMPLE) --seed $(MUTATION_SEED) --max-children 2

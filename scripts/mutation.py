@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""Mutation testing of the guards and rules (issue 13), driving mutmut 3.
+
+    python scripts/mutation.py                      every listed module, full run
+    python scripts/mutation.py --modules core/authz.py,plans/rules.py
+    python scripts/mutation.py --sample 24 --seed 13    the bounded CI sample
+
+Each module gets its own mutmut workspace under ``var/mutation/<name>/`` (a generated
+pyproject.toml whose ``[tool.mutmut]`` mutates only that module and selects only the fast
+tests mapped to it below; browser, spark and postgres tests are deselected). mutmut forks one
+worker per mutant from a process that has already imported Django and the tests, and runs only
+the tests that reach the mutated function, so a mutant costs about half a second of CPU here
+instead of the ~7 s a fresh ``pytest`` process needs to import the project.
+
+For every module the driver prints killed / total and the score, and every survivor with its
+diff. A survivor listed in ``scripts/mutation_equivalents.toml`` (module, function, the changed
+lines and the reason it cannot be told apart by any test) is counted as equivalent, not as
+survived. The exit status is 1 when a non-equivalent mutant survives (``--sample``) or a
+module scores under ``--min-score`` (full runs, default 0 = report only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src" / "luoshi"
+# mutmut's workspaces (LUOSHI_MUTATION_DIR moves them, e.g. to run the sample beside a full run)
+WORK = Path(os.environ.get("LUOSHI_MUTATION_DIR") or ROOT / "var" / "mutation")
+EQUIVALENTS = ROOT / "scripts" / "mutation_equivalents.toml"
+FAST = "not browser and not spark and not postgres"
+
+# module (relative to src/luoshi) -> the tests that guard it (globs relative to src/luoshi).
+# Keep each list to the tests that exercise the module's rules: mutmut runs, per mutant, only
+# those of them that reach the mutated function, but it first runs them all once for its map.
+# authz: its own tests and the battery; every domain's test_permissions.py would be a fuller map
+# but its one instrumented run takes most of an hour on a busy two-core machine.
+PERMISSION_TESTS = ["core/tests/test_authz*.py", "core/tests/test_battery*.py", "orgs/tests/test_permissions.py"]
+MODULES: dict[str, list[str]] = {
+    "core/authz.py": PERMISSION_TESTS,
+    "core/tabular.py": ["core/tests/test_tabular*.py", "core/tests/test_zip_bombs.py"],
+    "plans/rules.py": ["plans/tests/test_rules*.py", "plans/tests/test_boundar*.py"],
+    "plans/rollup.py": ["plans/tests/test_rollup*.py", "plans/tests/test_rules*.py",
+                        "plans/tests/test_boundar*.py"],
+    "plans/reminders.py": ["plans/tests/test_reminders*.py", "plans/tests/test_boundar*.py"],
+    "plans/notify.py": ["plans/tests/test_reminders*.py", "plans/tests/test_notif*.py",
+                        "plans/tests/test_workflow*.py"],
+    "intake/cleaning.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py",
+                           "intake/tests/test_boundar*.py"],
+    "intake/noise.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py"],
+    "intake/boilerplate.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py"],
+    "intake/html_text.py": ["intake/tests/test_reading*.py", "intake/tests/test_cleaning*.py"],
+    "intake/structure.py": ["intake/tests/test_structure*.py", "intake/tests/test_properties.py"],
+    "intake/spam.py": ["intake/tests/test_spam*.py"],
+}
+# Every services.py, each with its own domain's tests (browser tests are deselected).
+for _services in sorted(SRC.glob("*/services.py")):
+    _domain = _services.parent.name
+    MODULES.setdefault(f"{_domain}/services.py", [f"{_domain}/tests/"])
+
+# The bounded CI sample draws only from these: modules whose mapped tests need no database.
+# (A forked mutmut worker runs a fresh pytest session, which rebuilds the test database and the
+# standing world before its first test; for database-backed modules such as core/authz.py that
+# costs more than the CPU limit mutmut derives from the tests' durations, so their mutants end
+# as timeouts. They join the sample once the workers reuse one prepared test database.)
+CI_MODULES = ["core/tabular.py", "plans/rules.py", "intake/cleaning.py", "intake/structure.py"]
+
+# A timeout is NOT counted as killed: mutmut limits a worker's CPU time from the tests' own
+# durations, and a worker whose tests need the database rebuilds the test database first, so
+# on a busy machine a timeout says "too slow to judge", not "a test failed". Timeouts are
+# listed with the survivors (status "timeout") and need a look (or a quieter machine).
+KILLED = {"killed", "caught by type check", "segfault"}
+
+
+@dataclass
+class Outcome:
+    module: str
+    status: dict[str, str] = field(default_factory=dict)   # mutant name -> mutmut status
+    diffs: dict[str, str] = field(default_factory=dict)
+    equivalent: dict[str, str] = field(default_factory=dict)  # mutant name -> reason
+
+    @property
+    def survivors(self) -> list[str]:
+        return sorted(n for n, s in self.status.items() if s not in KILLED and n not in self.equivalent)
+
+    def score(self) -> tuple[int, int, float]:
+        counted = [n for n in self.status if n not in self.equivalent]
+        killed = sum(1 for n in counted if self.status[n] in KILLED)
+        return killed, len(counted), (100.0 * killed / len(counted) if counted else 100.0)
+
+
+def slug(module: str) -> str:
+    return module.removesuffix(".py").replace("/", "-")
+
+
+def dotted(module: str) -> str:
+    return "luoshi." + module.removesuffix(".py").replace("/", ".")
+
+
+def test_paths(module: str) -> list[str]:
+    found: list[str] = []
+    for pattern in MODULES[module]:
+        for path in sorted(glob.glob(str(SRC / pattern))):
+            rel = "src/luoshi/" + str(Path(path).relative_to(SRC)) + ("/" if pattern.endswith("/") else "")
+            if rel not in found:
+                found.append(rel)
+    return found
+
+
+def toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(i) for i in items) + "]"
+
+
+def prepare(module: str) -> Path:
+    """The module's workspace: src and conftest linked/copied, pyproject with [tool.mutmut]."""
+    ws = WORK / slug(module)
+    ws.mkdir(parents=True, exist_ok=True)
+    link = ws / "src"
+    if not link.is_symlink():
+        link.symlink_to(ROOT / "src")
+    shutil.copy2(ROOT / "conftest.py", ws / "conftest.py")
+    base = (ROOT / "pyproject.toml").read_text("utf-8")
+    tests = test_paths(module)
+    config = (
+        "\n[tool.mutmut]\n"
+        'source_paths = ["src"]\n'
+        f'only_mutate = {toml_list(["src/luoshi/" + module])}\n'
+        f"pytest_add_cli_args_test_selection = {toml_list(tests)}\n"
+        f"pytest_add_cli_args = {toml_list(['-m', FAST])}\n"
+        'also_copy = ["conftest.py"]\n'
+        "use_git_change_detection = false\n"
+    )
+    text = base + config
+    target = ws / "pyproject.toml"
+    if not target.exists() or target.read_text("utf-8") != text:
+        # (mutmut notices a changed test map itself and reruns its stats)
+        target.write_text(text, "utf-8")
+    return ws
+
+
+def environment(ws: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LUOSHI_DATABASE_URL")}
+    env["LUOSHI_DATA_DIR"] = str(ws / "var")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def mutmut(ws: Path, *args: str) -> int:
+    exe = Path(sys.executable).with_name("mutmut")
+    return subprocess.call([str(exe), *args], cwd=ws, env=environment(ws))
+
+
+def list_mutants(ws: Path, module: str) -> list[str]:
+    """Generate the module's mutants (no tests run) and return their names."""
+    code = subprocess.call([sys.executable, __file__, "--generate-only"], cwd=ws, env=environment(ws))
+    if code:
+        raise SystemExit(f"mutant generation failed for {module}")
+    return sorted(read_meta(ws, module))
+
+
+def generate_only() -> None:
+    """In a workspace: what ``mutmut run`` does before any test runs (copy, mutate)."""
+    from mutmut.__main__ import copy_also_copy_files, copy_src_dir, create_mutants
+    from mutmut.utils.file_utils import setup_source_paths
+
+    os.makedirs("mutants", exist_ok=True)
+    copy_src_dir()
+    copy_also_copy_files()
+    setup_source_paths()
+    create_mutants(1)
+
+
+def read_meta(ws: Path, module: str) -> dict[str, int | None]:
+    meta = ws / "mutants" / "src" / "luoshi" / (module + ".meta")
+    if not meta.exists():
+        return {}
+    return json.loads(meta.read_text("utf-8"))["exit_code_by_key"]
+
+
+def diffs_for(ws: Path, names: list[str]) -> dict[str, str]:
+    if not names:
+        return {}
+    out = subprocess.run([sys.executable, __file__, "--diffs-only", *names], cwd=ws,
+                         env=environment(ws), capture_output=True, text=True)
+    if out.returncode:
+        sys.stderr.write(out.stderr)
+        return {}
+    return json.loads(out.stdout)
+
+
+def print_diffs(names: list[str]) -> None:
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+
+    result = {}
+    for name in names:
+        dotted_module = re.split(r"\.x(?:_|ǁ)", name, maxsplit=1)[0]
+        result[name] = get_diff_for_mutant(name, path="src/" + dotted_module.replace(".", "/") + ".py")
+    print(json.dumps(result))
+
+
+def function_of(name: str) -> str:
+    """``luoshi.core.authz.x_can__mutmut_3`` -> ``can``; methods -> ``Class.method``."""
+    stem = name.rsplit("__mutmut_", 1)[0].rsplit(".", 1)[-1]
+    if stem.startswith("xǁ"):
+        return stem[2:].replace("ǁ", ".")
+    return stem.removeprefix("x_")
+
+
+def changed_lines(diff: str) -> tuple[str, str]:
+    removed, added = [], []
+    for line in diff.splitlines():
+        if line.startswith(("---", "+++", "@@")):
+            continue
+        if line.startswith("-"):
+            removed.append(" ".join(line[1:].split()))
+        elif line.startswith("+"):
+            added.append(" ".join(line[1:].split()))
+    return "\n".join(removed), "\n".join(added)
+
+
+def load_equivalents() -> list[dict[str, str]]:
+    if not EQUIVALENTS.exists():
+        return []
+    entries = tomllib.loads(EQUIVALENTS.read_text("utf-8")).get("equivalent", [])
+    for entry in entries:
+        missing = {"module", "function", "removed", "added", "reason"} - set(entry)
+        if missing:
+            raise SystemExit(f"{EQUIVALENTS.name}: an entry lacks {', '.join(sorted(missing))}: {entry}")
+        entry["removed"] = "\n".join(" ".join(x.split()) for x in entry["removed"].strip().splitlines())
+        entry["added"] = "\n".join(" ".join(x.split()) for x in entry["added"].strip().splitlines())
+    return entries
+
+
+def judge(ws: Path, module: str, names: list[str] | None, equivalents: list[dict[str, str]]) -> Outcome:
+    from mutmut.stats import status_by_exit_code
+
+    outcome = Outcome(module)
+    codes = read_meta(ws, module)
+    for name, code in codes.items():
+        if names is None or name in names:
+            outcome.status[name] = status_by_exit_code[code]
+    not_killed = sorted(n for n, s in outcome.status.items() if s not in KILLED)
+    outcome.diffs = diffs_for(ws, not_killed)
+    mine = [e for e in equivalents if e["module"] == module]
+    for name in not_killed:
+        removed, added = changed_lines(outcome.diffs.get(name, ""))
+        for entry in mine:
+            if entry["function"] == function_of(name) and entry["removed"] == removed and entry["added"] == added:
+                outcome.equivalent[name] = entry["reason"]
+                break
+    return outcome
+
+
+def report(outcome: Outcome, seconds: float) -> None:
+    killed, counted, score = outcome.score()
+    print(f"\n== {outcome.module}: {killed}/{counted} killed ({score:.1f} %), "
+          f"{len(outcome.equivalent)} equivalent, {seconds:.0f} s")
+    for name in outcome.survivors:
+        print(f"-- survived ({outcome.status[name]}): {name}")
+        for line in outcome.diffs.get(name, "(no diff)").splitlines()[2:]:
+            if line.startswith(("+", "-")):
+                print("   " + line)
+
+
+def run_module(module: str, names: list[str] | None, equivalents, max_children: int,
+               rerun_survivors: bool = False) -> Outcome:
+    started = time.monotonic()
+    ws = prepare(module)
+    if names is None and rerun_survivors:
+        from mutmut.stats import status_by_exit_code
+
+        survivors = [n for n, c in read_meta(ws, module).items() if status_by_exit_code[c] not in KILLED]
+        if survivors:
+            print(f"== {module}: retesting {len(survivors)} earlier survivors", flush=True)
+            code = mutmut(ws, "run", "--max-children", str(max_children), *survivors)
+            if code:
+                raise SystemExit(f"mutmut failed for {module} (exit {code}); see the output above")
+    print(f"== {module}: tests {' '.join(test_paths(module))}", flush=True)
+    args = ["run", "--max-children", str(max_children)]
+    if names is not None:
+        args += names
+    code = mutmut(ws, *args)
+    if code:
+        raise SystemExit(f"mutmut failed for {module} (exit {code}); see the output above")
+    outcome = judge(ws, module, names, equivalents)
+    report(outcome, time.monotonic() - started)
+    return outcome
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--modules", default="", help="comma-separated, relative to src/luoshi (default: all listed)")
+    parser.add_argument("--sample", type=int, default=0, help="test only this many mutants, drawn with --seed")
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--max-children", type=int, default=1)
+    parser.add_argument("--min-score", type=float, default=0.0, help="fail when a module scores below this")
+    parser.add_argument("--rerun-survivors", action="store_true",
+                        help="test earlier survivors again (after adding tests; mutmut keeps old results)")
+    parser.add_argument("--list", action="store_true", help="list the modules and their tests")
+    parser.add_argument("--status", action="store_true",
+                        help="print the scores of the last (possibly unfinished) runs without running anything")
+    parser.add_argument("--generate-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--diffs-only", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.generate_only:
+        generate_only()
+        return 0
+    if args.diffs_only is not None:
+        print_diffs(args.diffs_only)
+        return 0
+
+    modules = [m.strip().removeprefix("src/luoshi/") for m in args.modules.split(",") if m.strip()]
+    if not modules:
+        modules = CI_MODULES if args.sample else list(MODULES)
+    unknown = [m for m in modules if m not in MODULES]
+    if unknown:
+        raise SystemExit(f"not in the mutation list: {', '.join(unknown)} (see MODULES in {__file__})")
+    if args.list:
+        for module in modules:
+            print(f"{module}: {' '.join(test_paths(module))}")
+        return 0
+
+    equivalents = load_equivalents()
+    if args.status:
+        print(f"{'module':28} {'killed/tested':>13}  score   equivalent  not yet tested")
+        for module in modules:
+            ws = WORK / slug(module)
+            codes = read_meta(ws, module)
+            if not codes:
+                print(f"{module:28} {'(not run)':>13}")
+                continue
+            tested = [n for n, c in codes.items() if c is not None]
+            outcome = judge(ws, module, tested, equivalents)
+            killed, counted, score = outcome.score()
+            print(f"{module:28} {killed:6}/{counted:<6} {score:5.1f} %  {len(outcome.equivalent):10}  "
+                  f"{len(codes) - len(tested)} of {len(codes)}")
+            for name in outcome.survivors:
+                print(f"    survived ({outcome.status[name]}): {name}")
+        return 0
+    outcomes: list[Outcome] = []
+    if args.sample:
+        everything = [(m, n) for m in modules for n in list_mutants(prepare(m), m)]
+        drawn = random.Random(args.seed).sample(everything, min(args.sample, len(everything)))
+        print(f"== sample: {len(drawn)} of {len(everything)} mutants (seed {args.seed})")
+        for module in modules:
+            names = sorted(n for m, n in drawn if m == module)
+            if names:
+                outcomes.append(run_module(module, names, equivalents, args.max_children))
+    else:
+        for module in modules:
+            outcomes.append(run_module(module, None, equivalents, args.max_children, args.rerun_survivors))
+
+    print("\n== mutation score per module (killed / tested, equivalents excluded)")
+    failed = False
+    for outcome in outcomes:
+        killed, counted, score = outcome.score()
+        flag = ""
+        if args.sample and outcome.survivors:
+            flag, failed = "  <- survivors", True
+        elif not args.sample and score < args.min_score:
+            flag, failed = f"  <- under {args.min_score:g} %", True
+        print(f"{outcome.module:28} {killed:5}/{counted:<5} {score:5.1f} %  "
+              f"({len(outcome.equivalent)} equivalent){flag}")
+    if failed:
+        print("\nA mutant survived that is not listed as equivalent: add a test that kills it, or,"
+              f" if no test can tell it apart, list it in {EQUIVALENTS.relative_to(ROOT)} with the reason.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
