@@ -36,6 +36,13 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     hashers.get_hashers.cache_clear()
     hashers.get_hashers_by_algorithm.cache_clear()
+    # The shared file cache (navigation badges) would be shared by test runs started at once in
+    # one checkout; each run keeps its own in memory (emptied before every test by a fixture).
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "luoshi-tests"}}
+    caches.__dict__.pop("settings", None)
+    caches._settings = None
     # (Embedded mode has no STATIC_ROOT, so WhiteNoise has no collected folder to warn about.)
 
 

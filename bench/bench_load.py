@@ -209,12 +209,14 @@ def main() -> int:
     parser.add_argument("--think-seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--data-dir", help="reuse a prepared data directory (kept afterwards)")
+    parser.add_argument("--no-prepare", action="store_true",
+                        help="with --data-dir: the data (and the PostgreSQL database) is already prepared")
     args = parser.parse_args()
 
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="luoshi-load-")
     if not args.data_dir or not any(Path(data_dir).iterdir()):
         prepare(data_dir)
-    elif os.environ.get("LUOSHI_BENCH_DATABASE_URL"):
+    elif os.environ.get("LUOSHI_BENCH_DATABASE_URL") and not args.no_prepare:
         prepare(data_dir)
     port = free_port()
     server = subprocess.Popen([LUOSHI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],

@@ -96,6 +96,10 @@ def database_config(env: Env, data_dir: Path) -> dict:
             "NAME": str(data_dir / "luoshi.sqlite3"),
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": SQLITE_BUSY_SECONDS,
                         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            # Keep each server thread's connection (and its page cache) between requests instead
+            # of opening the file and running the PRAGMAs on every request.
+            "CONN_MAX_AGE": 600,
+            "CONN_HEALTH_CHECKS": True,
         }
     scheme = urlsplit(url).scheme
     if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
@@ -103,7 +107,7 @@ def database_config(env: Env, data_dir: Path) -> dict:
             f"LUOSHI_DATABASE_URL: unsupported scheme {scheme!r}; use postgresql://… or sqlite:///path"
         )
     try:
-        config = dj_database_url.parse(url, conn_max_age=60 if scheme != "sqlite" else 0)
+        config = dj_database_url.parse(url, conn_max_age=60 if scheme != "sqlite" else 0, conn_health_checks=True)
     except Exception as exc:  # dj-database-url raises several types for a malformed URL
         raise ConfigError(f"LUOSHI_DATABASE_URL: cannot parse ({exc})") from None
     if scheme.startswith("postg") and not config.get("NAME"):

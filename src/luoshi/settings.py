@@ -152,6 +152,19 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# A cache shared by the server's worker processes (files in the data directory: no extra service,
+# and a read never waits for the database's write lock). It holds short-lived read data only
+# (navigation badges); every entry is invalidated by the writes that change it (core/badges.py).
+# Several application hosts need a shared folder here (LUOSHI_CACHE_DIR).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(env.path("LUOSHI_CACHE_DIR", str(DATA_DIR / "cache"))),
+        "TIMEOUT": 300,
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    }
+}
+
 # Supervision (督办): reminder timing, in days.
 LUOSHI_REMIND_DAYS_BEFORE = env.int("LUOSHI_REMIND_DAYS_BEFORE", 7, minimum=0, maximum=365)
 LUOSHI_REPORT_GRACE_DAYS = env.int("LUOSHI_REPORT_GRACE_DAYS", 10, minimum=0, maximum=365)

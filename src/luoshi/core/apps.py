@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "luoshi.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from luoshi.core import badges
+
+        badges.connect()

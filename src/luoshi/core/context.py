@@ -40,3 +40,31 @@ def batch(source: str, batch_id: uuid.UUID | None = None) -> Iterator[Batch]:
         yield opened
     finally:
         _current.reset(token)
+
+
+# Per-request memo of derived read data (e.g. a user's compiled scope of one plan's items), so a
+# page that asks the same scope question four times computes it once. Only opened for reading
+# requests (GET/HEAD): a write in the request could change the answer. Outside a request (tests,
+# services, commands) nothing is memoised.
+_memo: ContextVar[dict | None] = ContextVar("luoshi_request_memo", default=None)
+
+
+@contextmanager
+def read_memo() -> Iterator[dict]:
+    token = _memo.set({})
+    try:
+        yield _memo.get()
+    finally:
+        _memo.reset(token)
+
+
+def memoized(key: tuple, compute):
+    """``compute()``, computed once per key within an open ``read_memo`` (else every time)."""
+    memo = _memo.get()
+    if memo is None:
+        return compute()
+    try:
+        return memo[key]
+    except KeyError:
+        value = memo[key] = compute()
+        return value

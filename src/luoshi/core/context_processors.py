@@ -2,7 +2,7 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
 from luoshi import __version__
-from luoshi.core import authz
+from luoshi.core import authz, badges
 
 
 def _nav_counts(user) -> dict[str, int]:
@@ -19,7 +19,7 @@ def luoshi(request):
     context = {"LUOSHI_VERSION": __version__, "LUOSHI_MODE": settings.MODE, "can_audit": can_audit}
     if user is not None and user.is_authenticated:
         # Lazy: evaluated only by templates that show the navigation (not by htmx partials).
-        context["nav_counts"] = SimpleLazyObject(lambda: _nav_counts(user))
+        context["nav_counts"] = SimpleLazyObject(lambda: badges.nav_counts(user, _nav_counts))
         context["can_review"] = authz.has_any_role(user, authz.REVIEWER)
         context["can_intake"] = authz.has_any_role(user, authz.PLANNER, authz.ADMIN)
         context["can_manage_accounts"] = authz.has_any_role(user, authz.ADMIN)

@@ -6,7 +6,7 @@ from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from luoshi.core.context import batch
+from luoshi.core.context import batch, read_memo
 
 RETRY_AFTER_SECONDS = 5
 
@@ -34,7 +34,11 @@ class RequestContextMiddleware:
         source = "api" if request.path.startswith("/api/") else "web"
         with batch(source) as opened:
             request.batch_id = opened.batch_id
-            response = self.get_response(request)
+            if request.method in ("GET", "HEAD"):
+                with read_memo():
+                    response = self.get_response(request)
+            else:
+                response = self.get_response(request)
         response["X-Request-ID"] = str(opened.batch_id)
         if getattr(request, "htmx", False):
             response.headers.setdefault("Vary", "HX-Request")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.core import authz, paths
+from luoshi.core import authz, badges, paths
 from luoshi.core import services as core
 from luoshi.orgs.models import Invitation, Membership, OrgGroup, OrgUnit
 
@@ -61,6 +61,7 @@ def _move(actor, unit: OrgUnit, new_parent: OrgUnit | None) -> None:
     before = audit.snapshot(unit)
     paths.move_subtree(OrgUnit.objects.all(), unit, new_parent)
     OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent, version=F("version") + 1)
+    badges.changed()  # paths of a subtree changed (queryset updates send no signal)
     unit.refresh_from_db()
     audit.record(actor, "update", unit, before, audit.snapshot(unit), verb="move")
 
@@ -450,6 +451,7 @@ def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -
                 old_parent = OrgUnit.objects.get(pk=parent_id) if parent_id else None
                 paths.move_subtree(OrgUnit.objects.all(), unit, old_parent)
                 OrgUnit.objects.filter(pk=pk).update(parent=old_parent, version=F("version") + 1)
+                badges.changed()
                 unit.refresh_from_db()
             core.apply_changes(actor, unit, before, verb="import undone")
 

@@ -19,6 +19,29 @@ from luoshi.plans.models import ItemKind, Light, Plan, PlanItem, ProgressReport
 ALLOWED_IMPORT_SUFFIXES = (".csv", ".xlsx")
 
 
+class FastSelect(forms.Select):
+    """A select rendered in Python, not through a template per option: the filter forms of the
+    plan and supervision pages list every unit in scope, and their template rendering was a fifth
+    of those pages' time. Same markup as Django's select (name, attributes, selected option)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        from django.forms.utils import flatatt
+        from django.utils.html import format_html
+        from django.utils.safestring import mark_safe
+
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('<optgroup label="{}">', group_name))
+            for option in options:
+                parts.append(format_html('<option value="{}"{}>{}</option>', option["value"], flatatt(option["attrs"]), option["label"]))
+            if group_name:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("\n".join(parts))
+
+
 class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: OrgUnit) -> str:
         return f"{'　' * max(obj.depth - 1, 0)}{obj.name} ({obj.code})"
@@ -87,9 +110,10 @@ def item_unit_choices(user, item_qs):
 
 class ItemFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    unit = UnitChoiceField(label=_("Unit"), required=False, queryset=OrgUnit.objects.none(), empty_label=_("All units"))
-    light = forms.ChoiceField(label=_("Light"), required=False, choices=[("", _("All lights")), *Light.choices])
-    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *ItemKind.choices])
+    unit = UnitChoiceField(label=_("Unit"), required=False, queryset=OrgUnit.objects.none(), empty_label=_("All units"),
+                           widget=FastSelect)
+    light = forms.ChoiceField(label=_("Light"), required=False, choices=[("", _("All lights")), *Light.choices], widget=FastSelect)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *ItemKind.choices], widget=FastSelect)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, user, plan: Plan, **kwargs):
@@ -235,8 +259,8 @@ class ImportForm(forms.Form):
 
 class SupervisionFilterForm(forms.Form):
     unit = UnitChoiceField(label=_("Unit"), required=False, queryset=OrgUnit.objects.none(), empty_label=_("All units"),
-                           help_text=_("Includes the units below it."))
-    light = forms.ChoiceField(label=_("Light"), required=False,
+                           help_text=_("Includes the units below it."), widget=FastSelect)
+    light = forms.ChoiceField(label=_("Light"), required=False, widget=FastSelect,
                               choices=[("", _("Red or amber")), (Light.RED, Light.RED.label), (Light.AMBER, Light.AMBER.label)])
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 

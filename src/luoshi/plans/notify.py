@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.core import authz
+from luoshi.core import authz, badges
 from luoshi.orgs.models import Membership, OrgUnit
 from luoshi.plans.models import Notification, PlanItem, ReminderLog
 
@@ -45,6 +45,7 @@ def send(users: Iterable, kind: str, title: str, body: str, item: PlanItem | Non
     notes = Notification.objects.bulk_create(
         [Notification(user=u, kind=kind, title=title[:300], body=body, item=item, url=url) for u in users]
     )
+    badges.changed()  # bulk_create sends no signal
     if settings.EMAIL_ENABLED:
         recipients = [(n, u.email) for n, u in zip(notes, users, strict=True) if u.email]
 

@@ -8,6 +8,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from luoshi.core import authz
+from luoshi.core.context import memoized
 from luoshi.core.text import search_q
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans.models import Plan, PlanItem, ProgressReport
@@ -32,7 +33,11 @@ def items(user, plan: Plan) -> QuerySet[PlanItem]:
         path = plan.issuer.path
         qs = qs.filter(Q(lead_unit__path__startswith=path) | Q(assigned_by__path__startswith=path))
     else:
-        qs = authz.scope(user, qs)
+        # The scope of a plan's items costs a query (the ancestors of what the user sees); a page
+        # asks for it several times (tree, filter choices, counts, expand toggles): once a request.
+        q = memoized(("plan-items-scope", user.pk, plan.pk), lambda: authz.scope_q(user, PlanItem, "view", qs))
+        if q is not None:
+            qs = qs.filter(q)
     return qs.select_related("lead_unit").order_by("path")
 
 
@@ -84,7 +89,7 @@ def mark_expandable(user, plan: Plan, page):
         page.object_list = rows
     with_children = [item.pk for item in rows if item.child_count]
     if with_children and not authz.is_unrestricted(user):
-        shown = set(items(user, plan).filter(parent_id__in=with_children).values_list("parent_id", flat=True).distinct())
+        shown = set(items(user, plan).filter(parent_id__in=with_children).order_by().values_list("parent_id", flat=True).distinct())
     else:
         shown = set(with_children)
     for item in rows:
@@ -216,7 +221,9 @@ def current_reports(user, items: list[PlanItem], today: date | None = None) -> d
     keys = {item.pk: current_period(item.plan, today).key for item in items}
     if not keys:
         return {}
-    found = reports(user, item_id__in=keys.keys(), period__in=set(keys.values())).filter(item__lead_unit=F("unit"))
+    # Only what the lists show (state, period, link): not the report texts, nor the related rows.
+    found = reports(user, item_id__in=keys.keys(), period__in=set(keys.values())).filter(item__lead_unit=F("unit")) \
+        .select_related(None).only("pk", "item_id", "period", "state")
     return {r.item_id: r for r in found if keys[r.item_id] == r.period}
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.core import authz, paths, uploads
+from luoshi.core import authz, badges, paths, uploads
 from luoshi.core import services as core
 from luoshi.orgs.models import OrgUnit
 from luoshi.plans import notify, rollup, rules
@@ -535,17 +535,27 @@ def _parse_row(values: dict[str, str], number: int, filename: str, units: dict[s
     return row if len(errors) == before else None
 
 
-@transaction.atomic
+# Rows of an item import per write transaction: each row goes through the item services (checks,
+# audit, roll-up), so a batch of 100 holds SQLite's write lock for well under a second.
+ITEM_IMPORT_BATCH = 100
+
+
 def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], filename: str) -> dict[str, int]:
     """Create or update items from table rows, all or nothing; raises ``TableError`` naming every bad row.
 
     A row whose code exists in the plan updates that item; other rows create items. ``parent_code``
     names an item in the file (earlier or later) or already in the plan; empty means top level.
     Every row goes through the same service functions (and checks) as the UI.
+
+    Rows are checked first; then they are written in batches of ``ITEM_IMPORT_BATCH``, each its
+    own transaction (``core.batches``), so other users' writes wait a batch, not the whole file.
+    When any row fails, everything already written is undone (created items deleted, changed
+    items put back) and the errors are raised: all or nothing for the importer.
     """
+    from luoshi.core.batches import chunks, write_in_batches
     from luoshi.core.tabular import RowError, TableError
 
-    plan = Plan.objects.select_for_update().get(pk=plan.pk)
+    plan = Plan.objects.get(pk=plan.pk)
     authz.require(actor, "view", plan)
     errors: list[RowError] = []
     wanted = {v.get(c, "") for _n, v in rows for c in ("lead_unit",)} | {
@@ -590,34 +600,81 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
             d, current = d + 1, parsed[current][1]["parent_code"]
         return d
 
-    created = updated = 0
-    for code in sorted(parsed, key=lambda c: (depth(c), parsed[c][0])):
-        number, row = parsed[code]
-        parent = existing.get(row["parent_code"]) if row["parent_code"] else None
-        if row["parent_code"] and parent is None:
-            errors.append(RowError(filename, number, "parent_code", _("the parent row %(code)s could not be imported") % {"code": row["parent_code"]}))
-            continue
-        fields = {k: row[k] for k in ("kind", "title", "lead_unit", "start_date", "due_date", "weight", "description", "deliverables")}
-        try:
-            with transaction.atomic():
-                if code in existing:
-                    item = existing[code]
-                    if (item.parent.code if item.parent_id else "") != row["parent_code"]:
-                        move_item(actor, item, parent)
-                    update_item(actor, item, {**fields, "co_owners": row["co_owners"]})
-                    updated += 1
-                else:
-                    existing[code] = add_item(actor, plan, parent=parent, code=code, co_owners=row["co_owners"], **fields)
-                    created += 1
-        except ValidationError as exc:
-            messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-            for field, texts in messages.items():
-                errors.append(RowError(filename, number, "" if field == "__all__" else field, " ".join(texts)))
-        except (PermissionDenied, Http404) as exc:
-            errors.append(RowError(filename, number, "lead_unit", str(exc) or _("outside your scope")))
+    def write(codes) -> list[tuple]:
+        done: list[tuple] = []
+        for code in codes:
+            number, row = parsed[code]
+            parent = existing.get(row["parent_code"]) if row["parent_code"] else None
+            if row["parent_code"] and parent is None:
+                errors.append(RowError(filename, number, "parent_code", _("the parent row %(code)s could not be imported") % {"code": row["parent_code"]}))
+                continue
+            fields = {k: row[k] for k in ("kind", "title", "lead_unit", "start_date", "due_date", "weight", "description", "deliverables")}
+            try:
+                with transaction.atomic():
+                    if code in existing:
+                        item = PlanItem.objects.get(pk=existing[code].pk)
+                        undo_entry = ("update", item.pk, item.parent_id, item.position,
+                                      {k: getattr(item, k) for k in ITEM_FIELDS if k != "co_owners"},
+                                      list(item.co_owners.values_list("pk", flat=True)))
+                        if (item.parent.code if item.parent_id else "") != row["parent_code"]:
+                            move_item(actor, item, parent)
+                        existing[code] = update_item(actor, item, {**fields, "co_owners": row["co_owners"]})
+                    else:
+                        existing[code] = add_item(actor, plan, parent=parent, code=code, co_owners=row["co_owners"], **fields)
+                        undo_entry = ("create", existing[code].pk)
+                done.append(undo_entry)
+            except ValidationError as exc:
+                messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
+                for field, texts in messages.items():
+                    errors.append(RowError(filename, number, "" if field == "__all__" else field, " ".join(texts)))
+            except (PermissionDenied, Http404) as exc:
+                errors.append(RowError(filename, number, "lead_unit", str(exc) or _("outside your scope")))
+        return done
+
+    def undo(entries: list[tuple]) -> None:
+        """Reverse written rows, newest first (children before their parents)."""
+        for entry in reversed(entries):
+            item = PlanItem.objects.select_for_update().filter(pk=entry[1]).first()
+            if item is None:
+                continue
+            if entry[0] == "create":
+                audit.record(actor, "delete", item, audit.snapshot(item), None, verb="import undone")
+                parent_id = item.parent_id
+                item.delete()
+                if parent_id:
+                    PlanItem.objects.filter(pk=parent_id).update(child_count=F("child_count") - 1)
+                continue
+            _kind, pk, parent_id, position, values, co_owner_ids = entry
+            before = audit.snapshot(item)
+            if item.parent_id != parent_id:
+                old_parent = PlanItem.objects.get(pk=parent_id) if parent_id else None
+                if item.parent_id:
+                    PlanItem.objects.filter(pk=item.parent_id).update(child_count=F("child_count") - 1)
+                if old_parent is not None:
+                    PlanItem.objects.filter(pk=old_parent.pk).update(child_count=F("child_count") + 1)
+                paths.move_subtree(PlanItem.objects.filter(plan_id=item.plan_id), item, old_parent)
+                item.refresh_from_db()
+            item.parent_id, item.position = parent_id, position
+            for name, value in values.items():
+                setattr(item, name, value)
+            item.save()
+            item.co_owners.set(co_owner_ids)
+            audit.record(actor, "update", item, before, audit.snapshot(item), verb="import undone")
+        rollup.refresh_plan(plan.pk)
+
+    ordered = sorted(parsed, key=lambda c: (depth(c), parsed[c][0]))
+    done = write_in_batches(list(chunks(ordered, ITEM_IMPORT_BATCH)), write, undo)
     if errors:
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():
+                undo(done)
+        else:
+            for batch in reversed(list(chunks(done, ITEM_IMPORT_BATCH))):
+                with transaction.atomic():
+                    undo(list(batch))
         raise TableError(errors)
-    return {"created": created, "updated": updated}
+    created = sum(1 for entry in done if entry[0] == "create")
+    return {"created": created, "updated": len(done) - created}
 
 
 def export_item_rows(user, plan: Plan) -> tuple[list[str], list[list[object]]]:
@@ -647,6 +704,7 @@ def mark_notifications_read(actor, ids=None) -> int:
         return 0
     now = timezone.now()
     Notification.objects.filter(pk__in=[n.pk for n in notes]).update(read_at=now)
+    badges.changed()  # a queryset update sends no signal
     audit.record_many(audit.build(actor, "update", n, {"read_at": None}, {"read_at": now.isoformat()}, verb="read") for n in notes)
     return len(notes)
 

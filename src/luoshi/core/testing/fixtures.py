@@ -42,6 +42,15 @@ def _english_messages():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty shared cache (navigation badges): test databases reuse ids."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def world(db) -> World:
     if not world_is_built():  # a transactional test flushed it

@@ -6,7 +6,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import conditional_escape, escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
 from luoshi.plans.models import Light, ProgressReport
@@ -73,3 +74,87 @@ def lookup(mapping, key):
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+def _url_maker(name: str, arity: int):
+    """``reverse(name, args)`` for many rows: reversed once with placeholders, then filled in."""
+    from django.urls import reverse
+
+    marks = [str(9_000_000_001 + n) for n in range(arity)]
+    pattern = reverse(name, args=marks)
+
+    def make(*args) -> str:
+        url = pattern
+        for mark, value in zip(marks, args, strict=True):
+            url = url.replace(mark, str(int(value)), 1)
+        return url
+
+    return make
+
+
+@register.simple_tag
+def item_rows(items, show_plan: bool = False, show_report: bool = False, reports=None, writable=()) -> str:
+    """The rows of ``plans/_item_table.html``, built in Python: these lists are the largest pages
+    (up to 150 rows on "my work"), and a template loop spent about a millisecond a row on URL
+    reversal, lazy translations and tag dispatch. Labels, URL patterns and the fixed parts of the
+    cells are made once per table; every value from the database is escaped."""
+    from django.utils.translation import ngettext
+
+    from luoshi.plans.models import ItemKind
+
+    def attr(text) -> str:
+        return escape(str(text))
+
+    kinds = {code: attr(text) for code, text in ItemKind.choices}
+    lights = {code: light(code) for code in LIGHT_LABELS}
+    states = {code: state(code) for code in STATE_LABELS}
+    progress_label = gettext("Progress")
+    plan_url, item_url = _url_maker("plans:detail", 1), _url_maker("plans:item", 2)
+    td_plan = f'<td class="small" data-label="{attr(gettext("Plan"))}"><a href="'
+    td_lead = f'<td data-label="{attr(gettext("Lead unit"))}">'
+    td_due = f'<td class="nowrap" data-label="{attr(gettext("Due"))}">'
+    td_progress = f'<td class="progress-cell" data-label="{attr(progress_label)}">'
+    td_light = f'<td data-label="{attr(gettext("Light"))}">'
+    if show_report:
+        report_url, write_url = _url_maker("plans:report", 1), _url_maker("plans:report_edit", 2)
+        report_label = attr(gettext("This period's report"))
+        td_report = f'<td data-label="{report_label}">'
+        rolled_up = f'<span class="muted small">{attr(gettext("Rolled up from sub-items"))}</span>'
+        missing = f'<span class="badge state state-missing">{attr(gettext("Missing"))}</span>'
+        write_text = attr(gettext("Write"))
+        reports = reports or {}
+        writable = writable or ()
+    today = timezone.localdate()
+    out = []
+    for item in items:
+        out.append("<tr>")
+        if show_plan:
+            out.append(f"{td_plan}{plan_url(item.plan_id)}\">{attr(item.plan.title)}</a></td>")
+        out.append(f'<td class="mono nowrap cell-code">{attr(item.code)}</td>'
+                   f'<td class="cell-title"><a href="{item_url(item.plan_id, item.pk)}">{attr(item.title)}</a> '
+                   f'<span class="badge badge-kind">{kinds.get(item.kind) or attr(item.kind)}</span></td>'
+                   f"{td_lead}{attr(item.lead_unit.display_name)}</td>{td_due}")
+        if item.due_date:
+            out.append(item.due_date.strftime("%Y-%m-%d"))
+            late = 0 if item.light == Light.DONE else max((today - item.due_date).days, 0)
+            if late:
+                text = ngettext("%(n)s day late", "%(n)s days late", late) % {"n": late}
+                out.append(f'<br><span class="late small">{attr(text)}</span>')
+        else:
+            out.append("—")
+        out.append(f"</td>{td_progress}{progress(item.progress, progress_label)}</td>"
+                   f"{td_light}{lights.get(item.light) or light(item.light)}</td>")
+        if show_report:
+            out.append(td_report)
+            if item.child_count:
+                out.append(rolled_up)
+            elif (report := reports.get(item.pk)) is not None:
+                out.append(f'<a href="{report_url(report.pk)}" class="nowrap">{states.get(report.state) or state(report.state)} '
+                           f'<span class="small">{attr(report.period)}</span></a>')
+            else:
+                out.append(missing)
+                if item.pk in writable:
+                    out.append(f' <a class="small nowrap" href="{write_url(item.plan_id, item.pk)}">{write_text}</a>')
+            out.append("</td>")
+        out.append("</tr>\n")
+    return mark_safe("".join(out))

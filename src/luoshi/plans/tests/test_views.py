@@ -189,6 +189,7 @@ def test_it_renders_the_plan_page_in_a_constant_number_of_queries(world, login, 
     client = login("ministry_planner")
     page = reverse("plans:detail", args=[plan.pk])
     children = reverse("plans:children", args=[plan.pk])
+    client.get("/")  # the navigation badges are counted once, then cached: every measurement alike
     tree, flat = _queries(client, page), _queries(client, page, light="grey", q="举措")
     partial = _queries(client, children, parent=top[1].pk)
     for i in range(20):
@@ -196,6 +197,7 @@ def test_it_renders_the_plan_page_in_a_constant_number_of_queries(world, login, 
         for j in range(3):
             services.add_item(planner, plan, parent=parent if j == 0 else top[j], title=f"举措{i}.{j}", lead_unit=u("110000"))
     assert PlanItem.objects.filter(plan=plan).count() == 84
+    client.get("/")  # the writes renewed the badges' generation: count them again first
     with django_assert_max_num_queries(tree):
         assert client.get(page).status_code == 200
     with django_assert_max_num_queries(flat):

@@ -1,0 +1,100 @@
+"""What the load work caches must never show an old answer: the navigation badges follow every
+write that changes them, a revoked grant takes effect on the next request, and the per-request
+memo of a plan's item scope lives for one reading request only."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.db import transaction
+
+from luoshi.core import badges
+from luoshi.core.testing.fixtures import ENGLISH
+from luoshi.orgs import services as org_services
+from luoshi.orgs.models import Membership
+from luoshi.plans import services
+from luoshi.plans.models import PlanItem
+
+DATA = {"status": "on_track", "percent": Decimal(40), "achievements": "完成园所布局调研。"}
+
+
+def _badge(client, testid: str) -> int:
+    page = client.get("/").content.decode()
+    found = re.search(rf'data-testid="{testid}"><span class="visually-hidden">\(</span>(\d+)', page)
+    return int(found.group(1)) if found else 0
+
+
+def test_the_review_badge_counts_a_report_submitted_after_it_was_cached(world, small, login):
+    reviewer = login("ministry_reviewer")
+    before = _badge(reviewer, "review-count")
+    assert _badge(reviewer, "review-count") == before  # served from the cache now
+    report = services.save_report(world.user("beijing_reporter"), small.beijing, world.unit("110000"), "2024-Q1", DATA)
+    services.submit_report(world.user("beijing_reporter"), report)
+    assert _badge(reviewer, "review-count") == before + 1
+    services.approve_report(world.user("ministry_reviewer"), report)
+    assert _badge(reviewer, "review-count") == before
+
+
+def test_the_unread_badge_follows_new_and_read_notifications(world, small, login):
+    reporter = login("beijing_reporter")
+    before = _badge(reporter, "unread-count")
+    report = services.save_report(world.user("beijing_reporter"), small.beijing, world.unit("110000"), "2024-Q1", DATA)
+    services.submit_report(world.user("beijing_reporter"), report)
+    services.return_report(world.user("ministry_reviewer"), report, "请补充量化数据。")
+    assert _badge(reporter, "unread-count") == before + 1
+    reporter.post("/plans/notifications/read/")
+    assert _badge(reporter, "unread-count") == 0
+
+
+def test_a_count_cached_inside_a_transaction_is_dropped_when_it_commits(world, small):
+    user = world.user("ministry_reviewer")
+    calls = []
+
+    def compute(u):
+        calls.append(1)
+        return {"reviews": len(calls), "unread": 0}
+
+    with transaction.atomic():
+        badges.changed()
+        assert badges.nav_counts(user, compute)["reviews"] == 1  # computed before the commit …
+        assert badges.nav_counts(user, compute)["reviews"] == 1
+    # (a test transaction never commits, so run the commit hook as a real commit would)
+    badges._new_generation()
+    assert badges.nav_counts(user, compute)["reviews"] == 2  # … and not reused after it
+
+
+def test_a_revoked_grant_takes_effect_on_the_next_request(world, small, login):
+    reporter = login("beijing_reporter")
+    url = f"/plans/{small.plan.pk}/items/{small.beijing.pk}/"
+    assert reporter.get(url).status_code == 200
+    assert reporter.get(f"/plans/{small.plan.pk}/").status_code == 200
+    for membership in Membership.objects.filter(user=world.user("beijing_reporter")):
+        org_services.remove_membership(world.user("admin"), membership)
+    assert reporter.get(url).status_code == 404
+    assert small.beijing.title not in reporter.get(f"/plans/{small.plan.pk}/?q=北京").content.decode()
+
+
+def test_a_granted_unit_shows_its_items_on_the_next_request(world, small, login):
+    client = login("shanghai_reporter")
+    page = client.get(f"/plans/{small.plan.pk}/?q=北京", **ENGLISH).content.decode()
+    assert small.beijing.title not in page
+    org_services.add_membership(world.user("admin"), user=world.user("shanghai_reporter"), unit=world.unit("110000"),
+                                role="reporter")
+    page = client.get(f"/plans/{small.plan.pk}/?q=北京", **ENGLISH).content.decode()
+    assert small.beijing.title in page
+
+
+def test_the_item_scope_is_memoised_within_one_reading_request_only(world, small):
+    from luoshi.core.context import read_memo
+    from luoshi.plans import queries
+
+    user = world.user("beijing_reporter")
+    with read_memo():
+        first = set(queries.items(user, small.plan).values_list("pk", flat=True))
+        extra = services.add_item(world.user("ministry_planner"), small.plan, parent=small.measure, title="北京：新增",
+                                  lead_unit=world.unit("110000"))
+        # within the request the scope's ancestor list is reused; the direct filter stays live
+        assert extra.pk in set(queries.items(user, small.plan).values_list("pk", flat=True))
+    assert set(queries.items(user, small.plan).values_list("pk", flat=True)) == first | {extra.pk}
+    assert PlanItem.objects.filter(pk=extra.pk).exists()
