@@ -10,8 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-def setup_django(name: str) -> str:
-    """Point Luoshi at a fresh database (SQLite in a temp folder unless LUOSHI_BENCH_DATABASE_URL) and migrate."""
+def setup_django(name: str, *, flush: bool = True) -> str:
+    """Point Luoshi at a fresh database (SQLite in a temp folder unless LUOSHI_BENCH_DATABASE_URL) and migrate.
+
+    ``flush=False`` keeps what the database holds (a data set built by an earlier run).
+    """
     data_dir = tempfile.mkdtemp(prefix=f"luoshi-bench-{name}-")
     os.environ["LUOSHI_DATA_DIR"] = data_dir
     os.environ["LUOSHI_LOGIN_RATE_LIMIT"] = "false"
@@ -28,7 +31,7 @@ def setup_django(name: str) -> str:
     from django.core.management import call_command
     from django.db import connection
 
-    if url:
+    if url and flush:
         call_command("flush", interactive=False, verbosity=0) if _has_tables() else None
     call_command("migrate", interactive=False, verbosity=0)
     return connection.vendor

@@ -389,3 +389,119 @@ def derived_order(indicators: Sequence[Mapping]) -> list[tuple[int, str, dict[st
         refs = {r: ids[r] for r in fm.refs(fm.parse(formulas[code])) if r in ids}
         out.append((ids[code], formulas[code], refs))
     return out
+
+
+# All levels at once (the Spark runner) ------------------------------------------------------
+#
+# The same rollup as ``leaf_select`` + ``level_select``, shaped for an engine that prefers one
+# big aggregation to one statement per level: every unit-level partial is joined to each of its
+# unit's ancestors (a small closure relation, ``closure_rows``) and grouped once. A unit's
+# aggregate still combines exactly the partials of its subtree with the same ``combine_num``,
+# ``value_of`` and completeness rule; partials of a unit without children are already its
+# aggregate (unique per key), so they skip the grouping. ``derived_layer_select`` evaluates all
+# derived indicators of one dependency layer in one pass over their references.
+
+CLOSURE = "analytics_closure"  # unit_id, ancestor_id, ancestor_depth
+
+
+def closure_rows(units: Iterable[tuple[int, int | None, int]]) -> list[tuple[int, int, int]]:
+    """(unit id, ancestor id, ancestor depth) for every strict ancestor of every unit, and for a unit with children itself.
+
+    ``units``: (id, parent id, depth). A unit without children has no pair with itself: its own
+    partials are its aggregate (see ``closure_select``).
+    """
+    parent = {}
+    depth = {}
+    for uid, par, d in units:
+        parent[uid], depth[uid] = par, d
+    has_children = {p for p in parent.values() if p is not None}
+    rows = []
+    for uid in parent:
+        if uid in has_children:
+            rows.append((uid, uid, depth[uid]))
+        seen = {uid}
+        up = parent[uid]
+        while up is not None and up in parent and up not in seen:
+            seen.add(up)
+            rows.append((uid, up, depth[up]))
+            up = parent[up]
+    return rows
+
+
+def _completeness(agg: str, ur: str, n: str) -> str:
+    return (f"CASE WHEN {agg} = 'none' THEN 1.0 WHEN {n} > 0 AND {ur} >= {n} THEN 1.0 "
+            f"WHEN {n} > 0 THEN {ur} * 1.0 / {n} ELSE NULL END")
+
+
+def closure_select(base: str = BASE, closure: str = CLOSURE) -> str:
+    """Every level's aggregates in one statement, from the unit-level partials ``base`` (all units)."""
+    leaves = (f"SELECT b.indicator_id, b.unit_id, b.period, b.cat, b.agg, b.depth, b.num, b.den, 1 AS ur FROM {base} b "
+              f"WHERE NOT EXISTS (SELECT 1 FROM {UNITS} k WHERE k.parent_id = b.unit_id)")
+    groups = (f"SELECT b.indicator_id, c.ancestor_id AS unit_id, b.period, b.cat, b.agg, c.ancestor_depth AS depth, "
+              f"{combine_num('b.agg', 'b.num')} AS num, SUM(b.den) AS den, COUNT(*) AS ur "
+              f"FROM {base} b JOIN {closure} c ON c.unit_id = b.unit_id "
+              f"WHERE b.agg <> 'none' OR c.ancestor_id = b.unit_id "
+              f"GROUP BY b.indicator_id, c.ancestor_id, c.ancestor_depth, b.period, b.cat, b.agg")
+    return f"""SELECT g.indicator_id, g.unit_id, g.period, CASE WHEN g.cat = 0 THEN NULL ELSE g.cat END AS category_id,
+       g.depth, {value_of('g.agg', 'g.num', 'g.den')} AS value, g.num, g.den, g.ur AS units_reporting,
+       CASE WHEN g.agg = 'none' THEN 1 ELSE COALESCE(e.n, 0) END AS units_expected,
+       {_completeness('g.agg', 'g.ur', 'e.n')} AS completeness
+FROM ({leaves} UNION ALL {groups}) g
+JOIN {RULES} r ON r.indicator_id = g.indicator_id
+LEFT JOIN {EXPECTED} e ON e.unit_id = g.unit_id AND e.sig = r.sig"""
+
+
+def derived_layers(order: Sequence[tuple[int, str, dict[str, int]]]) -> list[list[tuple[int, str, dict[str, int]]]]:
+    """``derived_order`` cut into layers: each derived indicator in the layer after the last derived one it refers to."""
+    layer_of: dict[int, int] = {}
+    layers: list[list[tuple[int, str, dict[str, int]]]] = []
+    for item in order:
+        ind_id, _text, refs = item
+        n = 1 + max((layer_of[r] for r in refs.values() if r in layer_of), default=-1)
+        layer_of[ind_id] = n
+        while len(layers) <= n:
+            layers.append([])
+        layers[n].append(item)
+    return layers
+
+
+def derived_layer_select(items: Sequence[tuple[int, str, dict[str, int]]], target: str, dialect: str) -> str | None:
+    """The aggregates of several derived indicators (none referring to another) in one pass over ``target``.
+
+    Row for row what ``derived_select`` gives for each of them: the references' values pivoted
+    per (unit, period, category), the formula evaluated, the smallest reporting figures of its
+    references, no row where the formula gives nothing.
+    """
+    parsed = []
+    for ind_id, text, ref_ids in items:
+        tree = fm.parse(text)
+        codes = [c for c in fm.refs(tree) if c in ref_ids]
+        if codes:
+            parsed.append((int(ind_id), tree, {c: int(ref_ids[c]) for c in codes}))
+    if not parsed:
+        return None
+    all_refs = sorted({i for _d, _t, refs in parsed for i in refs.values()})
+    cols = [f"MAX(CASE WHEN indicator_id = {i} THEN value END) AS v{i}" for i in all_refs]
+    whens = {"indicator_id": [], "depth": [], "value": [], "ur": [], "ue": [], "comp": []}
+    for k, (ind_id, tree, refs) in enumerate(parsed):
+        mine = f"indicator_id IN ({_ints(refs.values())})"
+        cols += [f"MAX(CASE WHEN {mine} THEN depth END) AS d{k}",
+                 f"MIN(CASE WHEN {mine} THEN units_reporting END) AS ur{k}",
+                 f"MIN(CASE WHEN {mine} THEN units_expected END) AS ue{k}",
+                 f"MIN(CASE WHEN {mine} THEN completeness END) AS comp{k}"]
+        expr = formula_sql(tree, {code: f"p.v{i}" for code, i in refs.items()}, dialect)
+        for name, sql in (("indicator_id", str(ind_id)), ("depth", f"p.d{k}"), ("value", expr), ("ur", f"p.ur{k}"),
+                          ("ue", f"p.ue{k}"), ("comp", f"p.comp{k}")):
+            whens[name].append(f"WHEN {k} THEN {sql}")
+    pick = {name: f"CASE n.k {' '.join(w)} END" for name, w in whens.items()}
+    ks = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(len(parsed)))
+    return f"""SELECT x.indicator_id, x.unit_id, x.period, x.category_id, x.depth, x.value, x.num, x.den,
+       x.units_reporting, x.units_expected, x.completeness
+FROM (SELECT {pick['indicator_id']} AS indicator_id, p.unit_id, p.period, p.category_id, {pick['depth']} AS depth,
+             {pick['value']} AS value, NULL AS num, NULL AS den, {pick['ur']} AS units_reporting,
+             {pick['ue']} AS units_expected, {pick['comp']} AS completeness
+      FROM (SELECT unit_id, period, category_id, {', '.join(cols)}
+            FROM {target} WHERE indicator_id IN ({_ints(all_refs)})
+            GROUP BY unit_id, period, category_id) p
+      CROSS JOIN ({ks}) n) x
+WHERE x.depth IS NOT NULL AND x.value IS NOT NULL"""
