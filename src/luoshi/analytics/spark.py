@@ -14,10 +14,11 @@ indicators:
    (one repeatable-read transaction on PostgreSQL) and lets Spark split the file into as many
    tasks as it likes; CSV rather than Parquet because writing Parquet from Python would need
    pyarrow (a 40 MB wheel) for no gain at these widths (six columns of numbers).
-3. Spark registers each file as a temporary view under the relation's name and runs, lazily
-   composed, ``base_select`` (the unit-level partials) and ``closure_select`` (every level in
-   one aggregation: each partial joined to its unit's ancestors, grouped once). One job writes
-   the result as CSV files; it is kept (``persist``) only when derived indicators need it.
+3. Spark registers each file as a temporary view under the relation's name; the values are
+   parsed once and kept while ``base_select`` (the unit-level partials, which reads them several
+   times) is computed and kept (one job). ``closure_select`` (every level in one aggregation:
+   each partial joined to its unit's ancestors, grouped once) is one job writing CSV files; its
+   result is kept (``persist``, spilling to disk) only when derived indicators need it.
 4. Derived indicators: one job per dependency layer (``derived_layer_select``: all of a layer's
    formulas in one pass over their references), written beside the levels.
 5. The files are loaded into ``analytics_aggregate_next`` (``COPY … FROM STDIN`` on PostgreSQL),
@@ -185,7 +186,7 @@ def rebuild(progress: engine.Progress | None = None, *, master: str | None = Non
     kind = engine.dialect()
     indicators = engine.sync_rules()
     layers = R.derived_layers(R.derived_order(indicators))
-    steps = 6 + len(layers)
+    steps = 7 + len(layers)
     step = 0
 
     def tick(label: str) -> None:
@@ -203,14 +204,23 @@ def rebuild(progress: engine.Progress | None = None, *, master: str | None = Non
         spark = spark or session(master)
         tick("spark session")
         schemas = {name: schema for name, (_select, schema) in INPUTS.items()} | {R.CLOSURE: CLOSURE_SCHEMA}
-        for name, schema in schemas.items():
-            spark.read.csv(str(files[name]), schema=schema).createOrReplaceTempView(name)
-        spark.sql(R.base_select(R.Scope(), engine.approved_only())).createOrReplaceTempView(R.BASE)
+        frames = {name: spark.read.csv(str(files[name]), schema=schema) for name, schema in schemas.items()}
+        values = frames[R.VALUES] = frames[R.VALUES].persist()  # read several times by base_select (values, weights, …)
+        kept.append(values)
+        for name, frame in frames.items():
+            frame.createOrReplaceTempView(name)
+        base = spark.sql(R.base_select(R.Scope(), engine.approved_only())).persist()
+        kept.append(base)
+        base.createOrReplaceTempView(R.BASE)
+        partials = base.count()  # one pass over the values: the partials are read twice below
+        values.unpersist()  # the parsed values are no longer needed
+        tick(f"unit-level partials ({partials:,})")
         done = _typed(spark.sql(R.closure_select()))
         if layers:  # read again by the derived indicators: computed once
             done = done.persist()
             kept.append(done)
         done.write.csv(str(result_dir / "levels"))
+        base.unpersist()
         tick("levels (all at once)")
         for n, layer in enumerate(layers, start=1):
             done.createOrReplaceTempView(STAGE_VIEW)
