@@ -472,3 +472,64 @@ def derived_order(indicators: Sequence[Mapping]) -> list[tuple[int, str, dict[st
         refs = {r: ids[r] for r in fm.refs(fm.parse(formulas[code])) if r in ids}
         out.append((ids[code], formulas[code], refs))
     return out
+
+
+# All levels at once (the Spark runner) ------------------------------------------------------
+#
+# The same rollup as ``leaf_select`` + ``level_select``, shaped for an engine that prefers one
+# big aggregation to one statement per level: every unit-level partial is joined to each of its
+# unit's ancestors (a small closure relation, ``closure_rows``) and grouped once. A unit's
+# aggregate still combines exactly the partials of its subtree with the same ``combine_num``,
+# ``value_of`` and completeness rule; partials of a unit without children are already its
+# aggregate (unique per key), so they skip the grouping. ``derived_layer_select`` (above) evaluates
+# all derived indicators of one dependency layer in one pass over their references.
+
+CLOSURE = "analytics_closure"  # unit_id, ancestor_id, ancestor_depth
+
+
+def closure_rows(units: Iterable[tuple[int, int | None, int]]) -> list[tuple[int, int, int]]:
+    """(unit id, ancestor id, ancestor depth) for every strict ancestor of every unit, and for a unit with children itself.
+
+    ``units``: (id, parent id, depth). A unit without children has no pair with itself: its own
+    partials are its aggregate (see ``closure_select``).
+    """
+    parent = {}
+    depth = {}
+    for uid, par, d in units:
+        parent[uid], depth[uid] = par, d
+    has_children = {p for p in parent.values() if p is not None}
+    rows = []
+    for uid in parent:
+        if uid in has_children:
+            rows.append((uid, uid, depth[uid]))
+        seen = {uid}
+        up = parent[uid]
+        while up is not None and up in parent and up not in seen:
+            seen.add(up)
+            rows.append((uid, up, depth[up]))
+            up = parent[up]
+    return rows
+
+
+def _completeness(agg: str, ur: str, n: str) -> str:
+    return (f"CASE WHEN {agg} = 'none' THEN 1.0 WHEN {n} > 0 AND {ur} >= {n} THEN 1.0 "
+            f"WHEN {n} > 0 THEN {ur} * 1.0 / {n} ELSE NULL END")
+
+
+def closure_select(base: str = BASE, closure: str = CLOSURE) -> str:
+    """Every level's aggregates in one statement, from the unit-level partials ``base`` (all units)."""
+    leaves = (f"SELECT b.indicator_id, b.unit_id, b.period, b.cat, b.agg, b.depth, b.num, b.den, 1 AS ur FROM {base} b "
+              f"WHERE NOT EXISTS (SELECT 1 FROM {UNITS} k WHERE k.parent_id = b.unit_id)")
+    groups = (f"SELECT b.indicator_id, c.ancestor_id AS unit_id, b.period, b.cat, b.agg, c.ancestor_depth AS depth, "
+              f"{combine_num('b.agg', 'b.num')} AS num, SUM(b.den) AS den, COUNT(*) AS ur "
+              f"FROM {base} b JOIN {closure} c ON c.unit_id = b.unit_id "
+              f"WHERE b.agg <> 'none' OR c.ancestor_id = b.unit_id "
+              f"GROUP BY b.indicator_id, c.ancestor_id, c.ancestor_depth, b.period, b.cat, b.agg")
+    return f"""SELECT g.indicator_id, g.unit_id, g.period, CASE WHEN g.cat = 0 THEN NULL ELSE g.cat END AS category_id,
+       g.depth, {value_of('g.agg', 'g.num', 'g.den')} AS value, g.num, g.den, g.ur AS units_reporting,
+       CASE WHEN g.agg = 'none' THEN 1 ELSE COALESCE(e.n, 0) END AS units_expected,
+       {_completeness('g.agg', 'g.ur', 'e.n')} AS completeness
+FROM ({leaves} UNION ALL {groups}) g
+JOIN {RULES} r ON r.indicator_id = g.indicator_id
+LEFT JOIN {EXPECTED} e ON e.unit_id = g.unit_id AND e.sig = r.sig"""
+

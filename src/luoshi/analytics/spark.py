@@ -1,26 +1,30 @@
 """The Spark runner of the rollup: the SQL of ``rollup_sql`` (dialect ``spark``) on Spark SQL.
 
-How a rebuild goes:
+A rebuild is a handful of Spark jobs, whatever the depth of the tree or the number of derived
+indicators:
 
 1. ``engine.sync_rules()`` rewrites the small inputs (``analytics_rule``, ``analytics_expected``)
    exactly as for the database runner.
-2. *Snapshot*: the four input relations are written by Luoshi as CSV files into a fresh
-   directory under the data dir (``spark/run-…``): PostgreSQL ``COPY … TO STDOUT`` streams them,
-   on SQLite a cursor does. We chose a file snapshot over Spark reading PostgreSQL by JDBC
-   because it works with either database (the tests run on SQLite too), needs no JDBC driver on
-   the executors, reads the values once at one consistent moment (one repeatable-read
-   transaction on PostgreSQL) and lets Spark split the file into as many tasks as it likes;
-   CSV rather than Parquet because writing Parquet from Python would need pyarrow (a 40 MB
-   wheel) for no gain at these widths (six columns of numbers).
-3. Spark registers each file as a temporary view under the relation's name and runs the
-   statements ``rollup_sql`` writes: ``base_select`` (checkpointed as ``analytics_base_tmp``),
-   ``leaf_select`` / ``level_select`` from the deepest level up, then ``derived_select`` for each
-   derived indicator in order. The "stage table" the statements read from is a view over the
-   levels computed so far (each level checkpointed, so lineage stays short).
-4. The result is written as CSV by the executors, loaded into ``analytics_aggregate_next``
-   (``COPY … FROM STDIN`` on PostgreSQL), indexed and swapped in by ``engine`` exactly as the
-   database runner does. Until that swap commits, the live table is untouched: a failed or
-   killed run leaves the previous aggregates served.
+2. *Snapshot*: the input relations are written by Luoshi as CSV files into a fresh directory
+   under the data dir (``spark/run-…``): PostgreSQL ``COPY … TO STDOUT`` streams them, on SQLite
+   a cursor does; the unit → ancestors closure (``rollup_sql.closure_rows``, one row per unit and
+   ancestor: small) is computed from the tree in the same read. A file snapshot rather than
+   Spark reading PostgreSQL over JDBC: it works with either database (the tests run on SQLite
+   too), needs no JDBC driver on the executors, reads the values once at one consistent moment
+   (one repeatable-read transaction on PostgreSQL) and lets Spark split the file into as many
+   tasks as it likes; CSV rather than Parquet because writing Parquet from Python would need
+   pyarrow (a 40 MB wheel) for no gain at these widths (six columns of numbers).
+3. Spark registers each file as a temporary view under the relation's name; the values are
+   parsed once and kept while ``base_select`` (the unit-level partials, which reads them several
+   times) is computed and kept (one job). ``closure_select`` (every level in one aggregation:
+   each partial joined to its unit's ancestors, grouped once) is one job writing CSV files; its
+   result is kept (``persist``, spilling to disk) only when derived indicators need it.
+4. Derived indicators: one job per dependency layer (``derived_layer_select``: all of a layer's
+   formulas in one pass over their references), written beside the levels.
+5. The files are loaded into ``analytics_aggregate_next`` (``COPY … FROM STDIN`` on PostgreSQL),
+   indexed and swapped in by ``engine`` exactly as the database runner does. Until that swap
+   commits, the live table is untouched: a failed or killed run leaves the previous aggregates
+   served.
 
 No arithmetic on values is written here: this module only moves rows and runs the SQL text.
 """
@@ -56,7 +60,12 @@ INPUTS = {
               "indicator_id BIGINT, agg STRING, weight_id BIGINT, weight_by_category INT, sub_yearly INT, derived INT, sig INT"),
     R.EXPECTED: ("SELECT unit_id, sig, n FROM analytics_expected", "unit_id BIGINT, sig INT, n INT"),
 }
+CLOSURE_SCHEMA = "unit_id BIGINT, ancestor_id BIGINT, ancestor_depth INT"
 RESULT_COLUMNS = tuple(R.COLUMNS)
+RESULT_TYPES = {"indicator_id": "bigint", "unit_id": "bigint", "period": "string", "category_id": "bigint", "depth": "int",
+                "value": "double", "num": "double", "den": "double", "units_reporting": "int", "units_expected": "int",
+                "completeness": "double"}
+STAGE_VIEW = "analytics_stage_view"
 
 
 class SparkUnavailable(RuntimeError):
@@ -82,7 +91,11 @@ def work_dir() -> Path:
 
 
 def session(master: str | None = None, *, app_name: str = "luoshi-analytics"):
-    """A Spark session with small memory settings (the driver and each executor get 1 GB unless overridden)."""
+    """A Spark session for a small machine: driver and executors 1 GB each, 4 shuffle partitions, no UI.
+
+    Environment overrides: ``LUOSHI_SPARK_DRIVER_MEMORY``, ``LUOSHI_SPARK_EXECUTOR_MEMORY``,
+    ``LUOSHI_SPARK_PARTITIONS`` (on a real cluster: a few times its number of cores).
+    """
     reason = available()
     if reason:
         raise SparkUnavailable(reason)
@@ -92,7 +105,7 @@ def session(master: str | None = None, *, app_name: str = "luoshi-analytics"):
     builder = (SparkSession.builder.master(master).appName(app_name)
                .config("spark.driver.memory", os.environ.get("LUOSHI_SPARK_DRIVER_MEMORY", "1g"))
                .config("spark.executor.memory", os.environ.get("LUOSHI_SPARK_EXECUTOR_MEMORY", "1g"))
-               .config("spark.sql.shuffle.partitions", os.environ.get("LUOSHI_SPARK_PARTITIONS", "8"))
+               .config("spark.sql.shuffle.partitions", os.environ.get("LUOSHI_SPARK_PARTITIONS", "4"))
                .config("spark.sql.adaptive.enabled", "true")
                .config("spark.ui.enabled", "false")
                .config("spark.ui.showConsoleProgress", "false")
@@ -126,6 +139,10 @@ def _snapshot(directory: Path) -> dict[str, Path]:
                         while rows := cursor.fetchmany(10_000):
                             writer.writerows([["" if v is None else (repr(v) if isinstance(v, float) else v) for v in row]
                                               for row in rows])
+            cursor.execute("SELECT id, parent_id, depth FROM orgs_orgunit")
+            files[R.CLOSURE] = directory / f"{R.CLOSURE}.csv"
+            with files[R.CLOSURE].open("w", newline="") as out:
+                csv.writer(out).writerows(R.closure_rows(cursor.fetchall()))
     return files
 
 
@@ -133,7 +150,7 @@ def _snapshot(directory: Path) -> dict[str, Path]:
 
 def _load(result_dir: Path) -> int:
     """Copy the CSV parts Spark wrote into the stage table; returns the number of rows."""
-    parts = sorted(result_dir.glob("part-*"))
+    parts = sorted(result_dir.glob("*/part-*"))
     cols = ", ".join(RESULT_COLUMNS)
     count = 0
     with connection.cursor() as cursor:
@@ -156,6 +173,11 @@ def _load(result_dir: Path) -> int:
 
 # Rebuild --------------------------------------------------------------------------------------
 
+def _typed(frame):
+    """The result columns in their order and types (``NULL AS num`` has no type of its own in Spark)."""
+    return frame.select(*[frame[c].cast(RESULT_TYPES[c]).alias(c) for c in RESULT_COLUMNS])
+
+
 def rebuild(progress: engine.Progress | None = None, *, master: str | None = None, spark=None) -> dict:
     """Recompute every aggregate on Spark, then load and swap them in like ``engine.rebuild``."""
     progress = progress or (lambda i, n, label: None)
@@ -163,9 +185,8 @@ def rebuild(progress: engine.Progress | None = None, *, master: str | None = Non
     since = timezone.now()
     kind = engine.dialect()
     indicators = engine.sync_rules()
-    derived = R.derived_order(indicators)
-    depth = engine._max_depth()
-    steps = 6 + (depth + 1) + len(derived)
+    layers = R.derived_layers(R.derived_order(indicators))
+    steps = 7 + len(layers)
     step = 0
 
     def tick(label: str) -> None:
@@ -174,46 +195,51 @@ def rebuild(progress: engine.Progress | None = None, *, master: str | None = Non
         progress(step, steps, label)
 
     run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=work_dir()))
+    result_dir = run_dir / "result"
     own_session = spark is None
+    kept = []
     try:
         files = _snapshot(run_dir)
         tick("snapshot")
         spark = spark or session(master)
         tick("spark session")
-        for name, (_select, schema) in INPUTS.items():
-            spark.read.csv(str(files[name]), schema=schema).createOrReplaceTempView(name)
-        scope = R.Scope()
-        base = spark.sql(R.base_select(scope, engine.approved_only())).localCheckpoint()
+        schemas = {name: schema for name, (_select, schema) in INPUTS.items()} | {R.CLOSURE: CLOSURE_SCHEMA}
+        frames = {name: spark.read.csv(str(files[name]), schema=schema) for name, schema in schemas.items()}
+        values = frames[R.VALUES] = frames[R.VALUES].persist()  # read several times by base_select (values, weights, …)
+        kept.append(values)
+        for name, frame in frames.items():
+            frame.createOrReplaceTempView(name)
+        base = spark.sql(R.base_select(R.Scope(), engine.approved_only())).persist()
+        kept.append(base)
         base.createOrReplaceTempView(R.BASE)
-        tick("unit-level values")
-        stage = "analytics_stage_view"
-        done = None
-        for d in range(depth, -1, -1):
-            select = R.leaf_select(d, scope) if d == depth else R.level_select(d, stage, scope)
-            level = spark.sql(select).localCheckpoint()
-            done = level if done is None else done.unionByName(level)
-            done.createOrReplaceTempView(stage)
-            tick(f"level {d}")
-        for ind_id, text, refs in derived:
-            sql = R.derived_select(ind_id, text, refs, stage, scope, DIALECT)
-            if sql and done is not None:
-                rows = spark.sql(sql).localCheckpoint()
-                done = done.unionByName(rows.select(*done.columns))
-                done.createOrReplaceTempView(stage)
-            tick(f"derived {ind_id}")
-        result_dir = run_dir / "result"
-        if done is not None:
-            out = done.select(*[done[c].cast("string") if c == "period" else done[c] for c in RESULT_COLUMNS])
-            out.write.mode("overwrite").csv(str(result_dir))
-        else:
-            result_dir.mkdir()
-        tick("computed")
+        partials = base.count()  # one pass over the values: the partials are read twice below
+        values.unpersist()  # the parsed values are no longer needed
+        tick(f"unit-level partials ({partials:,})")
+        done = _typed(spark.sql(R.closure_select()))
+        if layers:  # read again by the derived indicators: computed once
+            done = done.persist()
+            kept.append(done)
+        done.write.csv(str(result_dir / "levels"))
+        base.unpersist()
+        tick("levels (all at once)")
+        for n, layer in enumerate(layers, start=1):
+            done.createOrReplaceTempView(STAGE_VIEW)
+            sql = R.derived_layer_select(layer, STAGE_VIEW, R.Scope(), DIALECT)
+            if sql:
+                rows = _typed(spark.sql(sql))
+                if n < len(layers):
+                    rows = rows.persist()
+                    kept.append(rows)
+                rows.write.csv(str(result_dir / f"derived-{n}"))
+                done = done.unionByName(rows)
+            tick(f"derived indicators, layer {n}")
         engine._run(R.create_table(engine.STAGE, kind))
         rows = _load(result_dir)
+        tick("loaded")
         engine._run(R.create_indexes(engine.STAGE, engine.STAGE))
         if kind == "postgresql":
             engine._run([f"ANALYZE {engine.STAGE}"])
-        tick("loaded")
+        tick("indexes")
         engine._swap(kind)
         seconds = time.perf_counter() - started
         RebuildState.objects.update_or_create(pk=1, defaults={
@@ -221,6 +247,11 @@ def rebuild(progress: engine.Progress | None = None, *, master: str | None = Non
             "engine": "spark"})
         tick("swap")
     finally:
+        for frame in kept:
+            try:
+                frame.unpersist()
+            except Exception:  # noqa: BLE001 - the session may be gone (a killed run); nothing left to free
+                pass
         if own_session and spark is not None:
             spark.stop()
         shutil.rmtree(run_dir, ignore_errors=True)
