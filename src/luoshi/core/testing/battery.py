@@ -29,8 +29,16 @@ written. Reads never write audit records. Before each case the battery also chec
 standing users really are in scope / out of scope / in the wrong role for the object
 (through ``authz``), so a mis-wired spec fails instead of passing vacuously.
 
+Beside these cases, ``generate`` adds one ``matrix-<model>-<action>`` test per action: every
+role of POLICY in seven scope shapes (at the anchor, above it with and without "covers units
+below", with a second grant elsewhere, at a sibling, through a sibling whose id shares the
+anchor's prefix, through a deactivated unit), checked through ``authz`` and the channels, with
+the expected answer derived from POLICY and the shape (see "The role × scope-shape matrix"
+below and ``docs/testing.md``).
+
 ``luoshi/core/tests/test_battery_coverage.py`` fails when a model in ``authz.POLICY`` or
-a concrete luoshi model with a ``scope_field`` has no spec, or a spec misses a policy action.
+a concrete luoshi model with a ``scope_field`` has no spec, a spec misses a policy action, or a
+model × action × role × shape cell of the matrix is never run.
 """
 
 from __future__ import annotations
