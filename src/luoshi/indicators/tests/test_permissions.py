@@ -233,7 +233,10 @@ DATA_VALUE = ModelSpec(
                api=Http("post", lambda c: "/api/v1/data-values", json=True,
                         data=lambda c: [{"indicator": c.obj.indicator.code, "org_unit": c.obj.code, "period": PERIOD, "value": 3}]),
                # out of scope: the unit is unknown to the importer, so the rows are refused (422), nothing written
-               expect={("api", "out_of_scope"): 422}),
+               expect={("api", "out_of_scope"): 422},
+               # grants only in a deactivated unit reach no unit at all: "your role does not allow
+               # entering data" before any row is read
+               shape_expect={("api", "deactivated"): 403}),
         Action("change", permission="change", audit="update", effect=lambda c: c.refresh().value == 9,
                service=lambda user, c: _save(user, c, "9")),
         Action("follow_up", permission="review", in_scope="beijing_reviewer", wrong_role="beijing_reporter",

@@ -172,6 +172,9 @@ SOLUTION = ModelSpec(
             # Only a publishing grant at the top of the tree promotes nationally (the ministry's planner).
             "promote", permission="publish", target=make_recommended, audit="update", verb="promote",
             effect=_status_is("national"), in_scope="ministry_planner",
+            # Promoting nationally is the ministry's: anchored at the root unit.
+            shapes_na={"above": "anchored at the root unit (the ministry), which has no unit above it",
+                       "above_not_covering": "anchored at the root unit (the ministry), which has no unit above it"},
             ui=Http("post", lambda c: f"/library/solutions/{c.pk}/status/", ok=302, data=lambda c: {"action": "promote"}),
             api=Http("post", lambda c: f"/api/v1/solutions/{c.pk}/status", json=True, data=lambda c: {"action": "promote"}),
             service=lambda user, c: services.set_solution_status(user, c.obj, "promote"),
@@ -241,10 +244,17 @@ ADOPTION = ModelSpec(
     actions=(
         Action(
             "list", listing=True,
-            ui=Http("get", lambda c: "/library/adoptions/", shows=_links_to(lambda c: f"/library/adoptions/{c.pk}/")),
             api=Http("get", lambda c: f"/api/v1/solutions/{c.obj.solution_id}/adoptions", shows=_api_lists,
                      out_of_scope_status=404),
             service=lambda user, c: queries.adoptions_in_scope(user, c.obj.solution),
+        ),
+        Action(
+            # "My adoptions" is a work list of the adoptions one may update: for a role that may
+            # not, it is empty rather than forbidden.
+            "my_adoptions", permission="change", listing=True,
+            ui=Http("get", lambda c: "/library/adoptions/", shows=_links_to(lambda c: f"/library/adoptions/{c.pk}/")),
+            service=lambda user, c: queries.my_adoptions(user),
+            expect={("ui", "wrong_role"): 200},
         ),
         Action("detail", api=Http("get", lambda c: f"/api/v1/adoptions/{c.pk}"),
                service=lambda user, c: authz.get_or_404(user, Adoption, pk=c.pk)),

@@ -250,6 +250,13 @@ def make_draft_item(world, district) -> PlanItem:
     return services.add_item(world.admin, plan, parent=province, title=f"区级任务{_tag()}", lead_unit=district)
 
 
+# The ministry's draft plan is the ministry's whatever the district: it is anchored at the root
+# unit, which has no parent, and a prefix twin of the root would not hold the plan.
+ROOT_ANCHOR = "anchored at the root unit (the ministry's draft plan), which has no unit above it"
+DRAFT_NA = {"above": ROOT_ANCHOR, "above_not_covering": ROOT_ANCHOR,
+            "prefix": "the ministry's plan is made for the ministry whatever the district, so no twin holds it"}
+
+
 def _cascade_target(world, district) -> OrgUnit:
     """The district, with its item A to break down (``.item``) to its school (``.school``)."""
     return _with(district, item=make_item(world, district), school=_school(district))
@@ -357,13 +364,14 @@ PLAN_ITEM = ModelSpec(
         ),
         Action(
             "draft_detail", target=make_draft_item, in_scope="ministry_planner", out_of_scope="beijing_planner",
+            shapes_na=DRAFT_NA,
             ui=Http("get", _item_page),
             api=Http("get", lambda c: f"/api/v1/items/{c.pk}"),
             service=lambda user, c: authz.get_or_404(user, PlanItem, pk=c.pk),
         ),
         Action(
             "draft_change", permission="change", target=make_draft_item, in_scope="ministry_planner",
-            wrong_role="ministry_reporter", out_of_scope="beijing_planner",
+            wrong_role="ministry_reporter", out_of_scope="beijing_planner", shapes_na=DRAFT_NA,
             audit="update", effect=lambda c: c.refresh().title == NEW_TITLE,
             ui=Http("post", lambda c: f"{_item_page(c)}edit/", ok=302,
                     data=lambda c: {**_item_form(c, lead_unit=c.obj.lead_unit_id, version=c.obj.version), "title": NEW_TITLE}),
@@ -614,10 +622,12 @@ REPORT_VERSION = ModelSpec(
             service=lambda user, c: queries.report_versions(user, c.obj.report),
         ),
         Action(
+            # The review page is for those who may review the report (the service listing the
+            # versions is tried by "report_page").
             "review_page", listing=True, in_scope="beijing_reviewer", out_of_scope="shanghai_reviewer",
+            needs=("plans.progressreport", "review"),
             ui=Http("get", lambda c: f"/plans/reports/{c.obj.report_id}/review/", shows=_versions_show,
                     out_of_scope_status=404),
-            service=lambda user, c: queries.report_versions(user, c.obj.report),
         ),
         Action(
             "detail",
