@@ -102,3 +102,13 @@ def test_article_markers_count_only_at_the_start_of_a_line():
 def test_circled_numbers_count_anywhere_in_a_sentence():
     assert outline("前言，①加强领导；②完善制度。") == [
         ("①", "加强领导", "加强领导；", []), ("②", "完善制度", "完善制度。", [])]
+
+
+def test_chapter_article_and_numbered_markers_after_a_full_stop_are_not_markers():
+    from luoshi.intake.structure import find_markers
+
+    for text, style in (("第一章 总则", "chapter"), ("第二节 内容", "section"), ("第一条 任务", "article"),
+                        ("1) 完成", "ar_rparen")):
+        assert [m.style for m in find_markers(text, 0)] == [style]
+        assert find_markers(f"见下文。{text}", 0) == []
+        assert find_markers(f"要求：{text}", 0) == []
