@@ -24,6 +24,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytest_plugins = ["luoshi.core.testing.fixtures"]
 
+# Property tests explore new random examples on a developer's machine; in CI (CI=true) they are
+# derandomised, so a build is reproducible and a new counterexample is found locally, where it is
+# written down as a test of its own (see intake/tests/test_spam.py).
+try:
+    from hypothesis import settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+    if os.environ.get("CI") == "true":
+        _hypothesis_settings.load_profile("ci")
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 

@@ -66,6 +66,13 @@ POLICY = (
 )
 
 
+@pytest.mark.xfail(strict=True, reason="known defect (found by the property test below on 2026-12-03): a line of "
+                   "keywords joined by '|' is not yet recognised as an advertisement")
+def test_a_keyword_list_joined_by_bars_is_removed():
+    ad = "教师培训机构|英语代报名|驾校艺考|考研留学|教师考公|教师考公|教师资格证|补习|会计押题|教师艺考"
+    assert clean("\n".join([*POLICY[:3], ad, *POLICY[3:]])).text == "\n".join(POLICY)
+
+
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10**9), where=st.integers(0, len(POLICY)), size=st.integers(1, 3),
        category=st.sampled_from(sorted(spamcorpus.GENERATORS)))
