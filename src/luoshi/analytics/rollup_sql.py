@@ -284,26 +284,6 @@ def formula_sql(node: fm.Node, columns: Mapping[str, str], dialect: str) -> str:
     return sql(node)
 
 
-def derived_select(indicator_id: int, formula_text: str, ref_ids: Mapping[str, int], target: str, scope: Scope,
-                   dialect: str) -> str | None:
-    """The aggregates of a derived indicator from its references' aggregates (same unit, period, category)."""
-    tree = fm.parse(formula_text)
-    codes = [c for c in fm.refs(tree) if c in ref_ids]
-    if not codes:
-        return None
-    columns = {code: f"p.r{i}" for i, code in enumerate(codes)}
-    pivots = ", ".join(f"MAX(CASE WHEN indicator_id = {int(ref_ids[c])} THEN value END) AS r{i}" for i, c in enumerate(codes))
-    where = f"indicator_id IN ({_ints(ref_ids[c] for c in codes)})" + _in("unit_id", scope.units) + _years_filter("period", scope.years)
-    expr = formula_sql(tree, columns, dialect)
-    return f"""SELECT {int(indicator_id)} AS indicator_id, p.unit_id, p.period, p.category_id, p.depth, {expr} AS value,
-       NULL AS num, NULL AS den, p.ur AS units_reporting, p.ue AS units_expected, p.comp AS completeness
-FROM (SELECT unit_id, period, category_id, MAX(depth) AS depth, {pivots},
-             MIN(units_reporting) AS ur, MIN(units_expected) AS ue, MIN(completeness) AS comp
-      FROM {target} WHERE {where}
-      GROUP BY unit_id, period, category_id) p
-WHERE {expr} IS NOT NULL"""
-
-
 def derived_layers(order: Sequence[tuple[int, str, Mapping[str, int]]]) -> list[list[tuple[int, str, Mapping[str, int]]]]:
     """``derived_order``'s list cut into layers: each layer refers only to earlier layers (or reported indicators)."""
     layer_of: dict[int, int] = {}
@@ -322,7 +302,8 @@ def derived_layer_select(layer: Sequence[tuple[int, str, Mapping[str, int]]], ta
                          dialect: str) -> str | None:
     """The aggregates of several derived indicators (none referring to another) in one pass over ``target``.
 
-    Gives exactly the rows of ``derived_select`` for each indicator of the layer: the rows of
+    For each indicator of the layer, its aggregates from its references' aggregates (same unit,
+    period, category), the smallest reporting figures of its references: the rows of
     all their references are read once, joined to a small (derived indicator, reference, slot)
     relation and grouped per derived indicator, unit, period and category; each formula is
     then evaluated on its slots.
