@@ -58,6 +58,7 @@ class UnitSearchInput(forms.Widget):
 
     def render(self, name, value, attrs=None, renderer=None):
         from django.utils.html import format_html
+        from django.utils.safestring import mark_safe
         from django.utils.translation import gettext
 
         attrs = self.build_attrs(self.attrs, attrs or {})
@@ -77,7 +78,7 @@ class UnitSearchInput(forms.Widget):
             '<ul id="{}_options" role="listbox" class="unit-options" hidden></ul>'
             '<div id="{}_hint" class="help">{}</div></div>',
             self.search_url, "true" if self.multiple else "false", hidden, name, id_, text, id_, id_,
-            format_html(' required') if self.is_required else "", id_, id_, hint)
+            mark_safe(' required') if self.is_required else "", id_, id_, hint)
 
 
 class _UnitSearchMixin:

@@ -77,6 +77,9 @@ _SENTENCE_MARK = re.compile(r"[。；？]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _SENTENCE_PIECE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*|[。！？!?；;]+")
 _LIST_SEPARATORS = re.compile(r"[,，、|｜/／丨\s]+")
+# Vertical bars between words: the match key drops them between Han characters (they also hide
+# spaced-out words), so a bar-joined keyword list is judged on a copy with the bars as commas.
+_BARS = re.compile(r"\s*[|｜丨¦]\s*")
 # Verbs and function words of running text: a keyword list has none of them.
 _VERBS = re.compile(
     r"加强|推进|完善|建立|健全|落实|提高|提升|开展|推动|深化|实施|坚持|促进|支持|鼓励|保障|规范|"
@@ -210,7 +213,11 @@ def judge_document(lines: list[str], body: list[bool],
         if known is None:
             key = match_key_of_simplified(simplified[index]) if simplified else match_key(line)
             points, reasons = structure(key)
-            list_points, list_reason = keyword_list(key)
+            if _BARS.search(line):
+                barred = simplified[index] if simplified else line
+                list_points, list_reason = keyword_list(match_key(_BARS.sub("、", barred)))
+            else:
+                list_points, list_reason = keyword_list(key)
             if list_reason:
                 points += list_points
                 reasons.append(list_reason)
