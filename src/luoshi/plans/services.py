@@ -365,7 +365,7 @@ def _transition(actor, report: ProgressReport, action: str, changes: dict) -> Pr
     sources, target = TRANSITIONS[action]
     if report.state not in sources:
         raise ValidationError(
-            _("A %(state)s report cannot be %(action)s.") % {"state": report.get_state_display(), "action": {
+            _("This report is %(state)s and cannot be %(action)s.") % {"state": report.get_state_display(), "action": {
                 "submit": _("submitted"), "approve": _("approved"), "return": _("returned")}[action]}
         )
     before = audit.snapshot(report)

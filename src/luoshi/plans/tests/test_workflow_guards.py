@@ -72,7 +72,7 @@ def test_every_forbidden_report_transition_is_refused_with_a_clear_message(world
     with pytest.raises(ValidationError) as refused:
         _do(world, action, report)
     label = str(ProgressReport.State(state).label)
-    assert f"A {label} report cannot be {ACTION_WORDS[action]}." in refused.value.messages
+    assert f"This report is {label} and cannot be {ACTION_WORDS[action]}." in refused.value.messages
     report.refresh_from_db()
     assert report.state == state
     assert (report.version, report.versions.count(), AuditRecord.objects.filter(action="transition").count()) == before
@@ -89,7 +89,7 @@ def test_every_allowed_report_transition_goes_where_the_table_says(world, small,
 def test_returning_an_already_approved_report_is_refused(world, small):
     report = _report_in(world, small, "approved")
     versions = report.versions.count()
-    with pytest.raises(ValidationError, match="Approved report cannot be returned"):
+    with pytest.raises(ValidationError, match="This report is Approved and cannot be returned"):
         services.return_report(world.user("ministry_reviewer"), report, "再看看")
     report.refresh_from_db()
     assert report.state == "approved" and report.review_comment == ""
