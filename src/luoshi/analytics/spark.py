@@ -84,8 +84,8 @@ def available() -> str | None:
 
 
 def work_dir() -> Path:
-    base = Path(getattr(settings, "LUOSHI_DATA_DIR", None) or os.environ.get("LUOSHI_DATA_DIR") or tempfile.gettempdir())
-    path = base / "spark"
+    """``<data dir>/spark``: snapshots, run folders and the local cluster's pid files and logs."""
+    path = Path(settings.DATA_DIR) / "spark"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
