@@ -233,25 +233,6 @@ def ranked_ids(base, tokens: list, *, any_of: bool = False, limit: int | None = 
     return ids
 
 
-def count(base, tokens: list, *, any_of: bool = False) -> int:
-    """How many rows of ``base`` match ``tokens`` (exact)."""
-    if not tokens:
-        return 0
-    match = match_expression(tokens, any_of)
-    if vendor() == "postgresql":
-        return _pg_matching(base, match).count()
-    sub = _subquery(base)
-    if sub is None:
-        return 0
-    table = base.model._meta.db_table
-    sub_sql, sub_params = sub
-    sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id FROM {table}_fts WHERE {table}_fts MATCH %s) "
-           f"SELECT count(*) FROM m WHERE m.id IN ({sub_sql})")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [match, *sub_params])
-        return cursor.fetchone()[0]
-
-
 # PostgreSQL ----------------------------------------------------------------------------------
 
 # The tsquery as a scalar subquery rather than a constant. Given the constant, the planner
