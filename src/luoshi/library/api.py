@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from ninja import Field, Query, Router, Schema
 
 from luoshi.core import authz
@@ -23,11 +22,13 @@ policies_router = Router(tags=["policies"])
 MAX_LIMIT = 100
 
 
-class SolutionOut(Schema):
+class SolutionItem(Schema):
+    """A solution as lists give it (read as plain values: ``queries.solution_items``)."""
+
     id: int
     title: str
     status: str
-    unit: str = Field(..., alias="unit.code")
+    unit: str
     source_units: list[str]
     region: str | None
     level: str
@@ -43,9 +44,16 @@ class SolutionOut(Schema):
     cost_notes: str
     result_label: str
     result_value: Decimal | None
-    source_review: int | None = Field(None, alias="source_review_id")
+    source_review: int | None = None
     adoption_count: int
     version: int
+
+
+class SolutionOut(SolutionItem):
+    """One solution (the same fields as a list item, read from a model instance)."""
+
+    unit: str = Field(..., alias="unit.code")
+    source_review: int | None = Field(None, alias="source_review_id")
 
     @staticmethod
     def resolve_source_units(obj: Solution) -> list[str]:
@@ -57,11 +65,11 @@ class SolutionOut(Schema):
 
     @staticmethod
     def resolve_tags(obj: Solution) -> list[str]:
-        return [t.name for t in obj.tags.all()]
+        return sorted(t.name for t in obj.tags.all())
 
     @staticmethod
     def resolve_plan_items(obj: Solution) -> list[int]:
-        return sorted(i.pk for i in obj.plan_items.all())  # prefetched in lists (``_with_links``)
+        return sorted(i.pk for i in obj.plan_items.all())
 
     @staticmethod
     def resolve_adoption_count(obj: Solution) -> int:
@@ -70,7 +78,7 @@ class SolutionOut(Schema):
 
 
 class SolutionList(Schema):
-    items: list[SolutionOut]
+    items: list[SolutionItem]
     count: int
 
 
@@ -153,39 +161,48 @@ class AdoptionPatch(Schema):
     version: int | None = None
 
 
-class PolicyOut(Schema):
+class PolicyItem(Schema):
+    """A policy document as lists give it (read as plain values: ``queries.policy_items``)."""
+
     id: int
     title: str
     doc_number: str
     issuer: str
-    unit: str = Field(..., alias="unit.code")
+    unit: str
     issued_on: date | None
     status: str
     summary: str
     source_url: str
     is_illustrative: bool
-    source_document: int | None = Field(None, alias="source_document_id")
+    source_document: int | None = None
     plan_items: list[int]
     solutions: list[int]
     revises: list[int]
     repeals: list[int]
     version: int
 
+
+class PolicyOut(PolicyItem):
+    """One policy document (the same fields as a list item, read from a model instance)."""
+
+    unit: str = Field(..., alias="unit.code")
+    source_document: int | None = Field(None, alias="source_document_id")
+
     @staticmethod
     def resolve_plan_items(obj) -> list[int]:
-        return sorted(o.pk for o in obj.plan_items.all())  # prefetched in lists (``_with_links``)
+        return sorted(o.pk for o in obj.plan_items.all())
 
     @staticmethod
     def resolve_solutions(obj) -> list[int]:
-        return sorted(o.pk for o in obj.solutions.all())  # prefetched in lists (``_with_links``)
+        return sorted(o.pk for o in obj.solutions.all())
 
     @staticmethod
     def resolve_revises(obj) -> list[int]:
-        return sorted(o.pk for o in obj.revises.all())  # prefetched in lists (``_with_links``)
+        return sorted(o.pk for o in obj.revises.all())
 
     @staticmethod
     def resolve_repeals(obj) -> list[int]:
-        return sorted(o.pk for o in obj.repeals.all())  # prefetched in lists (``_with_links``)
+        return sorted(o.pk for o in obj.repeals.all())
 
 
 class PolicyDetail(PolicyOut):
@@ -193,7 +210,7 @@ class PolicyDetail(PolicyOut):
 
 
 class PolicyList(Schema):
-    items: list[PolicyOut]
+    items: list[PolicyItem]
     count: int
 
 
@@ -267,16 +284,16 @@ def _policy(request, doc_id: int) -> PolicyDocument:
     return authz.get_or_404(request.user, PolicyDocument.objects.select_related("unit"), pk=doc_id)
 
 
-def _with_links(results, *names: str):
-    """A list or search result whose page rows come with the ids of their ``names`` relations in
-    one query per relation (rather than one per row and relation)."""
-    searched = isinstance(results, search.Results)
-    model = (results.rows if searched else results).model
-    fetch = [Prefetch(name, queryset=model._meta.get_field(name).related_model.objects.only("pk")) for name in names]
-    if searched:
-        results.rows = results.rows.prefetch_related(*fetch)
-        return results
-    return results.prefetch_related(*fetch)
+def _item_page(found, items, limit: int, offset: int) -> dict:
+    """A page of a list or search (``queries.solutions``/``policies`` with ``rows=False``): the
+    page's ids, then its rows as plain values from ``items`` (``queries.solution_items``/
+    ``policy_items``), and the count. A search on PostgreSQL answers the ids of the first pages
+    and the count from one statement (``search.Results``)."""
+    if isinstance(found, search.Results):
+        ids = found.page_ids(offset, limit)
+    else:
+        ids = list(found.values_list("pk", flat=True)[offset:offset + limit])
+    return {"items": items(ids), "count": found.count()}
 
 
 def _page(results, limit: int, offset: int) -> dict:
@@ -290,7 +307,7 @@ def list_solutions(request, filters: Query[SolutionQuery]):
         return {"items": [], "count": 0}
     f = queries.SolutionFilters(q=filters.q, status=filters.status or "", region=region, level=filters.level,
                                 plan_item=filters.plan_item, tag=filters.tag)
-    return _page(_with_links(queries.solutions(request.user, f), "plan_items"), filters.limit, filters.offset)
+    return _item_page(queries.solutions(request.user, f, rows=False), queries.solution_items, filters.limit, filters.offset)
 
 
 @solutions_router.post("", response={201: SolutionOut}, summary="Write a draft solution")
@@ -383,8 +400,7 @@ def _policy_links(request, data: dict) -> dict:
 @policies_router.get("", response=PolicyList, summary="Policy documents in reach; ?q= searches the title, 文号 and full text")
 def list_policies(request, filters: Query[PolicyQuery]):
     f = queries.PolicyFilters(q=filters.q, status=filters.status or "", plan_item=filters.plan_item)
-    return _page(_with_links(queries.policies(request.user, f), "plan_items", "solutions", "revises", "repeals"),
-                 filters.limit, filters.offset)
+    return _item_page(queries.policies(request.user, f, rows=False), queries.policy_items, filters.limit, filters.offset)
 
 
 @policies_router.post("", response={201: PolicyDetail}, summary="Register a policy document")

@@ -233,25 +233,6 @@ def ranked_ids(base, tokens: list, *, any_of: bool = False, limit: int | None = 
     return ids
 
 
-def count(base, tokens: list, *, any_of: bool = False) -> int:
-    """How many rows of ``base`` match ``tokens`` (exact)."""
-    if not tokens:
-        return 0
-    match = match_expression(tokens, any_of)
-    if vendor() == "postgresql":
-        return _pg_matching(base, match).count()
-    sub = _subquery(base)
-    if sub is None:
-        return 0
-    table = base.model._meta.db_table
-    sub_sql, sub_params = sub
-    sql = (f"WITH m AS MATERIALIZED (SELECT rowid AS id FROM {table}_fts WHERE {table}_fts MATCH %s) "
-           f"SELECT count(*) FROM m WHERE m.id IN ({sub_sql})")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [match, *sub_params])
-        return cursor.fetchone()[0]
-
-
 # PostgreSQL ----------------------------------------------------------------------------------
 
 # The tsquery as a scalar subquery rather than a constant. Given the constant, the planner
@@ -273,48 +254,74 @@ def _pg_matching(base, match: str):
     return base.order_by().filter(RawSQL(f"{table}.search_vector @@ {_TSQUERY}", [match], output_field=BooleanField()))
 
 
-def _pg_page(base, match: str, offset: int = 0, limit: int | None = None) -> list[int]:
-    """Ranked ids of the matches of ``base`` on PostgreSQL.
+def _pg_by_title(base, match: str):
+    """The matches of ``base``, best title first, then newest: (id, title rank) pairs."""
+    quoted = connection.ops.quote_name(base.model._meta.db_table)
+    return (_pg_matching(base, match)
+            .annotate(_title_rank=RawSQL(f"ts_rank({quoted}.search_title_vector, {_TSQUERY})", [match],
+                                         output_field=FloatField()))
+            .order_by("-_title_rank", "-pk"))
 
-    The order is that of two keys. First the title's relevance (``ts_rank`` of the small title
-    vector, stored inline: cheap for thousands of matches), then, among the ``RANK_CANDIDATES``
-    best by that key, the full relevance of title and text (``ts_rank`` of ``search_vector``,
-    which has to be read from out-of-line storage: about 30 µs a row, so it is computed for a
-    bounded number of rows only). Ties, and the matches after the candidates, come newest first.
-    Every page is cut from that one order, so pages neither repeat nor skip rows."""
-    table = base.model._meta.db_table
-    quoted = connection.ops.quote_name(table)
-    by_title = (_pg_matching(base, match)
-                .annotate(_title_rank=RawSQL(f"ts_rank({quoted}.search_title_vector, {_TSQUERY})", [match],
-                                             output_field=FloatField()))
-                .order_by("-_title_rank", "-pk").values_list("pk", "_title_rank"))
+
+def _pg_head(base, match: str) -> tuple[list[int], int]:
+    """The first ``RANK_CANDIDATES`` matches of ``base`` in their final order, and the number of
+    all matches, from one statement.
+
+    The candidates are the best by the title's relevance (``ts_rank`` of the small title vector,
+    stored inline: cheap for thousands of matches); they are ordered by the full relevance of title
+    and text (``ts_rank`` of ``search_vector``, read from out-of-line storage: about 30 µs a row,
+    so it is computed for the candidates only). The number of matches is a window count over the
+    matches (``count(*) OVER ()`` is taken before the ``LIMIT``), so counting costs no second
+    pass over the table."""
+    quoted = connection.ops.quote_name(base.model._meta.db_table)
+    try:
+        sql, params = _pg_by_title(base, match).order_by().values_list("pk", "_title_rank").query.sql_with_params()
+    except EmptyResultSet:
+        return [], 0
+    # The matches are materialised with their title rank first, so that the window count buffers
+    # (id, rank) pairs: over the scan itself it would carry every row's title vector along
+    # (8,000 rows spilled to a temporary file).
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH m(id, title_rank) AS MATERIALIZED ({sql}), "
+                       "c AS MATERIALIZED (SELECT id, title_rank, count(*) OVER () AS total FROM m "
+                       "ORDER BY title_rank DESC, id DESC LIMIT %s) "
+                       f"SELECT c.id, c.total FROM c JOIN {quoted} t ON t.id = c.id "
+                       f"ORDER BY ts_rank(t.search_vector, {_TSQUERY}) DESC, c.title_rank DESC, c.id DESC",
+                       [*params, RANK_CANDIDATES, match])
+        rows = cursor.fetchall()
+    return [pk for pk, _total in rows], (rows[0][1] if rows else 0)
+
+
+def _pg_page(base, match: str, offset: int = 0, limit: int | None = None, head=None) -> list[int]:
+    """Ranked ids of the matches of ``base`` on PostgreSQL, ``limit`` of them from ``offset``.
+
+    The order is that of two keys: among the ``RANK_CANDIDATES`` best by the title's relevance,
+    the full relevance of title and text (``_pg_head``), then the title's relevance alone. Ties,
+    and the matches after the candidates, come newest first. Every page is cut from that one
+    order, so pages neither repeat nor skip rows. ``head``: ``_pg_head``'s answer if the caller
+    has it already."""
     stop = None if limit is None else offset + limit
     ids: list[int] = []
     if offset < RANK_CANDIDATES:
-        try:
-            cand_sql, cand_params = by_title[:RANK_CANDIDATES].query.sql_with_params()
-        except EmptyResultSet:
-            return []
-        head = min(stop, RANK_CANDIDATES) if stop is not None else RANK_CANDIDATES
-        ids = _run(f"WITH c(id, title_rank) AS MATERIALIZED ({cand_sql}) SELECT c.id FROM c JOIN {quoted} t ON t.id = c.id "
-                   f"ORDER BY ts_rank(t.search_vector, {_TSQUERY}) DESC, c.title_rank DESC, c.id DESC LIMIT %s OFFSET %s",
-                   [*cand_params, match, head - offset, offset])
-        if len(ids) < head - offset:  # fewer matches than candidates: nothing follows
+        first, _total = head if head is not None else _pg_head(base, match)
+        ids = first[offset:stop]
+        if len(first) < RANK_CANDIDATES:  # fewer matches than candidates: nothing follows
             return ids
     if stop is None or stop > RANK_CANDIDATES:
         start = max(offset, RANK_CANDIDATES)
-        rest = by_title[start:stop] if stop is not None else by_title[start:]
-        ids += [pk for pk, _rank in rest]
+        by_title = _pg_by_title(base, match).values_list("pk", flat=True)
+        ids += list(by_title[start:stop] if stop is not None else by_title[start:])
     return ids
 
 
 class Results:
     """A ranked search over a queryset that pages like a list (``Paginator`` works with it).
 
-    PostgreSQL: the count and each page are queries of their own (``count``, ``ranked_ids`` with
-    a limit). SQLite: the matching ids are read once, best first (one full-text query, ranked in
-    the database); the count and every page come from that list. A page's objects come from
-    ``rows``."""
+    PostgreSQL: one statement gives the count and the first ``RANK_CANDIDATES`` ids in order
+    (``_pg_head``); the count and every page within them come from it, later pages are queries
+    of their own. SQLite: the matching ids are read once, best first (one full-text query, ranked
+    in the database); the count and every page come from that list. A page's objects come from
+    ``rows`` (``page_ids`` gives the ids alone, for callers that load rows their own way)."""
 
     def __init__(self, base, tokens: list, *, any_of: bool = False, rows=None):
         self.base = base
@@ -322,7 +329,7 @@ class Results:
         self.tokens = tokens
         self.any_of = any_of
         self._ids: list[int] | None = None
-        self._count: int | None = None
+        self._head: tuple[list[int], int] | None = None
         self._pg = vendor() == "postgresql"
 
     @property
@@ -331,13 +338,22 @@ class Results:
             self._ids = ranked_ids(self.base, self.tokens, any_of=self.any_of)
         return self._ids
 
+    def _pg_first(self) -> tuple[list[int], int]:
+        if self._head is None:
+            self._head = _pg_head(self.base, match_expression(self.tokens, self.any_of)) if self.tokens else ([], 0)
+        return self._head
+
     def count(self) -> int:
-        if self._count is None:
-            self._count = count(self.base, self.tokens, any_of=self.any_of) if self._pg else len(self.ids)
-        return self._count
+        """The number of matches (exact)."""
+        return self._pg_first()[1] if self._pg else len(self.ids)
 
     def __len__(self) -> int:
         return self.count()
+
+    def page_ids(self, offset: int, limit: int | None) -> list[int]:
+        """The ids of ``limit`` results (all, if ``None``) from ``offset``, best first."""
+        stop = None if limit is None else offset + limit
+        return self._page_ids(slice(offset, stop))
 
     def _page_ids(self, key: slice) -> list[int]:
         if not self._pg or self._ids is not None or key.step not in (None, 1):
@@ -347,8 +363,10 @@ class Results:
             return self.ids[key]
         if stop is not None and stop <= start:
             return []
-        return ranked_ids(self.base, self.tokens, any_of=self.any_of, offset=start,
-                          limit=None if stop is None else stop - start)
+        if not self.tokens:
+            return []
+        return _pg_page(self.base, match_expression(self.tokens, self.any_of), start,
+                        None if stop is None else stop - start, head=self._pg_first() if start < RANK_CANDIDATES else None)
 
     def __getitem__(self, key):
         if isinstance(key, int):

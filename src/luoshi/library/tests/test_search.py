@@ -204,6 +204,32 @@ def test_the_api_pages_a_search_with_the_count_of_every_match(world, client):
     assert set(ids[:2]) == {s.pk for s in title}
 
 
+@pytest.mark.parametrize("candidates", [2, 200])
+def test_the_count_comes_with_the_first_page_whichever_is_asked_first(world, monkeypatch, django_assert_num_queries,
+                                                                        candidates):
+    """A search's count and its first pages come from the same statements (PostgreSQL: one, with a
+    window count; SQLite: the list of matching ids), asked in either order; the count stays exact
+    beyond the candidates ranked in full."""
+    monkeypatch.setattr(search, "RANK_ALL", 1)
+    monkeypatch.setattr(search, "RANK_CANDIDATES", candidates)
+    word = "跳绳" + factories.tag()[:3]
+    title, body = _broad_world(world, word)
+    page_first = queries.solutions(world.beijing_planner, SolutionFilters(q=word), rows=False)
+    first = page_first.page_ids(0, 2)
+    count_first = queries.solutions(world.beijing_planner, SolutionFilters(q=word), rows=False)
+    with django_assert_num_queries(0):
+        assert page_first.count() == 7
+    assert count_first.count() == 7
+    with django_assert_num_queries(0):
+        assert count_first.page_ids(0, 2) == first
+    assert set(first) == {s.pk for s in title}
+    everything = page_first.page_ids(0, None)
+    assert sorted(everything) == sorted(s.pk for s in title + body)
+    assert page_first.page_ids(2, 5) == everything[2:7] and page_first.page_ids(7, 5) == []
+    nothing = queries.solutions(world.beijing_planner, SolutionFilters(q=f"冰壶{factories.tag()[:3]}"), rows=False)
+    assert nothing.count() == 0 and nothing.page_ids(0, 20) == []
+
+
 def test_policy_search_counts_and_pages(world, monkeypatch):
     monkeypatch.setattr(search, "RANK_CANDIDATES", 2)
     word = "学位" + factories.tag()[:3]

@@ -258,6 +258,48 @@ def test_the_policy_api_lists_and_searches(world, api):
     assert detail["full_text"].startswith("推动研学") and detail["doc_number"] == doc.doc_number
 
 
+@pytest.mark.parametrize("searched", [False, True])
+def test_a_listed_solution_carries_what_the_solution_alone_does(world, api, searched):
+    """List rows are read as plain values (``queries.solution_items``), one solution as an object:
+    both answers must agree, links, codes and the adoption count included."""
+    from decimal import Decimal
+
+    word = "跨省研学" + factories.tag()
+    item = factories.plan_item(world, world.unit("110101"))
+    sol = services.create_solution(world.admin, unit=world.unit("110101"), title=f"{word}联盟方案", problem="研学资源分散",
+                                   approach="组建研学联盟", source_units=[world.unit("S110101001"), world.unit("110101")],
+                                   plan_items=[item], tags=["研学", "联盟"], cost=Decimal("45.50"), result_label="参与率（%）",
+                                   result_value=Decimal("87.25"))
+    services.set_solution_status(world.admin, sol, "recommend")
+    services.set_solution_status(world.admin, sol, "promote")
+    services.adopt(world.admin, sol, world.unit("310101"))
+    body = api("admin").get("/api/v1/solutions", {"q": word} if searched else {}).json()
+    row = next(r for r in body["items"] if r["id"] == sol.pk)
+    alone = api("admin").get(f"/api/v1/solutions/{sol.pk}").json()
+    assert row == alone
+    assert row["source_units"] == ["110101", "S110101001"] and row["tags"] == ["研学", "联盟"]
+    assert row["plan_items"] == [item.pk] and row["adoption_count"] == 1 and row["region"] == "110000"
+    assert row["unit"] == "110101" and Decimal(row["cost"]) == Decimal("45.50")
+
+
+@pytest.mark.parametrize("searched", [False, True])
+def test_a_listed_policy_carries_what_the_document_alone_does(world, api, searched):
+    word = "校园餐" + factories.tag()
+    unit = world.unit("110101")
+    item = factories.plan_item(world, unit)
+    sols = [factories.solution(world, unit) for _ in range(2)]
+    old, older = (factories.policy(world, unit, status="issued") for _ in range(2))
+    doc = factories.policy(world, unit, status="issued", full_text=f"加强{word}管理。", plan_items=[item], solutions=sols,
+                           revises=[old], repeals=[older])
+    body = api("admin").get("/api/v1/policies", {"q": word} if searched else {"limit": 100}).json()
+    row = next(r for r in body["items"] if r["id"] == doc.pk)
+    alone = api("admin").get(f"/api/v1/policies/{doc.pk}").json()
+    assert alone.pop("full_text") == f"加强{word}管理。"
+    assert row == alone
+    assert row["solutions"] == sorted(s.pk for s in sols) and row["plan_items"] == [item.pk]
+    assert row["revises"] == [old.pk] and row["repeals"] == [older.pk] and row["unit"] == "110101"
+
+
 def test_bad_api_input_names_the_field(world, api):
     sol = factories.solution(world, world.unit("110101"), status="national")
     response = api("shanghai_reporter").post(f"/api/v1/solutions/{sol.pk}/status", data={"action": "promote"},
