@@ -240,17 +240,11 @@ def dataset_indicators(dataset: DataSet) -> list[Indicator]:
 
 
 def check(user, *, dataset: DataSet, unit: OrgUnit, period: str, entries: list):
-    """The checks of ``services.save_values`` without keeping anything: the save runs in a
-    savepoint that is always rolled back (values, audit records and all), so inline validation
-    answers exactly what saving would."""
-    from django.db import transaction
-
+    """The inline check: ``services.check_values``, the very checks of ``save_values`` (errors,
+    warnings, outliers) run read-only, so validating a cell writes nothing and locks nothing."""
     from luoshi.indicators import services
 
-    with transaction.atomic():
-        result = services.save_values(user, dataset=dataset, unit=unit, period=period, entries=entries)
-        transaction.set_rollback(True)
-    return result
+    return services.check_values(user, dataset=dataset, unit=unit, period=period, entries=entries)
 
 
 def _number(text: str) -> float | None:

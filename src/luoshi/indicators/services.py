@@ -24,6 +24,7 @@ Entering and approving data (reporter enters and submits; reviewer of a unit abo
         Entry(indicator_code, value: str, comment="", category_code=None)
         SaveResult.errors / .warnings: list[Problem(indicator, category, message, code)];
         nothing is saved when there are errors, or warnings without a comment on that value.
+    check_values(actor, *, dataset, unit, period, entries) -> SaveResult   (the same checks, read-only)
     submit(actor, *, dataset, unit, period) -> Approval
     approve(actor, *, dataset, unit, period) -> Approval
     return_data(actor, *, dataset, unit, period, reason) -> Approval
@@ -578,14 +579,22 @@ def _warning_text(flag: str) -> str:
     return _("a validation rule does not hold")
 
 
-@transaction.atomic
-def save_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries: list[Entry]) -> SaveResult:
-    """Save a unit's values of a data set for a period as a draft (the entry grid).
+@dataclass
+class _Checked:
+    """What the checks of a save found: the parsed entries, the stored values they meet, and the
+    warning flags each value will carry."""
 
-    Errors (wrong type, out of range, an error rule broken, locked data) block the whole save.
-    Warnings (outliers, warning rules) are saved on the values, which are marked for follow-up;
-    a warned value needs a comment before the data can be submitted.
-    """
+    period: str
+    approval: Approval | None
+    parsed: list                                   # (indicator, category, number, text, comment)
+    existing: dict                                 # (indicator id, category id) -> DataValue
+    flags: dict = field(default_factory=dict)      # (indicator id, category id) -> [flag, ...]
+
+
+def _check_entries(actor, dataset: DataSet, unit: OrgUnit, period: str, entries: list[Entry], *,
+                   for_update: bool) -> tuple[SaveResult, _Checked | None]:
+    """Every check of a save, reading only (``for_update``: lock the stored values the save will
+    change). Returns the result with its errors and warnings, and what to write if none is an error."""
     authz.require(actor, "view", dataset)
     authz.require_in_unit(actor, "change", DataValue, unit)
     result = SaveResult()
@@ -636,10 +645,10 @@ def save_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries:
             continue
         parsed.append((ind, category, number, text, (entry.comment or "").strip()[:1000]))
     if result.errors:
-        return result
+        return result, None
 
-    existing = {(v.indicator_id, v.category_id): v for v in DataValue.objects.select_for_update().filter(
-        unit=unit, period=period, indicator__in=indicators.values())}
+    stored = DataValue.objects.filter(unit=unit, period=period, indicator__in=indicators.values())
+    existing = {(v.indicator_id, v.category_id): v for v in (stored.select_for_update() if for_update else stored)}
     # Rules between indicators, per category (and the totals-only case), on the values as they will be.
     merged: dict[object, dict[str, float | None]] = {}
     for (ind_id, cat_id), v in existing.items():
@@ -659,25 +668,59 @@ def save_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries:
                 for code in outcome.rule.refs:
                     rule_flags.setdefault((code, cat_id), []).append(f"rule:{outcome.rule.code}")
     if result.errors:
-        return result
+        return result, None
 
-    now = timezone.now()
-    records = []
+    checked = _Checked(period, approval, parsed, existing)
     outlier_map = outlier_flags_many(unit, period, [
         (ind, category.pk if category else None, number) for ind, category, number, _t, _c in parsed
         if number is not None and ind.value_type not in (ValueType.BOOLEAN, ValueType.TEXT)])
     for ind, category, number, text, comment in parsed:
         cat_id = category.pk if category else None
         flags = list(rule_flags.get((ind.code, cat_id), [])) + outlier_map.get((ind.pk, cat_id), [])
+        checked.flags[(ind.pk, cat_id)] = flags
         for flag in flags:
             if not flag.startswith("rule:"):
                 result.warnings.append(Problem(ind.code, category.code if category else None, _warning_text(flag), flag))
         current = existing.get((ind.pk, cat_id))
         if number is None and not text:
+            result.saved += current is not None  # a cleared cell removes the value
+        elif current is not None and (current.value, current.text_value, current.comment) == (number, text, comment) \
+                and current.warnings == flags:
+            result.unchanged += 1
+        else:
+            result.saved += 1
+    return result, checked
+
+
+def check_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries: list[Entry]) -> SaveResult:
+    """What :func:`save_values` would answer (errors, warnings, how many values it would save or
+    leave), without writing anything or taking locks: the entry grid's inline validation."""
+    result, _checked = _check_entries(actor, dataset, unit, period, entries, for_update=False)
+    return result
+
+
+@transaction.atomic
+def save_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries: list[Entry]) -> SaveResult:
+    """Save a unit's values of a data set for a period as a draft (the entry grid).
+
+    Errors (wrong type, out of range, an error rule broken, locked data) block the whole save.
+    Warnings (outliers, warning rules) are saved on the values, which are marked for follow-up;
+    a warned value needs a comment before the data can be submitted.
+    """
+    result, checked = _check_entries(actor, dataset, unit, period, entries, for_update=True)
+    if checked is None:
+        return result
+    period, existing = checked.period, checked.existing
+    now = timezone.now()
+    records = []
+    for ind, category, number, text, comment in checked.parsed:
+        cat_id = category.pk if category else None
+        flags = checked.flags[(ind.pk, cat_id)]
+        current = existing.get((ind.pk, cat_id))
+        if number is None and not text:
             if current is not None:  # a cleared cell removes the value
                 records.append(audit.build(actor, "delete", current, audit.snapshot(current), None))
                 current.delete()
-                result.saved += 1
             continue
         if current is None:
             value = DataValue(indicator=ind, unit=unit, period=period, category=category, value=number, text_value=text,
@@ -685,11 +728,9 @@ def save_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries:
                               updated_at=now)
             value.save()
             records.append(audit.build(actor, "create", value, None, audit.snapshot(value)))
-            result.saved += 1
             continue
         before = audit.snapshot(current)
         if (current.value, current.text_value, current.comment) == (number, text, comment) and current.warnings == flags:
-            result.unchanged += 1
             continue
         current.value, current.text_value, current.comment = number, text, comment
         if current.warnings != flags:
@@ -699,9 +740,8 @@ def save_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries:
         current.updated_at = now
         current.save()
         records.append(audit.build(actor, "update", current, before, audit.snapshot(current)))
-        result.saved += 1
     audit.record_many(records)
-    if approval is None:
+    if checked.approval is None:
         Approval.objects.create(dataset=dataset, unit=unit, period=period)
     return result
 
@@ -743,7 +783,10 @@ def submit(actor, *, dataset: DataSet, unit: OrgUnit, period: str) -> Approval:
         raise ValidationError(_("the data is already %(state)s") % {"state": approval.get_state_display()})
     values = DataValue.objects.filter(unit=unit, period=period, indicator__in=dataset.indicators.all())
     present = set(values.values_list("indicator_id", flat=True))
-    missing = [i.code for i in dataset.indicators.filter(required=True, formula="") if i.pk not in present]
+    # Required: the active, reported indicators of the data set that this unit's type reports
+    # (an indicator that names no types is reported by every type), as in the entry grid.
+    missing = [i.code for i in dataset.indicators.filter(required=True, formula="", is_active=True).order_by("code")
+               if i.pk not in present and (not i.reporting_unit_types or unit.type in i.reporting_unit_types)]
     problems = []
     if missing:
         problems.append(_("required values are missing: %(codes)s") % {"codes": ", ".join(missing)})

@@ -182,7 +182,7 @@ def _grid(request: HttpRequest, dataset: DataSet, unit: OrgUnit, period: str) ->
 
 
 def _save(request: HttpRequest, the_grid: grid.Grid, dry_run: bool):
-    """Run the posted cells through ``services.save_values`` (rolled back for a check)."""
+    """Run the posted cells through ``services.save_values`` (``services.check_values`` for a check)."""
     entries = grid.entries(the_grid, request.POST, services.Entry)
     grid.apply_post(the_grid, request.POST)
     if dry_run:

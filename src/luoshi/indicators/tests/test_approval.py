@@ -187,3 +187,37 @@ def test_outliers_can_be_recomputed_after_a_large_import(world, setup, capsys):
     flagged = DataValue.objects.get(follow_up=True)
     assert flagged.unit.code == "110101" and flagged.warnings == ["outlier_peer"]
     assert services.flag_outliers(world.beijing_reviewer, setup.enrol, "2024") == 0
+
+
+def test_the_inline_check_writes_nothing_and_answers_as_saving_would(world, setup):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from luoshi.indicators import grid
+
+    services.update_rule(world.ministry_planner, setup.rule, severity="warning")
+    unit = world.unit("110101")
+    entries = [E("ENROL", "100"), E("TEACH", "10"), E("TEACH_F", "12")]
+    with CaptureQueriesContext(connection) as ctx:
+        checked = grid.check(world.beijing_reporter, dataset=setup.dataset, unit=unit, period="2024", entries=entries)
+    writes = [q["sql"] for q in ctx.captured_queries
+              if q["sql"].lstrip().split()[0].upper() in ("INSERT", "UPDATE", "DELETE", "SAVEPOINT")
+              or "FOR UPDATE" in q["sql"].upper()]
+    assert writes == []
+    assert not DataValue.objects.exists() and not Approval.objects.exists()
+    saved = services.save_values(world.beijing_reporter, dataset=setup.dataset, unit=unit, period="2024", entries=entries)
+    assert [(p.indicator, p.code) for p in checked.warnings] == [(p.indicator, p.code) for p in saved.warnings] != []
+    assert (checked.saved, checked.unchanged, checked.errors) == (saved.saved, saved.unchanged, []) == (3, 0, [])
+
+
+def test_submit_counts_only_required_indicators_the_unit_reports(world, setup):
+    # A required indicator reported by provinces only is not missing from a county's data.
+    province_only = services.create_indicator(world.ministry_planner, code="PROV_ONLY", name="省级指标",
+                                              owner_unit=world.unit("MOE"), value_type="integer", required=True,
+                                              reporting_unit_types=["province"])
+    services.update_dataset(world.ministry_planner, setup.dataset,
+                            indicators=list(setup.dataset.indicators.all()) + [province_only])
+    unit = world.unit("110101")
+    services.save_values(world.beijing_reporter, dataset=setup.dataset, unit=unit, period="2024", entries=[E("ENROL", "1")])
+    approval = services.submit(world.beijing_reporter, dataset=setup.dataset, unit=unit, period="2024")
+    assert approval.state == "submitted"
