@@ -72,8 +72,15 @@ def _import_finished(sender, instance, **kwargs) -> None:
 
     if instance.state != DataImport.State.DONE or instance.dry_run:
         return
-    keys = DataValue.objects.filter(import_batch=instance.pk).order_by().values_list("indicator_id", "unit_id", "period").distinct()
-    _queue(keys=list(keys))
+    # ``engine.refresh`` uses only the sets of indicators, units and periods of its keys, so one
+    # key per distinct value of each column (cycled) covers the whole import: memory of the size
+    # of the catalogue, not of the file (a million imported values are not listed one by one).
+    values = DataValue.objects.filter(import_batch=instance.pk).order_by()
+    columns = [list(values.values_list(name, flat=True).distinct()) for name in ("indicator_id", "unit_id", "period")]
+    if all(columns):
+        ind, unit, period = columns
+        _queue(keys=[(ind[k % len(ind)], unit[k % len(unit)], period[k % len(period)])
+                     for k in range(max(map(len, columns)))])
 
 
 def _indicator_changed(sender, instance, **kwargs) -> None:
