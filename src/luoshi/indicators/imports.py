@@ -1,23 +1,25 @@
 """Bulk import of indicator values (CLI, API and upload page) and of targets.
 
-One import is all-or-nothing for the user, yet never holds the database's write lock for its
-whole length (SQLite has one writer at a time). It runs in three phases:
+One import is all-or-nothing for the user, yet never holds SQLite's write lock (one writer at a
+time) for its whole length. It runs in three phases (see "Bulk import" in docs/architecture.md):
 
 1. **Stage.** The file is read as a stream (CSV row by row, XLSX through openpyxl's read-only
    mode); each row is checked against in-memory lookups (indicators, the units the importer
-   may enter data for, categories, periods, value types, ranges) and the good rows are written
-   to the staging table ``ImportRow`` in short transactions of ``LUOSHI_IMPORT_BATCH_ROWS`` rows
-   (``COPY`` on PostgreSQL). Memory stays flat: only the lookups and one batch are held.
+   may enter data for, categories, periods, value types, ranges), the common plain numeric CSV
+   row on the reader's own cells with dictionary look-ups only. Good rows are staged in chunks
+   of ``LUOSHI_IMPORT_BATCH_ROWS``: SQLite, the table ``ImportRow`` in short transactions;
+   PostgreSQL, ``COPY`` into a temporary table of the session. Memory stays flat: only the
+   lookups and one chunk are held.
 2. **Check.** Set-based SQL over the staged rows finds duplicate rows, values locked by a
    submission or an approval, and the existing value of each row (so an unchanged row is
    known as such); the rules between indicators are evaluated per unit, period and category.
-   Any bad row: nothing is written, every bad row is reported, the staged rows are deleted.
-3. **Apply.** The changed rows are written to ``DataValue`` in bounded batches, each one short
-   transaction which first copies the values it overwrites into the staged rows and records
-   how far it got (``DataImport.applied_upto``). If a batch fails, the batches already written
-   are undone from those copies; if the process dies, the next import (or
-   ``luoshi data recover``) undoes them. Readers may see a partly written import for the few
-   seconds the apply phase lasts, never afterwards.
+   Any bad row: nothing is written, every bad row is reported, the staged rows are dropped.
+3. **Apply.** The changed rows are written to ``DataValue`` in chunks. SQLite: each chunk is a
+   short transaction which first copies the values it overwrites into the staged rows and
+   records how far it got (``DataImport.applied_upto``); if a chunk fails, the chunks already
+   written are undone from those copies; if the process dies, the next import (or ``luoshi
+   data recover``) undoes them. PostgreSQL: the chunks, the done state and the audit record are
+   one transaction (the server undoes it after any failure or crash).
 
 A dry run stops after phase 2 and reports what would change.
 """
