@@ -696,10 +696,19 @@ def _check(stage: _Stage, result: ImportResult, progress: Progress | None, has_c
         # value table's unique key; a category of NULL counts as 0 there).
         comment_same = f" AND d.comment = {t}.comment" if has_comment else ""
         unchanged = f"{_same('d.value', f'{t}.value')} AND d.text_value = {t}.text_value{comment_same}"
-        cursor.execute(
-            f"UPDATE {t} SET existing_id = d.id, changes = NOT ({unchanged}) FROM {values} d"
-            f" WHERE {stage.where(t)} AND d.indicator_id = {t}.indicator_id AND d.period = {t}.period"
-            f" AND d.unit_id = {t}.unit_id AND COALESCE(d.category_id, 0) = COALESCE({t}.category_id, 0)", args)
+        match = (f"UPDATE {t} SET existing_id = d.id, changes = NOT ({unchanged}) FROM {values} d"
+                 f" WHERE {stage.where(t)} AND d.indicator_id = {t}.indicator_id AND d.period = {t}.period"
+                 f" AND d.unit_id = {t}.unit_id AND COALESCE(d.category_id, 0) = COALESCE({t}.category_id, 0)")
+        if stage.postgres:  # the session's own table: one statement
+            cursor.execute(match, args)
+        else:  # the shared table: short write transactions, so other writers get their turn
+            cursor.execute(f"SELECT MIN(id), MAX(id) FROM {t} WHERE {stage.where()}", args)
+            low, high = cursor.fetchone()
+            size = _batch_rows()
+            while low is not None and low <= high:
+                with transaction.atomic():
+                    cursor.execute(f"{match} AND {t}.id BETWEEN %s AND %s", [*args, low, low + size - 1])
+                low += size
         cursor.execute(
             f"SELECT COUNT(*) FILTER (WHERE changes AND existing_id IS NULL), COUNT(*) FILTER (WHERE changes AND existing_id IS NOT NULL),"
             f" COUNT(*) FILTER (WHERE NOT changes) FROM {t} WHERE {stage.where()}", args)
