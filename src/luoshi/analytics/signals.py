@@ -68,12 +68,28 @@ def _approval_changed(sender, instance, **kwargs) -> None:
 
 
 def _import_finished(sender, instance, **kwargs) -> None:
-    from luoshi.indicators.models import DataImport, DataValue
+    from luoshi.indicators.models import DataImport
 
     if instance.state != DataImport.State.DONE or instance.dry_run:
         return
-    keys = DataValue.objects.filter(import_batch=instance.pk).order_by().values_list("indicator_id", "unit_id", "period").distinct()
-    _queue(keys=list(keys))
+    # After the commit: the scans of the imported values then run outside the import's last
+    # write transaction (on SQLite, other writers are not kept waiting for them).
+    pk = instance.pk
+    transaction.on_commit(lambda: _queue_import(pk))
+
+
+def _queue_import(import_id) -> None:
+    from luoshi.indicators.models import DataValue
+
+    # ``engine.refresh`` uses only the sets of indicators, units and periods of its keys, so one
+    # key per distinct value of each column (cycled) covers the whole import: memory of the size
+    # of the catalogue, not of the file (a million imported values are not listed one by one).
+    values = DataValue.objects.filter(import_batch=import_id).order_by()
+    columns = [list(values.values_list(name, flat=True).distinct()) for name in ("indicator_id", "unit_id", "period")]
+    if all(columns):
+        ind, unit, period = columns
+        _queue(keys=[(ind[k % len(ind)], unit[k % len(unit)], period[k % len(period)])
+                     for k in range(max(map(len, columns)))])
 
 
 def _indicator_changed(sender, instance, **kwargs) -> None:

@@ -91,6 +91,24 @@ def test_saving_values_refreshes_the_aggregates(built, world, django_capture_on_
     assert before == after
 
 
+def test_an_import_refreshes_the_aggregates_of_every_unit_period_and_indicator_it_wrote(built, world,
+                                                                                        django_capture_on_commit_callbacks):
+    from luoshi.indicators import imports
+
+    text = ("indicator,org_unit,period,value\nENROL,110101,2024,1900\nPOP,110102,2024,600\n"
+            "ENROL,110102,2023,10\nPOP,110101,2023,20\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = imports.import_values(world.user("beijing_reporter"), text.encode(), filename="v.csv")
+    assert result.ok and result.created + result.changed == 4
+    assert AggregateValue.objects.get(indicator=built.enrol, unit=world.unit("110000"), period="2024",
+                                      category=None).value == 1900 + 450
+    assert AggregateValue.objects.get(indicator=built.pop, unit=world.unit("110000"), period="2023", category=None).value == 20
+    before = {(r.indicator_id, r.unit_id, r.period, r.category_id): r.value for r in AggregateValue.objects.all()}
+    engine.rebuild()
+    after = {(r.indicator_id, r.unit_id, r.period, r.category_id): r.value for r in AggregateValue.objects.all()}
+    assert before == after
+
+
 def test_trend_explains_the_projection(built, world):
     planner = world.user("ministry_planner")
     enter(world, built, year="2023", values={"110101": (800, 1000, 1, 1)})
