@@ -35,6 +35,7 @@ import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePath
@@ -46,7 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.core import authz, tabular
+from luoshi.core import authz, batches, tabular
 from luoshi.indicators import services, validation
 from luoshi.indicators.models import (
     Category, DataImport, DataValue, Indicator, ImportRow, Target, ValueState,
@@ -370,6 +371,8 @@ def import_values(actor, source, *, filename: str = "", dry_run: bool = False, p
             result.timings["write"], clock = time.perf_counter() - clock, time.perf_counter()
             _finish(record, stage, result)
             result.timings["finish"] = time.perf_counter() - clock
+            if stage.turns.pauses:  # SQLite: time left to other writers (within the phases above)
+                result.timings["paused"] = stage.turns.pauses * stage.turns.pause
         else:
             _discard(record, stage, DataImport.State.DONE if result.ok else DataImport.State.FAILED, result)
     except BadFile as exc:
@@ -513,6 +516,9 @@ class _Stage:
     def __init__(self, record: DataImport) -> None:
         self.postgres = connection.vendor == "postgresql"
         self.batch = record.id.hex
+        # Every write transaction of the import on SQLite goes through these turns, so that
+        # other writers get the lock at least every second (see ``batches.Turns``).
+        self.turns = batches.Turns()
         if self.postgres:
             self.table, self.key, self.args = f"luoshi_stage_{record.id.hex}", "row", []
         else:
@@ -546,7 +552,7 @@ class _Stage:
     def write(self, lines: list) -> None:
         if not lines:
             return
-        with transaction.atomic(), connection.cursor() as cursor:
+        with self.turns.atomic(), connection.cursor() as cursor:
             if self.postgres:
                 with cursor.cursor.copy(f"COPY {self.table} (row, indicator_id, unit_id, period, category_id, value,"
                                         f" text_value, comment) FROM STDIN") as copy:
@@ -706,7 +712,7 @@ def _check(stage: _Stage, result: ImportResult, progress: Progress | None, has_c
             low, high = cursor.fetchone()
             size = _batch_rows()
             while low is not None and low <= high:
-                with transaction.atomic():
+                with stage.turns.atomic():
                     cursor.execute(f"{match} AND {t}.id BETWEEN %s AND %s", [*args, low, low + size - 1])
                 low += size
         cursor.execute(
@@ -761,8 +767,9 @@ def _check_rules(stage: _Stage, result: ImportResult) -> None:
                     result.warnings.append(str(RowError(first_row, "", outcome.message())))
 
     marks = ", ".join(["%s"] * len(needed))
-    # A server-side cursor on PostgreSQL keeps memory flat; SQLite's cursor steps through the rows.
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
+    # A server-side cursor on PostgreSQL keeps memory flat (it needs a transaction there); SQLite's
+    # cursor steps through the rows, outside any transaction (which would take the write lock).
+    with (transaction.atomic() if stage.postgres else nullcontext()), connection.chunked_cursor() as cursor:
         cursor.execute(
             f"SELECT unit_id, period, category_id, indicator_id, value, row FROM {stage.table}"
             f" WHERE {stage.where()} AND indicator_id IN ({marks}) ORDER BY unit_id, period, category_id, row",
@@ -851,7 +858,7 @@ def _apply(actor, record: DataImport, stage: _Stage, result: ImportResult, progr
         return
     try:
         for start, end in batches():
-            with transaction.atomic():
+            with stage.turns.atomic():
                 write_batch(start, end)
     except BaseException:
         _rollback(record, stage)
@@ -860,20 +867,45 @@ def _apply(actor, record: DataImport, stage: _Stage, result: ImportResult, progr
 
 
 def _undo(record: DataImport) -> None:
-    """Undo the batches of ``record`` already written (restoring overwritten values), in short transactions."""
+    """Undo the batches of ``record`` already written (restoring overwritten values, deleting
+    inserted ones), newest first, in short transactions (``batches.Turns``).
+
+    Each transaction undoes one range of staged rows and lowers ``applied_upto`` below it, so an
+    undo that is itself interrupted leaves a consistent record for the next recovery. Inserted
+    rows are found through their staged rows and the value table's unique key (no scan of the
+    value table), and deleted only if they still carry this import's tag.
+    """
     stage, values = ImportRow._meta.db_table, DataValue._meta.db_table
     b = _batch_param(record)
     upto = DataImport.objects.filter(pk=record.pk).values_list("applied_upto", flat=True).first() or 0
     if not upto:
         return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {values} SET value = r.old_value, text_value = r.old_text_value, comment = r.old_comment,"
-            f" entered_by_id = r.old_entered_by_id, updated_at = r.old_updated_at, import_batch = NULL FROM {stage} r"
-            f" WHERE r.existing_id = {values}.id AND r.batch = %s AND r.id <= %s AND r.changes AND r.old_updated_at IS NOT NULL",
-            [b, upto])
-        cursor.execute(f"DELETE FROM {values} WHERE import_batch = %s", [b])
-        DataImport.objects.filter(pk=record.pk).update(applied_upto=0)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id) FROM {stage} WHERE batch = %s", [b])
+        low = cursor.fetchone()[0]
+    size = _batch_rows()
+    turns = batches.Turns()
+    end = upto
+    while low is not None and end >= low:
+        start = max(low, end - size + 1)
+        with turns.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {values} SET value = r.old_value, text_value = r.old_text_value, comment = r.old_comment,"
+                f" entered_by_id = r.old_entered_by_id, updated_at = r.old_updated_at, import_batch = NULL FROM {stage} r"
+                f" WHERE r.existing_id = {values}.id AND r.batch = %s AND r.id BETWEEN %s AND %s AND r.changes"
+                f" AND r.old_updated_at IS NOT NULL", [b, start, end])
+            cursor.execute(
+                f"DELETE FROM {values} WHERE import_batch = %s AND id IN (SELECT d.id FROM {stage} r JOIN {values} d"
+                f" ON d.indicator_id = r.indicator_id AND d.period = r.period AND d.unit_id = r.unit_id"
+                f" AND COALESCE(d.category_id, 0) = COALESCE(r.category_id, 0)"
+                f" WHERE r.batch = %s AND r.id BETWEEN %s AND %s AND r.changes AND r.existing_id IS NULL)",
+                [b, b, start, end])
+            DataImport.objects.filter(pk=record.pk).update(applied_upto=start - 1 if start > low else 0)
+        end = start - 1
+    if low is None:  # nothing staged any more (should not happen): fall back to the tag
+        with turns.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {values} WHERE import_batch = %s", [b])
+            DataImport.objects.filter(pk=record.pk).update(applied_upto=0)
 
 
 def _delete_stage(record: DataImport, stage: _Stage | None = None) -> None:
@@ -884,11 +916,12 @@ def _delete_stage(record: DataImport, stage: _Stage | None = None) -> None:
     size = _batch_rows() * 5
     b = _batch_param(record)
     table = ImportRow._meta.db_table
+    turns = stage.turns if stage is not None else batches.Turns()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MIN(id), MAX(id) FROM {table} WHERE batch = %s", [b])
         low, high = cursor.fetchone()
     while low is not None and low <= high:
-        with transaction.atomic(), connection.cursor() as cursor:
+        with turns.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table} WHERE batch = %s AND id BETWEEN %s AND %s", [b, low, low + size - 1])
         low += size
 
