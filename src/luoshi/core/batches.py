@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import TypeVar
 
 from django.db import transaction
@@ -72,3 +73,40 @@ def write_in_batches(batches: Iterable[Sequence[T]], write: Callable[[Sequence[T
                 log.exception("undoing a committed import batch failed")
         raise
     return [entry for batch in committed for entry in batch]
+
+
+class Turns:
+    """Short write transactions that leave waiting SQLite writers their turn.
+
+    SQLite has no queue for its write lock: a process that commits and at once begins its next
+    transaction takes the lock again before a writer asleep in its busy handler (which retries
+    every 100 ms at most) wakes up. ``Turns.atomic()`` is ``transaction.atomic()`` that also
+    counts how long the lock was held; once ``hold`` seconds have been held since the last
+    pause, it pauses for ``pause`` seconds before the next transaction. A waiting writer thus
+    waits at most about ``hold`` seconds plus one transaction, and a long job pays about
+    ``pause / hold`` of its writing time. Other databases (row locks, no single writer) never pause.
+    """
+
+    def __init__(self, hold: float = 1.0, pause: float = PAUSE_SECONDS) -> None:
+        self.hold = hold
+        self.pause = pause
+        self.held = 0.0
+        self.pauses = 0
+        self.sqlite = transaction.get_connection().vendor == "sqlite"
+
+    def give_way(self) -> None:
+        """Pause now if the lock has been held for ``hold`` seconds since the last pause."""
+        if self.sqlite and self.held >= self.hold and not transaction.get_connection().in_atomic_block:
+            time.sleep(self.pause)
+            self.held = 0.0
+            self.pauses += 1
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        self.give_way()
+        start = time.monotonic()
+        try:
+            with transaction.atomic():
+                yield
+        finally:
+            self.held += time.monotonic() - start

@@ -1,23 +1,25 @@
 """Bulk import of indicator values (CLI, API and upload page) and of targets.
 
-One import is all-or-nothing for the user, yet never holds the database's write lock for its
-whole length (SQLite has one writer at a time). It runs in three phases:
+One import is all-or-nothing for the user, yet never holds SQLite's write lock (one writer at a
+time) for its whole length. It runs in three phases (see "Bulk import" in docs/architecture.md):
 
 1. **Stage.** The file is read as a stream (CSV row by row, XLSX through openpyxl's read-only
    mode); each row is checked against in-memory lookups (indicators, the units the importer
-   may enter data for, categories, periods, value types, ranges) and the good rows are written
-   to the staging table ``ImportRow`` in short transactions of ``LUOSHI_IMPORT_BATCH_ROWS`` rows
-   (``COPY`` on PostgreSQL). Memory stays flat: only the lookups and one batch are held.
+   may enter data for, categories, periods, value types, ranges), the common plain numeric CSV
+   row on the reader's own cells with dictionary look-ups only. Good rows are staged in chunks
+   of ``LUOSHI_IMPORT_BATCH_ROWS``: SQLite, the table ``ImportRow`` in short transactions;
+   PostgreSQL, ``COPY`` into a temporary table of the session. Memory stays flat: only the
+   lookups and one chunk are held.
 2. **Check.** Set-based SQL over the staged rows finds duplicate rows, values locked by a
    submission or an approval, and the existing value of each row (so an unchanged row is
    known as such); the rules between indicators are evaluated per unit, period and category.
-   Any bad row: nothing is written, every bad row is reported, the staged rows are deleted.
-3. **Apply.** The changed rows are written to ``DataValue`` in bounded batches, each one short
-   transaction which first copies the values it overwrites into the staged rows and records
-   how far it got (``DataImport.applied_upto``). If a batch fails, the batches already written
-   are undone from those copies; if the process dies, the next import (or
-   ``luoshi data recover``) undoes them. Readers may see a partly written import for the few
-   seconds the apply phase lasts, never afterwards.
+   Any bad row: nothing is written, every bad row is reported, the staged rows are dropped.
+3. **Apply.** The changed rows are written to ``DataValue`` in chunks. SQLite: each chunk is a
+   short transaction which first copies the values it overwrites into the staged rows and
+   records how far it got (``DataImport.applied_upto``); if a chunk fails, the chunks already
+   written are undone from those copies; if the process dies, the next import (or ``luoshi
+   data recover``) undoes them. PostgreSQL: the chunks, the done state and the audit record are
+   one transaction (the server undoes it after any failure or crash).
 
 A dry run stops after phase 2 and reports what would change.
 """
@@ -28,10 +30,12 @@ import csv
 import io
 import os
 import socket
+import sys
 import time
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePath
@@ -43,7 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.core import authz, tabular
+from luoshi.core import authz, batches, tabular
 from luoshi.indicators import services, validation
 from luoshi.indicators.models import (
     Category, DataImport, DataValue, Indicator, ImportRow, Target, ValueState,
@@ -190,8 +194,15 @@ def _xlsx_rows(stream) -> Iterator[list[object]]:
         wb.close()
 
 
-def read_rows(source, filename: str, required: list[str], optional: list[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Stream ``(row number, {column: text})`` from a CSV or XLSX source; row 1 is the header."""
+def read_rows(source, filename: str, required: list[str], optional: list[str], *,
+              raw: bool = False) -> Iterator[tuple[int, dict[str, str] | list[str] | tuple[str, ...]]]:
+    """Stream ``(row number, {column: text})`` from a CSV or XLSX source; row 1 is the header.
+
+    With ``raw``, a CSV file gives its header first as ``(1, tuple of names)`` and then every row
+    of the header's width as the reader's own list of cells, untouched (the importer's fast path
+    checks those and falls back to :func:`clean_row` for anything unusual); other rows still
+    come as dicts.
+    """
     stream, owned = _open_binary(source)
     raw_rows = None
     try:
@@ -199,25 +210,28 @@ def read_rows(source, filename: str, required: list[str], optional: list[str]) -
         raw_rows = _xlsx_rows(stream) if xlsx else _csv_rows(stream)
         header = None
         width = 0
-        for number, raw in enumerate(raw_rows, start=1):
+        for number, cells in enumerate(raw_rows, start=1):
             if header is None:
-                header = [str(c).strip().lower().lstrip("\ufeff") for c in raw]
+                header = [str(c).strip().lower().lstrip("\ufeff") for c in cells]
                 _check_header(header, required, optional)
                 width = len(header)
+                if raw and not xlsx:
+                    yield number, tuple(header)
                 continue
             if xlsx:
-                raw = [_cell(c) for c in raw]
-            elif len(raw) == width and raw[-1] and raw[0]:
-                # the common case of a CSV row, kept cheap: strip, and undo export neutralising only
-                # where a cell starts with a quote
-                raw = [c.strip() for c in raw]
-                if "'" in "".join(c[:1] for c in raw):
-                    raw = [_restore(c) for c in raw]
-                yield number, dict(zip(header, raw))
+                cells = [_cell(c) for c in cells]
+            elif len(cells) == width:
+                if raw:
+                    yield number, cells
+                    continue
+                if cells[-1] and cells[0]:
+                    row = clean_row(header, cells)
+                    if row is not None:
+                        yield number, row
+                    continue
+            if not any(str(c).strip() for c in cells):
                 continue
-            if not any(str(c).strip() for c in raw):
-                continue
-            yield number, {name: (_restore(str(raw[i]).strip()) if i < len(raw) else "")
+            yield number, {name: (_restore(str(cells[i]).strip()) if i < len(cells) else "")
                            for i, name in enumerate(header) if name}
         if header is None:
             raise BadFile(_("the file is empty"))
@@ -226,6 +240,17 @@ def read_rows(source, filename: str, required: list[str], optional: list[str]) -
             raw_rows.close()
         if owned:
             stream.close()
+
+
+def clean_row(header: list[str], cells: list[str]) -> dict[str, str] | None:
+    """A CSV row of the header's width as ``{column: text}``: cells stripped, export neutralising
+    undone where a cell starts with a quote; ``None`` for a blank row."""
+    cells = [c.strip() for c in cells]
+    if not any(cells):
+        return None
+    if "'" in "".join(c[:1] for c in cells):
+        cells = [_restore(c) for c in cells]
+    return dict(zip(header, cells))
 
 
 def _restore(text: str) -> str:
@@ -284,6 +309,21 @@ class Lookups:
         self.categories = {(set_id, code): pk for set_id, code, pk in
                            Category.objects.values_list("category_set_id", "code", "pk")}
 
+    def fast_indicators(self) -> dict[str, tuple]:
+        """The indicators whose rows the fast path of :func:`_stage` may accept: reported (not
+        derived), without categories, typed as a number; ``code → (id, periodicity, unit types or
+        None, lowest, highest, whole numbers only)`` with finite bounds (so that NaN and infinities
+        never pass a range test)."""
+        out = {}
+        for code, ind in self.indicators.items():
+            spec = ind.spec
+            if spec.derived or ind.category_set_id or spec.value_type not in ("number", "percent", "integer"):
+                continue
+            low = spec.min_value if spec.min_value is not None else (0.0 if spec.value_type == "percent" else -sys.float_info.max)
+            high = spec.max_value if spec.max_value is not None else sys.float_info.max
+            out[code] = (ind.pk, ind.periodicity, ind.unit_types or None, float(low), float(high), spec.value_type == "integer")
+        return out
+
     @staticmethod
     @lru_cache(maxsize=4096)
     def period(text: str) -> tuple[str, str]:
@@ -316,25 +356,30 @@ def import_values(actor, source, *, filename: str = "", dry_run: bool = False, p
                                        unit_path=_actor_path(actor))
     result.import_id = record.id
     cache = _bigger_cache()
+    stage = _Stage(record)
     try:
-        rows = _iter_records(records) if records is not None else read_rows(source, filename, COLUMNS, OPTIONAL)
+        stage.create()
+        rows = (_iter_records(records) if records is not None
+                else read_rows(source, filename, COLUMNS, OPTIONAL, raw=True))
         clock = time.perf_counter()
-        has_comment = _stage(actor, record, rows, result, progress)
+        has_comment = _stage(actor, record, rows, result, progress, stage)
         result.timings["stage"], clock = time.perf_counter() - clock, time.perf_counter()
-        _check(record, result, progress, has_comment)
+        _check(stage, result, progress, has_comment)
         result.timings["check"], clock = time.perf_counter() - clock, time.perf_counter()
         if result.ok and not dry_run and (result.created or result.changed):
-            _apply(actor, record, result, progress, has_comment)
+            _apply(actor, record, stage, result, progress, has_comment)
             result.timings["write"], clock = time.perf_counter() - clock, time.perf_counter()
-            _finish(actor, record, result)
+            _finish(record, stage, result)
             result.timings["finish"] = time.perf_counter() - clock
+            if stage.turns.pauses:  # SQLite: time left to other writers (within the phases above)
+                result.timings["paused"] = stage.turns.pauses * stage.turns.pause
         else:
-            _discard(record, DataImport.State.DONE if result.ok else DataImport.State.FAILED, result)
+            _discard(record, stage, DataImport.State.DONE if result.ok else DataImport.State.FAILED, result)
     except BadFile as exc:
         result.add_error(None, "", str(exc))
-        _discard(record, DataImport.State.FAILED, result)
+        _discard(record, stage, DataImport.State.FAILED, result)
     except BaseException:
-        _rollback(record)
+        _rollback(record, stage)
         raise
     finally:
         _restore_cache(cache)
@@ -458,43 +503,161 @@ def _check_row(lookups: Lookups, row: dict, result: ImportResult, number: int) -
     return (number, ind.pk, unit[0], period, category_id, number_value, text_value or "", comment)
 
 
-def _stage(actor, record: DataImport, rows, result: ImportResult, progress: Progress | None) -> bool:
+class _Stage:
+    """Where the rows of one import are staged.
+
+    SQLite: the shared table ``ImportRow`` (rows tagged with the import's id), which outlives
+    the short transactions of the apply phase so that an interrupted import can be undone.
+    PostgreSQL: a temporary table of the import's own session (no write-ahead log, no index
+    while loading, gone with the session); the apply phase there is one transaction, so a
+    crash leaves nothing to undo and the staged rows are never needed by another process.
+    """
+
+    def __init__(self, record: DataImport) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self.batch = record.id.hex
+        # Every write transaction of the import on SQLite goes through these turns, so that
+        # other writers get the lock at least every second (see ``batches.Turns``).
+        self.turns = batches.Turns()
+        if self.postgres:
+            self.table, self.key, self.args = f"luoshi_stage_{record.id.hex}", "row", []
+        else:
+            self.table, self.key, self.args = ImportRow._meta.db_table, "id", [record.id.hex]
+
+    def where(self, alias: str = "") -> str:
+        """The condition that selects this import's staged rows (with its ``args``)."""
+        if self.postgres:
+            return "TRUE"
+        return f"{alias or self.table}.batch = %s"
+
+    def create(self) -> None:
+        if not self.postgres:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE IF NOT EXISTS {self.table} (row integer NOT NULL, indicator_id bigint NOT NULL,"
+                f" unit_id bigint NOT NULL, period varchar(10) NOT NULL, category_id bigint, value double precision,"
+                f" text_value varchar(500) NOT NULL DEFAULT '', comment varchar(1000) NOT NULL DEFAULT '',"
+                f" existing_id bigint, changes boolean NOT NULL DEFAULT TRUE)")
+
+    def line(self, staged: tuple):
+        """One checked row ``(row, indicator, unit, period, category, number, text, comment)`` as
+        written to the stage: a line of ``COPY`` text on PostgreSQL, a parameter tuple on SQLite."""
+        if not self.postgres:
+            return (self.batch,) + staged + (True, "", "")
+        number, ind, unit, period, cat, value, text, comment = staged
+        return (f"{number}\t{ind}\t{unit}\t{period}\t{NULL if cat is None else cat}\t{NULL if value is None else repr(value)}"
+                f"\t{_copy_text(text)}\t{_copy_text(comment)}\n")
+
+    def write(self, lines: list) -> None:
+        if not lines:
+            return
+        with self.turns.atomic(), connection.cursor() as cursor:
+            if self.postgres:
+                with cursor.cursor.copy(f"COPY {self.table} (row, indicator_id, unit_id, period, category_id, value,"
+                                        f" text_value, comment) FROM STDIN") as copy:
+                    copy.write("".join(lines))
+            else:
+                marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
+                cursor.executemany(f"INSERT INTO {self.table} ({', '.join(STAGE_COLUMNS)}) VALUES ({marks})", lines)
+
+    def drop(self) -> None:
+        if self.postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {self.table}")
+
+
+NULL = "\\N"
+
+
+def _copy_text(text: str) -> str:
+    """``text`` escaped for ``COPY``'s text format."""
+    if not text:
+        return ""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _stage(actor, record: DataImport, rows, result: ImportResult, progress: Progress | None, stage: _Stage) -> bool:
+    """Check every row and stage the good ones; returns whether the source has a comment column.
+
+    The common row of a CSV file (a known indicator reported as a plain number, without
+    categories, a writable unit of a type that reports it, a period of the right kind, a number
+    in range, no category or comment) is checked inline on the reader's own list of cells,
+    with dictionary look-ups only. Anything else goes through :func:`_check_row`, which
+    accepts exactly the same rows and names what is wrong with the others.
+    """
     lookups = Lookups(actor)
     size = _batch_rows()
-    batch_id = record.id.hex if connection.vendor == "sqlite" else record.id
-    pending: list[tuple] = []
+    fast = lookups.fast_indicators()
+    writable = lookups.writable
+    periods: dict[str, tuple[str, str]] = {}
+    header: list[str] = []
+    i_ind = i_unit = i_per = i_val = 0
+    optional_at: tuple[int, ...] = ()
+    pending: list = []
     has_comment = False
+    postgres = stage.postgres
+    batch = stage.batch
+
+    def flush() -> None:
+        stage.write(pending)
+        pending.clear()
+        if progress:
+            progress("read", result.rows, None)
+
     for number, row in rows:
+        if row.__class__ is tuple:  # the header of a CSV file read raw
+            header = list(row)
+            i_ind, i_unit, i_per, i_val = (header.index(c) for c in COLUMNS)
+            optional_at = tuple(header.index(c) for c in OPTIONAL if c in header)
+            has_comment = "comment" in header
+            continue
+        if row.__class__ is list:
+            ind = fast.get(row[i_ind])
+            unit = writable.get(row[i_unit])
+            if ind is not None and unit is not None and not any(row[i] for i in optional_at):
+                pk, kind, types, low, high, integer = ind
+                if types is None or unit[1] in types:
+                    text = row[i_per]
+                    period = periods.get(text)
+                    if period is None:
+                        try:
+                            period = Lookups.period(text.strip())
+                        except ValueError:
+                            period = ("", "")
+                        else:
+                            periods[text] = period
+                    if period[0] == kind:
+                        try:
+                            value = float(row[i_val])
+                        except ValueError:
+                            value = None
+                        # low/high are finite, so NaN and infinities fail here as in parse_value
+                        if value is not None and low <= value <= high and (not integer or value.is_integer()):
+                            result.rows += 1
+                            if postgres:
+                                pending.append(f"{number}\t{pk}\t{unit[0]}\t{period[1]}\t\\N\t{value!r}\t\t\n")
+                            else:
+                                pending.append((batch, number, pk, unit[0], period[1], None, value, "", "", True, "", ""))
+                            if len(pending) >= size:
+                                flush()
+                            continue
+            row = clean_row(header, row)
+            if row is None:  # a blank line
+                continue
         result.rows += 1
         has_comment = row.pop("__has_comment__", "comment" in row) or has_comment
         staged = _check_row(lookups, row, result, number)
         if staged is not None:
-            pending.append((batch_id,) + staged + (True, "", ""))
+            pending.append(stage.line(staged))
         if len(pending) >= size:
-            _write_stage(pending)
-            pending = []
-            if progress:
-                progress("read", result.rows, None)
-    if pending:
-        _write_stage(pending)
+            flush()
+    stage.write(pending)
     if progress:
         progress("read", result.rows, result.rows)
     if result.rows == 0 and result.ok:
         result.add_error(None, "", _("there are no data rows"))
     return has_comment
-
-
-def _write_stage(rows: list[tuple]) -> None:
-    table = ImportRow._meta.db_table
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
-                    for r in rows:
-                        copy.write_row(r)
-            else:
-                marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
-                cursor.executemany(f"INSERT INTO {table} ({', '.join(STAGE_COLUMNS)}) VALUES ({marks})", rows)
 
 
 def _batch_param(record: DataImport):
@@ -505,49 +668,56 @@ def _same(a: str, b: str) -> str:
     return f"{a} IS {b}" if connection.vendor == "sqlite" else f"{a} IS NOT DISTINCT FROM {b}"
 
 
-def _check(record: DataImport, result: ImportResult, progress: Progress | None, has_comment: bool) -> None:
+def _check(stage: _Stage, result: ImportResult, progress: Progress | None, has_comment: bool) -> None:
     """Set-based checks of the staged rows: duplicates, locks, existing values, rules."""
     if progress:
         progress("check", 0, None)
-    stage, values = ImportRow._meta.db_table, DataValue._meta.db_table
+    t, values = stage.table, DataValue._meta.db_table
     approval = "indicators_approval"
     members = DataValueSetMembers.table()
-    b = _batch_param(record)
+    args = stage.args
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {stage}")  # fresh statistics for the joins below
+        if stage.postgres:
+            cursor.execute(f"ANALYZE {t}")  # statistics for the joins below
         cursor.execute(
             f"SELECT row, first_row FROM (SELECT row, MIN(row) OVER (PARTITION BY indicator_id, unit_id, period,"
-            f" COALESCE(category_id, 0)) AS first_row FROM {stage} WHERE batch = %s) t"
-            f" WHERE row > first_row ORDER BY row", [b])
+            f" COALESCE(category_id, 0)) AS first_row FROM {t} WHERE {stage.where()}) x"
+            f" WHERE row > first_row ORDER BY row", args)
         for row, first in cursor.fetchall():
             result.add_error(row, "", _("duplicate of row %(first)s (same indicator, unit, period and category)") % {"first": first})
         cursor.execute(
-            f"SELECT r.row, MAX(a.state) FROM {stage} r"
+            f"SELECT r.row, MAX(a.state) FROM {t} r"
             f" JOIN {approval} a ON a.unit_id = r.unit_id AND a.period = r.period AND a.state IN ('submitted', 'approved')"
             f" JOIN {members} m ON m.dataset_id = a.dataset_id AND m.indicator_id = r.indicator_id"
-            f" WHERE r.batch = %s GROUP BY r.row ORDER BY r.row", [b])
+            f" WHERE {stage.where('r')} GROUP BY r.row ORDER BY r.row", args)
         for row, state in cursor.fetchall():
             if state == "approved":
                 result.add_error(row, "", _("locked by approval: the data of this unit and period has been approved"))
             else:
                 result.add_error(row, "", _("locked: the data of this unit and period has been submitted for review"))
-        _check_rules(record, result)
+        _check_rules(stage, result)
         if not result.ok:
             return
-        # The existing value of each staged row, and whether the row changes it: one join per
-        # partial unique index (rows with a category, rows without).
-        comment_same = f" AND d.comment = {stage}.comment" if has_comment else ""
-        unchanged = (f"{_same('d.value', f'{stage}.value')} AND d.text_value = {stage}.text_value{comment_same}")
-        for cat_sql, stage_cat in (("d.category_id = {s}.category_id", "category_id IS NOT NULL"),
-                                   ("d.category_id IS NULL", "category_id IS NULL")):
-            cursor.execute(
-                f"UPDATE {stage} SET existing_id = d.id, changes = NOT ({unchanged}) FROM {values} d"
-                f" WHERE {stage}.batch = %s AND {stage}.{stage_cat} AND d.indicator_id = {stage}.indicator_id"
-                f" AND d.unit_id = {stage}.unit_id AND d.period = {stage}.period AND {cat_sql.format(s=stage)}", [b])
+        # The existing value of each staged row, and whether the row changes it (one join on the
+        # value table's unique key; a category of NULL counts as 0 there).
+        comment_same = f" AND d.comment = {t}.comment" if has_comment else ""
+        unchanged = f"{_same('d.value', f'{t}.value')} AND d.text_value = {t}.text_value{comment_same}"
+        match = (f"UPDATE {t} SET existing_id = d.id, changes = NOT ({unchanged}) FROM {values} d"
+                 f" WHERE {stage.where(t)} AND d.indicator_id = {t}.indicator_id AND d.period = {t}.period"
+                 f" AND d.unit_id = {t}.unit_id AND COALESCE(d.category_id, 0) = COALESCE({t}.category_id, 0)")
+        if stage.postgres:  # the session's own table: one statement
+            cursor.execute(match, args)
+        else:  # the shared table: short write transactions, so other writers get their turn
+            cursor.execute(f"SELECT MIN(id), MAX(id) FROM {t} WHERE {stage.where()}", args)
+            low, high = cursor.fetchone()
+            size = _batch_rows()
+            while low is not None and low <= high:
+                with stage.turns.atomic():
+                    cursor.execute(f"{match} AND {t}.id BETWEEN %s AND %s", [*args, low, low + size - 1])
+                low += size
         cursor.execute(
             f"SELECT COUNT(*) FILTER (WHERE changes AND existing_id IS NULL), COUNT(*) FILTER (WHERE changes AND existing_id IS NOT NULL),"
-            f" COUNT(*) FILTER (WHERE NOT changes) FROM {stage} WHERE batch = %s", [b])
+            f" COUNT(*) FILTER (WHERE NOT changes) FROM {t} WHERE {stage.where()}", args)
         created, changed, unchanged = cursor.fetchone()
     result.created, result.changed, result.unchanged = created or 0, changed or 0, unchanged or 0
 
@@ -562,19 +732,18 @@ class DataValueSetMembers:
         return DataSet.indicators.through._meta.db_table
 
 
-def _check_rules(record: DataImport, result: ImportResult) -> None:
+def _check_rules(stage: _Stage, result: ImportResult) -> None:
     """Rules between indicators, per unit, period and category, on the values as they would be."""
     codes_by_id = {pk: code for pk, code in Indicator.objects.values_list("pk", "code")}
-    staged_ids = set(ImportRow.objects.filter(batch=record.id).values_list("indicator_id", flat=True).distinct())
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT indicator_id FROM {stage.table} WHERE {stage.where()}", stage.args)
+        staged_ids = {i for (i,) in cursor.fetchall()}
     staged_codes = {codes_by_id[i] for i in staged_ids if i in codes_by_id}
     rules = [r for r in services.rule_specs(codes_by_id.values()) if set(r.refs) & staged_codes]
     if not rules:
         return
     ids_by_code = {code: pk for pk, code in codes_by_id.items()}
-    needed = {ids_by_code[c] for r in rules for c in r.refs}
-    staged = (ImportRow.objects.filter(batch=record.id, indicator_id__in=needed)
-              .order_by("unit_id", "period", "category_id", "row")
-              .values_list("unit_id", "period", "category_id", "indicator_id", "value", "row"))
+    needed = sorted({ids_by_code[c] for r in rules for c in r.refs})
     group_key, group = None, {}
     chunk: list[tuple[tuple, dict]] = []
 
@@ -597,117 +766,181 @@ def _check_rules(record: DataImport, result: ImportResult) -> None:
                 elif len(result.warnings) < MAX_ERRORS:
                     result.warnings.append(str(RowError(first_row, "", outcome.message())))
 
-    for unit_id, period, category_id, indicator_id, value, row in staged.iterator(chunk_size=5000):
-        key = (unit_id, period, category_id)
-        if key != group_key:
-            if group_key is not None:
-                chunk.append((group_key, group))
-                if len(chunk) >= 1000:
-                    flush(chunk)
-                    chunk = []
-            group_key, group = key, {}
-        group[codes_by_id[indicator_id]] = (value, row)
+    marks = ", ".join(["%s"] * len(needed))
+    # A server-side cursor on PostgreSQL keeps memory flat (it needs a transaction there); SQLite's
+    # cursor steps through the rows, outside any transaction (which would take the write lock).
+    with (transaction.atomic() if stage.postgres else nullcontext()), connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT unit_id, period, category_id, indicator_id, value, row FROM {stage.table}"
+            f" WHERE {stage.where()} AND indicator_id IN ({marks}) ORDER BY unit_id, period, category_id, row",
+            [*stage.args, *needed])
+        while fetched := cursor.fetchmany(5000):
+            for unit_id, period, category_id, indicator_id, value, row in fetched:
+                key = (unit_id, period, category_id)
+                if key != group_key:
+                    if group_key is not None:
+                        chunk.append((group_key, group))
+                        if len(chunk) >= 1000:
+                            flush(chunk)
+                            chunk = []
+                    group_key, group = key, {}
+                group[codes_by_id[indicator_id]] = (value, row)
     if group_key is not None:
         chunk.append((group_key, group))
     flush(chunk)
 
 
-def _apply(actor, record: DataImport, result: ImportResult, progress: Progress | None, has_comment: bool) -> None:
-    """Write the changed rows in bounded batches; undo what was written if anything fails."""
-    stage, values = ImportRow._meta.db_table, DataValue._meta.db_table
+def _apply(actor, record: DataImport, stage: _Stage, result: ImportResult, progress: Progress | None,
+           has_comment: bool) -> None:
+    """Write the changed rows in bounded batches.
+
+    SQLite: each batch is its own short transaction that first keeps the values it overwrites
+    (for undoing) and records how far it got; if anything fails, what was written is undone.
+    PostgreSQL: the same batches inside one transaction, which also marks the import done and
+    writes its audit record, so the import is atomic there (other writers are not blocked by
+    it: they wait only for rows the import itself writes).
+    """
+    t, values = stage.table, DataValue._meta.db_table
     b = _batch_param(record)
     size = _batch_rows()
     DataImport.objects.filter(pk=record.pk).update(state=DataImport.State.APPLYING)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {stage} WHERE batch = %s", [b])
+        if stage.postgres:
+            cursor.execute(f"CREATE INDEX ON {t} (row)")
+        cursor.execute(f"SELECT MIN({stage.key}), MAX({stage.key}) FROM {t} WHERE {stage.where()}", stage.args)
         low, high = cursor.fetchone()
     total = result.created + result.changed
     now = timezone.now()
     actor_id = actor.pk if getattr(actor, "pk", None) else None
-    comment_set = f", comment = r.comment" if has_comment else ""
-    done = 0
-    try:
+    comment_set = ", comment = r.comment" if has_comment else ""
+    key = stage.key
+    state = [0]
+
+    def write_batch(start: int, end: int) -> None:
+        with connection.cursor() as cursor:
+            if result.changed:
+                if not stage.postgres:  # keep what is overwritten, for undoing
+                    cursor.execute(
+                        f"UPDATE {t} SET old_value = d.value, old_text_value = d.text_value, old_comment = d.comment,"
+                        f" old_entered_by_id = d.entered_by_id, old_updated_at = d.updated_at FROM {values} d"
+                        f" WHERE d.id = {t}.existing_id AND {stage.where(t)} AND {t}.{key} BETWEEN %s AND %s"
+                        f" AND {t}.changes", [*stage.args, start, end])
+                cursor.execute(
+                    f"UPDATE {values} SET value = r.value, text_value = r.text_value{comment_set}, entered_by_id = %s,"
+                    f" updated_at = %s, import_batch = %s FROM {t} r"
+                    f" WHERE r.existing_id = {values}.id AND {stage.where('r')} AND r.{key} BETWEEN %s AND %s AND r.changes",
+                    [actor_id, now, b, *stage.args, start, end])
+            cursor.execute(
+                f"INSERT INTO {values} (indicator_id, unit_id, period, category_id, value, text_value, comment, state,"
+                f" warnings, follow_up, entered_by_id, updated_at, import_batch)"
+                f" SELECT indicator_id, unit_id, period, category_id, value, text_value, comment, %s, %s, FALSE, %s, %s, %s"
+                f" FROM {t} WHERE {stage.where()} AND {key} BETWEEN %s AND %s AND changes AND existing_id IS NULL"
+                f" ORDER BY indicator_id, period, unit_id, category_id",  # the unique index's order: cheaper inserts
+                [ValueState.DRAFT, "[]", actor_id, now, b, *stage.args, start, end])
+            DataImport.objects.filter(pk=record.pk).update(applied_upto=end)
+            cursor.execute(f"SELECT COUNT(*) FROM {t} WHERE {stage.where()} AND {key} BETWEEN %s AND %s AND changes",
+                           [*stage.args, start, end])
+            state[0] += cursor.fetchone()[0]
+        if progress:
+            progress("write", state[0], total)
+
+    def batches():
         start = low
         while start is not None and start <= high:
-            end = start + size - 1
-            with transaction.atomic(), connection.cursor() as cursor:
-                # Keep what is overwritten (for undoing), then overwrite, then insert the new rows.
-                if result.changed:
-                    cursor.execute(
-                        f"UPDATE {stage} SET old_value = d.value, old_text_value = d.text_value, old_comment = d.comment,"
-                        f" old_entered_by_id = d.entered_by_id, old_updated_at = d.updated_at FROM {values} d"
-                        f" WHERE d.id = {stage}.existing_id AND {stage}.batch = %s AND {stage}.id BETWEEN %s AND %s"
-                        f" AND {stage}.changes", [b, start, end])
-                    cursor.execute(
-                        f"UPDATE {values} SET value = r.value, text_value = r.text_value{comment_set}, entered_by_id = %s,"
-                        f" updated_at = %s, import_batch = %s FROM {stage} r"
-                        f" WHERE r.existing_id = {values}.id AND r.batch = %s AND r.id BETWEEN %s AND %s AND r.changes",
-                        [actor_id, now, b, b, start, end])
-                cursor.execute(
-                    f"INSERT INTO {values} (indicator_id, unit_id, period, category_id, value, text_value, comment, state,"
-                    f" warnings, follow_up, entered_by_id, updated_at, import_batch)"
-                    f" SELECT indicator_id, unit_id, period, category_id, value, text_value, comment, %s, %s, FALSE, %s, %s, %s"
-                    f" FROM {stage} WHERE batch = %s AND id BETWEEN %s AND %s AND changes AND existing_id IS NULL"
-                    f" ORDER BY indicator_id, unit_id, period",  # index order: cheaper index inserts
-                    [ValueState.DRAFT, "[]", actor_id, now, b, b, start, end])
-                DataImport.objects.filter(pk=record.pk).update(applied_upto=end)
-                cursor.execute(f"SELECT COUNT(*) FROM {stage} WHERE batch = %s AND id BETWEEN %s AND %s AND changes",
-                               [b, start, end])
-                done += cursor.fetchone()[0]
-            if progress:
-                progress("write", done, total)
-            start = end + 1
+            yield start, start + size - 1
+            start += size
+
+    if stage.postgres:
+        with transaction.atomic():
+            for start, end in batches():
+                write_batch(start, end)
+            _mark_done(actor, record, result)
+        return
+    try:
+        for start, end in batches():
+            with stage.turns.atomic():
+                write_batch(start, end)
     except BaseException:
-        _rollback(record)
+        _rollback(record, stage)
         raise
+    _mark_done(actor, record, result)
 
 
 def _undo(record: DataImport) -> None:
-    """Undo the batches of ``record`` already written (restoring overwritten values), in short transactions."""
+    """Undo the batches of ``record`` already written (restoring overwritten values, deleting
+    inserted ones), newest first, in short transactions (``batches.Turns``).
+
+    Each transaction undoes one range of staged rows and lowers ``applied_upto`` below it, so an
+    undo that is itself interrupted leaves a consistent record for the next recovery. Inserted
+    rows are found through their staged rows and the value table's unique key (no scan of the
+    value table), and deleted only if they still carry this import's tag.
+    """
     stage, values = ImportRow._meta.db_table, DataValue._meta.db_table
     b = _batch_param(record)
     upto = DataImport.objects.filter(pk=record.pk).values_list("applied_upto", flat=True).first() or 0
     if not upto:
         return
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {values} SET value = r.old_value, text_value = r.old_text_value, comment = r.old_comment,"
-            f" entered_by_id = r.old_entered_by_id, updated_at = r.old_updated_at, import_batch = NULL FROM {stage} r"
-            f" WHERE r.existing_id = {values}.id AND r.batch = %s AND r.id <= %s AND r.changes AND r.old_updated_at IS NOT NULL",
-            [b, upto])
-        cursor.execute(f"DELETE FROM {values} WHERE import_batch = %s", [b])
-        DataImport.objects.filter(pk=record.pk).update(applied_upto=0)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MIN(id) FROM {stage} WHERE batch = %s", [b])
+        low = cursor.fetchone()[0]
+    size = _batch_rows()
+    turns = batches.Turns()
+    end = upto
+    while low is not None and end >= low:
+        start = max(low, end - size + 1)
+        with turns.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {values} SET value = r.old_value, text_value = r.old_text_value, comment = r.old_comment,"
+                f" entered_by_id = r.old_entered_by_id, updated_at = r.old_updated_at, import_batch = NULL FROM {stage} r"
+                f" WHERE r.existing_id = {values}.id AND r.batch = %s AND r.id BETWEEN %s AND %s AND r.changes"
+                f" AND r.old_updated_at IS NOT NULL", [b, start, end])
+            cursor.execute(
+                f"DELETE FROM {values} WHERE import_batch = %s AND id IN (SELECT d.id FROM {stage} r JOIN {values} d"
+                f" ON d.indicator_id = r.indicator_id AND d.period = r.period AND d.unit_id = r.unit_id"
+                f" AND COALESCE(d.category_id, 0) = COALESCE(r.category_id, 0)"
+                f" WHERE r.batch = %s AND r.id BETWEEN %s AND %s AND r.changes AND r.existing_id IS NULL)",
+                [b, b, start, end])
+            DataImport.objects.filter(pk=record.pk).update(applied_upto=start - 1 if start > low else 0)
+        end = start - 1
+    if low is None:  # nothing staged any more (should not happen): fall back to the tag
+        with turns.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {values} WHERE import_batch = %s", [b])
+            DataImport.objects.filter(pk=record.pk).update(applied_upto=0)
 
 
-def _delete_stage(record: DataImport) -> None:
-    """Delete the staged rows in id ranges (short transactions; the primary key finds them)."""
+def _delete_stage(record: DataImport, stage: _Stage | None = None) -> None:
+    """Drop the staged rows: the temporary table on PostgreSQL; on SQLite (and for an import
+    staged by an earlier version) the rows of ``ImportRow``, in id ranges, short transactions."""
+    if stage is not None and stage.postgres:
+        stage.drop()
     size = _batch_rows() * 5
     b = _batch_param(record)
-    stage = ImportRow._meta.db_table
+    table = ImportRow._meta.db_table
+    turns = stage.turns if stage is not None else batches.Turns()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {stage} WHERE batch = %s", [b])
+        cursor.execute(f"SELECT MIN(id), MAX(id) FROM {table} WHERE batch = %s", [b])
         low, high = cursor.fetchone()
     while low is not None and low <= high:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {stage} WHERE batch = %s AND id BETWEEN %s AND %s", [b, low, low + size - 1])
+        with turns.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE batch = %s AND id BETWEEN %s AND %s", [b, low, low + size - 1])
         low += size
 
 
-def _rollback(record: DataImport) -> None:
+def _rollback(record: DataImport, stage: _Stage | None = None) -> None:
     _undo(record)
-    _delete_stage(record)
+    _delete_stage(record, stage)
     DataImport.objects.filter(pk=record.pk).update(state=DataImport.State.ROLLED_BACK, finished_at=timezone.now())
 
 
-def _discard(record: DataImport, state: str, result: ImportResult) -> None:
-    _delete_stage(record)
+def _discard(record: DataImport, stage: _Stage, state: str, result: ImportResult) -> None:
+    _delete_stage(record, stage)
     DataImport.objects.filter(pk=record.pk).update(
         state=state, rows=result.rows, created=result.created, changed=result.changed, unchanged=result.unchanged,
         finished_at=timezone.now())
 
 
-def _finish(actor, record: DataImport, result: ImportResult) -> None:
-    """Mark done and audit (one record for the import: counts, file, batch), then outlier warnings."""
+def _mark_done(actor, record: DataImport, result: ImportResult) -> None:
+    """Mark done and audit (one record for the import: counts, file, batch)."""
     with transaction.atomic():
         record = DataImport.objects.select_for_update().get(pk=record.pk)
         record.state = DataImport.State.DONE
@@ -717,12 +950,16 @@ def _finish(actor, record: DataImport, result: ImportResult) -> None:
         audit.record(actor, "create", record, None, {
             "file": record.filename, "rows": result.rows, "created": result.created, "changed": result.changed,
             "unchanged": result.unchanged, "import": record.pk.hex}, verb="import")
+
+
+def _finish(record: DataImport, stage: _Stage, result: ImportResult) -> None:
+    """After the import is done: outlier warnings, staged rows dropped."""
     if result.created + result.changed <= OUTLIER_INLINE_LIMIT:
         _flag_outliers(record, result)
     else:
         result.warnings.append(_("outlier checks were not run inline for %(n)d values; run `luoshi data outliers`")
                                % {"n": result.created + result.changed})
-    _delete_stage(record)
+    _delete_stage(record, stage)
 
 
 def _flag_outliers(record: DataImport, result: ImportResult) -> None:

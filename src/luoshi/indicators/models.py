@@ -13,7 +13,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -298,13 +299,13 @@ class DataValue(models.Model):
         verbose_name = _("data value")
         verbose_name_plural = _("data values")
         constraints = [
-            models.UniqueConstraint(fields=["indicator", "unit", "period", "category"], name="datavalue_unique",
-                                    condition=Q(category__isnull=False)),
-            models.UniqueConstraint(fields=["indicator", "unit", "period"], name="datavalue_unique_total",
-                                    condition=Q(category__isnull=True)),
+            # One value per indicator, period, unit and category, the total (no category) counted
+            # as category 0: one unique index instead of one per case, and with the indicator and
+            # period first it also serves "all values of an indicator in a period" (roll-ups).
+            models.UniqueConstraint(F("indicator"), F("period"), F("unit"), Coalesce(F("category"), 0),
+                                    name="datavalue_unique_key"),
         ]
         indexes = [
-            models.Index(fields=["indicator", "period"], name="datavalue_ind_period_idx"),
             models.Index(fields=["unit", "period"], name="datavalue_unit_period_idx"),
             models.Index(fields=["follow_up"], name="datavalue_follow_up_idx", condition=Q(follow_up=True)),
         ]

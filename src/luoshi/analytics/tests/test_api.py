@@ -91,6 +91,36 @@ def test_saving_values_refreshes_the_aggregates(built, world, django_capture_on_
     assert before == after
 
 
+@pytest.mark.parametrize("part_size", [20000, 2, 1])
+def test_an_import_refreshes_the_aggregates_of_every_unit_period_and_indicator_it_wrote(built, world, settings, monkeypatch,
+                                                                                        django_capture_on_commit_callbacks,
+                                                                                        part_size):
+    # The refresh after an import runs in parts of about LUOSHI_IMPORT_BATCH_ROWS values (whole
+    # years, a year's indicators in groups, one indicator's units in groups): whatever the parts,
+    # the aggregates end up as a full rebuild makes them.
+    from luoshi.indicators import imports
+
+    settings.LUOSHI_IMPORT_BATCH_ROWS = part_size
+    parts = []
+    refresh = engine.refresh
+    monkeypatch.setattr(engine, "refresh", lambda keys, **kw: (parts.append(list(keys)), refresh(keys, **kw)))
+    text = ("indicator,org_unit,period,value\nENROL,110101,2024,1900\nENROL,110102,2024,470\nPOP,110102,2024,600\n"
+            "ENROL,110102,2023,10\nPOP,110101,2023,20\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = imports.import_values(world.user("beijing_reporter"), text.encode(), filename="v.csv")
+    assert result.ok and result.created + result.changed == 5
+    # one part; or 2023 whole and 2024's indicators apart; or every (year, indicator) apart and
+    # ENROL's two units of 2024 apart too
+    assert len(parts) == {20000: 1, 2: 3, 1: 5}[part_size]
+    assert AggregateValue.objects.get(indicator=built.enrol, unit=world.unit("110000"), period="2024",
+                                      category=None).value == 1900 + 470
+    assert AggregateValue.objects.get(indicator=built.pop, unit=world.unit("110000"), period="2023", category=None).value == 20
+    before = {(r.indicator_id, r.unit_id, r.period, r.category_id): r.value for r in AggregateValue.objects.all()}
+    engine.rebuild()
+    after = {(r.indicator_id, r.unit_id, r.period, r.category_id): r.value for r in AggregateValue.objects.all()}
+    assert before == after
+
+
 def test_trend_explains_the_projection(built, world):
     planner = world.user("ministry_planner")
     enter(world, built, year="2023", values={"110101": (800, 1000, 1, 1)})

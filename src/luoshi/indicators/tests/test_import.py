@@ -287,3 +287,29 @@ def test_target_import(world, setup):
     bad = imports.import_targets(world.beijing_admin, (text + "NOPE,110000,1999,x\n").encode(), filename="t.csv")
     assert [(e.row, e.field) for e in bad.errors] == [(2, "org_unit"), (4, "indicator"), (4, "year")]
     assert Target.objects.count() == 2
+
+
+@pytest.mark.parametrize("value", ["1200", " 1200 ", "1_200", "１２００", "1.2e3", "1200.0", "1200.5", "-3", "nan", "inf",
+                                   "1,200", "'1200", "'=1200", "", "1e400", "0x10"])
+@pytest.mark.parametrize("indicator", ["ENROL", "TEACH", "GER"])
+def test_the_fast_path_for_plain_rows_answers_as_the_full_checks(world, setup, indicator, value):
+    # A file of the required columns only takes the fast path for plain numeric rows; the API's
+    # records always take the full checks. Both must accept and refuse exactly the same rows.
+    text = f"indicator,org_unit,period,value\n{indicator},110101,2024,\"{value}\"\n"
+    from_file = run(world, text, dry_run=True)
+    from_records = imports.import_records(world.beijing_reporter, [
+        {"indicator": indicator, "org_unit": "110101", "period": "2024", "value": imports._restore(value.strip())}],
+        dry_run=True)
+    def answer(result):
+        return result.ok, result.created, [(e.field, e.message) for e in result.errors]
+
+    assert answer(from_file) == answer(from_records)
+    assert [e.row for e in from_file.errors] == [2] * len(from_file.errors)
+    if from_file.ok:
+        first = run(world, text)
+        assert first.ok and first.created == 1
+        stored = DataValue.objects.get(indicator__code=indicator)
+        DataValue.objects.all().delete()
+        assert imports.import_records(world.beijing_reporter, [
+            {"indicator": indicator, "org_unit": "110101", "period": "2024", "value": value.strip()}]).created == 1
+        assert DataValue.objects.get(indicator__code=indicator).value == stored.value
