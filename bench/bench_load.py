@@ -11,8 +11,13 @@ of its own (keep-alive connections, one per simulated user):
 2. **Thinking users**: ``--users`` users (50) each requesting a random main page and then
    pausing 1–3 s, for ``--think-seconds``; p50 and p95 per page and overall, and any errors.
 
+Each saturation row also gives the CPU time per request of the server's processes and of the
+PostgreSQL backends serving the database (from ``/proc``, after the log-ins), so that what a page
+costs can be told apart from what the machine's load did to its wall time.
+
 Usage: ``python bench/bench_load.py [--json OUT] [--clients 16] [--seconds 8] [--users 50]
-[--think-seconds 30]``. The server is stopped (by its process id) whatever happens.
+[--think-seconds 30] [--workers 4] [--threads 4]``. The server is stopped (by its process id)
+whatever happens.
 """
 
 from __future__ import annotations
@@ -106,7 +111,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def saturate(port: int, path: str, clients: int, seconds: float, logged_in: bool = True) -> dict:
+def saturate(port: int, path: str, clients: int, seconds: float, logged_in: bool = True, measure=None) -> dict:
     times: list[float] = []
     errors: list[int] = []
     lock = threading.Lock()
@@ -116,6 +121,7 @@ def saturate(port: int, path: str, clients: int, seconds: float, logged_in: bool
         if logged_in:
             s.login(USERS[n % len(USERS)])
         sessions.append(s)
+    cpu0 = measure() if measure else None
     stop = time.monotonic() + seconds
     start = time.monotonic()
 
@@ -135,8 +141,13 @@ def saturate(port: int, path: str, clients: int, seconds: float, logged_in: bool
     for t in threads:
         t.join()
     wall = time.monotonic() - start
-    return {"path": path, "requests": len(times), "rps": len(times) / wall, "p50": percentile(times, 50),
-            "p95": percentile(times, 95), "errors": len(errors)}
+    result = {"path": path, "requests": len(times), "rps": len(times) / wall, "p50": percentile(times, 50),
+              "p95": percentile(times, 95), "errors": len(errors)}
+    if measure and times:
+        cpu1 = measure()
+        result["server_cpu_ms"] = cpu_used(cpu0, cpu1, "server") * 1000 / len(times)
+        result["db_cpu_ms"] = cpu_used(cpu0, cpu1, "database") * 1000 / len(times)
+    return result
 
 
 def thinking(port: int, pages: dict[str, str], users: int, seconds: float) -> dict:
@@ -193,6 +204,36 @@ def main_pages(port: int) -> dict[str, str]:
             "plan page, filtered": f"/plans/{plan}/?light=red", "supervision": "/plans/supervision/"}
 
 
+def process_cpu(server_pid: int, database: str | None) -> dict[tuple[str, int], float]:
+    """CPU seconds (user + system) used so far by each of the server's processes (its own session:
+    the gunicorn master and workers) and each PostgreSQL backend serving ``database`` on this host
+    (none for SQLite), keyed by ("server" or "database", process id)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[tuple[str, int], float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            used = (int(fields[11]) + int(fields[12])) / tick
+            if int(fields[3]) == server_pid:
+                found["server", int(entry.name)] = used
+            elif database:
+                command = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+                if command.startswith("postgres: ") and f" {database} " in command:
+                    found["database", int(entry.name)] = used
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def cpu_used(before: dict, after: dict, kind: str) -> float:
+    """CPU seconds of ``kind`` processes between two ``process_cpu`` readings. A process that exited
+    in between is missing from ``after`` and its share is lost (a backend closed by
+    ``CONN_MAX_AGE``): the figure is a lower bound."""
+    return sum(used - before.get(key, 0.0) for key, used in after.items() if key[0] == kind)
+
+
 def load_average() -> str:
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -208,6 +249,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--think-seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4, help="threads per server worker")
     parser.add_argument("--data-dir", help="reuse a prepared data directory (kept afterwards)")
     parser.add_argument("--no-prepare", action="store_true",
                         help="with --data-dir: the data (and the PostgreSQL database) is already prepared")
@@ -219,7 +261,8 @@ def main() -> int:
     elif os.environ.get("LUOSHI_BENCH_DATABASE_URL") and not args.no_prepare:
         prepare(data_dir)
     port = free_port()
-    server = subprocess.Popen([LUOSHI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers)],
+    server = subprocess.Popen([LUOSHI, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
+                               "--threads", str(args.threads)],
                               env=env_for(data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                               start_new_session=True)
     try:
@@ -233,16 +276,22 @@ def main() -> int:
                     raise RuntimeError("the server did not start: " + (server.stderr.read() if server.stderr else ""))
                 time.sleep(0.3)
         pages = main_pages(port)
+        url = os.environ.get("LUOSHI_BENCH_DATABASE_URL")
+        database = url.rsplit("/", 1)[-1].split("?")[0] if url else None
+
+        def measure() -> dict:
+            return process_cpu(server.pid, database)
+
         vendor = "PostgreSQL" if os.environ.get("LUOSHI_BENCH_DATABASE_URL") else "SQLite"
-        result = {"database": vendor, "workers": args.workers, "load_before": load_average(), "saturation": [], "thinking": None}
+        result = {"database": vendor, "workers": args.workers, "threads": args.threads, "load_before": load_average(), "saturation": [], "thinking": None}
         # Warm up every worker.
         for path in pages.values():
             saturate(port, path, 4, 1.0)
-        floor = saturate(port, "/static/luoshi/app.css", args.clients, args.seconds, logged_in=False)
+        floor = saturate(port, "/static/luoshi/app.css", args.clients, args.seconds, logged_in=False, measure=measure)
         floor["name"] = "floor: static file"
         result["saturation"].append(floor)
         for name, path in pages.items():
-            measured = saturate(port, path, args.clients, args.seconds)
+            measured = saturate(port, path, args.clients, args.seconds, measure=measure)
             measured["name"] = name
             result["saturation"].append(measured)
         result["thinking"] = thinking(port, {k: v for k, v in pages.items()}, args.users, args.think_seconds)
@@ -256,11 +305,13 @@ def main() -> int:
         if not args.data_dir:
             shutil.rmtree(data_dir, ignore_errors=True)
 
-    print(f"{result['database']}, luoshi serve --workers {result['workers']}, load average {result['load_before']} → {result['load_after']}")
-    print(f"\n| saturation ({args.clients} clients, no pause, {args.seconds:.0f} s) | requests/s | p50 ms | p95 ms | errors |")
-    print("|---|---:|---:|---:|---:|")
+    print(f"{result['database']}, luoshi serve --workers {result['workers']} --threads {result['threads']}, load average {result['load_before']} → {result['load_after']}")
+    print(f"\n| saturation ({args.clients} clients, no pause, {args.seconds:.0f} s) | requests/s | p50 ms | p95 ms | errors "
+          "| server CPU ms/request | database CPU ms/request |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for row in result["saturation"]:
-        print(f"| {row['name']} | {row['rps']:.1f} | {row['p50']:.0f} | {row['p95']:.0f} | {row['errors']} |")
+        print(f"| {row['name']} | {row['rps']:.1f} | {row['p50']:.0f} | {row['p95']:.0f} | {row['errors']} "
+              f"| {row.get('server_cpu_ms', float('nan')):.1f} | {row.get('db_cpu_ms', float('nan')):.1f} |")
     t = result["thinking"]
     print(f"\n| {t['users']} users, 1–3 s think time, {args.think_seconds:.0f} s | requests | p50 ms | p95 ms |")
     print("|---|---:|---:|---:|")

@@ -260,6 +260,15 @@ def scope(user, source, action: str = "view") -> models.QuerySet:
     return qs if q is None else qs.filter(q)
 
 
+def _value_at(obj: models.Model, field: str) -> str:
+    value: object = obj
+    for part in field.split("__"):
+        value = getattr(value, part, None)
+        if value is None:
+            return ""
+    return str(value)
+
+
 def object_path(obj: models.Model) -> str:
     value: object = obj
     for part in obj.scope_field.split("__"):
@@ -275,6 +284,15 @@ def can(user, action: str, obj: models.Model) -> bool:
     if is_public(user, action, obj):
         return True
     model = type(obj)
+    owner_field = getattr(model, "authz_owner_path", None)
+    if owner_field is not None:
+        # The model's scope is "a grant on this path, or (for viewing) something more": the grant
+        # is checked in Python; only a miss while viewing needs the model's query below.
+        owner_path = _value_at(obj, owner_field)
+        if owner_path and any(g.covers(owner_path) for g in _grants_for(user, model, action)):
+            return True
+        if action != "view":
+            return False
     if hasattr(model, "authz_can"):
         matched = _grants_for(user, model, action)
         return bool(matched) and model.authz_can(obj, lambda field: _path_q(matched, field), action)
@@ -359,6 +377,14 @@ def units_where(user, action: str, model: type[models.Model]) -> models.QuerySet
     for g in _grants_for(user, model, action):
         q |= Q(path__startswith=g.path) if g.covers_below else Q(path=g.path)
     return OrgUnit.objects.filter(q, is_active=True)
+
+
+def has_units_where(user, action: str, model: type[models.Model]) -> bool:
+    """``units_where(user, action, model).exists()``, without a query for a user with grants: a
+    grant's own unit is active (``grants`` loads only those) and always among its units."""
+    if is_unrestricted(user):
+        return units_where(user, action, model).exists()
+    return bool(_grants_for(user, model, action))
 
 
 def has_any_role(user, *names: str) -> bool:

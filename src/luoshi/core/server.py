@@ -20,11 +20,11 @@ class _Gunicorn(BaseApplication):
         return application
 
 
-def run_gunicorn(host: str, port: int, workers: int = 2) -> None:
+def run_gunicorn(host: str, port: int, workers: int = 2, threads: int = 4) -> None:
     _Gunicorn({
         "bind": f"{host}:{port}",
         "workers": workers,
-        "threads": 4,
+        "threads": threads,
         "timeout": 120,
         "accesslog": "-",
         "errorlog": "-",

@@ -60,6 +60,9 @@ class Plan(TrackedModel):
                                on_delete=models.SET_NULL, related_name="plans")
 
     scope_field = "issuer__path"
+    # ``authz.can`` decides from the grants alone when one covers the issuer (every action but
+    # viewing is the issuer's scope only, see ``authz_scope_q``): no query for those checks.
+    authz_owner_path = "issuer__path"
 
     class Meta:
         ordering = ["-start_year", "title"]

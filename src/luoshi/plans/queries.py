@@ -137,7 +137,11 @@ def my_items(user) -> QuerySet[PlanItem]:
 def supervision(user, *, unit=None, light: str = "", overdue_only: bool = False, today: date | None = None) -> QuerySet[PlanItem]:
     """Overdue and at-risk items of published plans in scope."""
     today = today or timezone.localdate()
-    qs = authz.scope(user, PlanItem.objects.filter(plan__status=Plan.Status.PUBLISHED)).select_related("plan", "lead_unit")
+    published = PlanItem.objects.filter(plan__status=Plan.Status.PUBLISHED)
+    # The scope of published items costs a query (the ancestors of what the user sees); the page
+    # asks for it twice (the unit filter's choices and the list): once a request.
+    q = memoized(("published-items-scope", user.pk), lambda: authz.scope_q(user, PlanItem, "view", published))
+    qs = (published if q is None else published.filter(q)).select_related("plan", "lead_unit")
     qs = qs.filter(Q(light__in=["amber", "red"]) | (Q(due_date__lt=today) & ~Q(light="done")))
     if overdue_only:
         qs = qs.filter(due_date__lt=today)

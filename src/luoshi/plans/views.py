@@ -199,7 +199,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     context.update({
         "can_change": can_change and plan.status != Plan.Status.ARCHIVED,
         "can_publish": authz.can(user, "publish", plan),
-        "can_import": plan.status != Plan.Status.ARCHIVED and authz.units_where(user, "add", PlanItem).exists(),
+        "can_import": plan.status != Plan.Status.ARCHIVED and authz.has_units_where(user, "add", PlanItem),
     })
     return render(request, "plans/plan_detail.html", context)
 

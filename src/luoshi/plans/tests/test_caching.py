@@ -98,3 +98,33 @@ def test_the_item_scope_is_memoised_within_one_reading_request_only(world, small
         assert extra.pk in set(queries.items(user, small.plan).values_list("pk", flat=True))
     assert set(queries.items(user, small.plan).values_list("pk", flat=True)) == first | {extra.pk}
     assert PlanItem.objects.filter(pk=extra.pk).exists()
+
+
+def test_plan_checks_decided_from_the_grants_agree_with_the_scope_query(world, small, django_assert_num_queries):
+    """``authz.can`` on a plan answers from the grants when one covers the issuer (no query): for
+    every user and action, on a published and a draft plan, it must say what the scope query says."""
+    from luoshi.core import authz
+    from luoshi.plans.models import Plan
+
+    draft = services.create_plan(world.user("ministry_planner"), title="草案规划", issuer=world.unit("MOE"),
+                                 start_year=2025, end_year=2025)
+    for plan in (small.plan, draft):
+        plan = Plan.objects.select_related("issuer").get(pk=plan.pk)
+        for user in world.users.values():
+            for action in ("view", "change", "delete", "publish"):
+                expected = authz.scope(user, Plan, action).filter(pk=plan.pk).exists()
+                assert authz.can(user, action, plan) is expected, (user.username, action, plan.status)
+    plan = Plan.objects.select_related("issuer").get(pk=small.plan.pk)
+    planner, other = world.user("ministry_planner"), world.user("beijing_planner")
+    authz.grants(planner), authz.grants(other)  # loaded once per request by the first check
+    with django_assert_num_queries(0):
+        assert authz.can(planner, "view", plan) and authz.can(planner, "change", plan) and authz.can(planner, "publish", plan)
+        assert not authz.can(other, "change", plan) and not authz.can(other, "publish", plan)
+
+
+def test_a_revoked_grant_empties_supervision_on_the_next_request(world, small, login):
+    reporter = login("beijing_reporter")
+    assert small.beijing.title in reporter.get("/plans/supervision/", **ENGLISH).content.decode()  # overdue: shown
+    for membership in Membership.objects.filter(user=world.user("beijing_reporter")):
+        org_services.remove_membership(world.user("admin"), membership)
+    assert small.beijing.title not in reporter.get("/plans/supervision/", **ENGLISH).content.decode()
