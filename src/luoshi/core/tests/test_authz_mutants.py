@@ -261,3 +261,23 @@ def test_has_any_role_names_the_roles_held(world, person):
     user = grant("110000", "auditor")
     assert authz.has_any_role(user, "reviewer", "auditor")
     assert not authz.has_any_role(user, "admin", "planner")
+
+
+def test_a_model_with_its_own_scope_rule_is_checked_object_by_object(world, person):
+    """Plans scope through ``authz_scope_q`` (issuer, or units holding a published plan's items):
+    a draft plan of 上海 is invisible to a 北京 viewer (404) while 上海's planner may edit it."""
+    from luoshi.plans import services as plan_services
+
+    shanghai_planner = fresh(world.user("shanghai_planner"))
+    plan = plan_services.create_plan(shanghai_planner, title="上海 draft", issuer=world.unit("310000"),
+                                     start_year=2026, end_year=2027)
+    user, grant = person
+    user = grant("110000", "viewer")
+    assert not authz.can(user, "view", plan)
+    with pytest.raises(Http404):
+        authz.require(user, "view", plan)
+    assert authz.can(shanghai_planner, "view", plan)
+    assert authz.can(shanghai_planner, "change", plan)
+    assert not authz.can(fresh(world.user("beijing_planner")), "change", plan)
+    assert list(authz.scope(shanghai_planner, Plan.objects.filter(pk=plan.pk), "change")) == [plan]
+    assert not authz.scope(user, Plan.objects.filter(pk=plan.pk)).exists()
