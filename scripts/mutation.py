@@ -172,6 +172,10 @@ def environment(ws: Path) -> dict[str, str]:
     # The forked workers reuse one prepared test database (luoshi.core.testing.fixtures): each
     # copies it instead of running the migrations and building the standing world again.
     env["LUOSHI_TEST_DB_PREPARED"] = str(prepared_db(ws))
+    # No per-test time limit (pytest-timeout, 300 s in pyproject.toml): mutmut limits each worker
+    # itself, and on a shared machine a paused run (/work/tools/quiet) made an unmutated test of
+    # the clean run "time out", which stops the whole module's run.
+    env["PYTEST_TIMEOUT"] = "0"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
