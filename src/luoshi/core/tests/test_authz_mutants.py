@@ -281,3 +281,46 @@ def test_a_model_with_its_own_scope_rule_is_checked_object_by_object(world, pers
     assert not authz.can(fresh(world.user("beijing_planner")), "change", plan)
     assert list(authz.scope(shanghai_planner, Plan.objects.filter(pk=plan.pk), "change")) == [plan]
     assert not authz.scope(user, Plan.objects.filter(pk=plan.pk)).exists()
+
+
+def test_shared_rows_are_readable_by_every_signed_in_user_and_nothing_more(world, person):
+    """``PUBLIC_READ``: a nationally promoted solution is readable by anyone signed in, even
+    without a membership; a draft is not; nobody may change a shared row for being shared; a
+    signed-out or deactivated user reads nothing."""
+    from luoshi.library.models import Solution
+    from luoshi.library.tests import factories
+
+    national = factories.solution(world, world.unit("310000"), status="national")
+    draft = factories.solution(world, world.unit("310000"))
+    user, _grant = person  # no membership at all
+    user = fresh(user)
+    assert authz.can(user, "view", national)
+    assert not authz.can(user, "view", draft)
+    assert not authz.can(user, "change", national)
+    authz.require(user, "view", national)
+    with pytest.raises(Http404):
+        authz.require(user, "view", draft)
+    with pytest.raises(PermissionDenied):
+        authz.require(user, "change", national)
+    both = Solution.objects.filter(pk__in=[national.pk, draft.pk])
+    assert list(authz.scope(user, both)) == [national]
+    assert not authz.scope(user, both, "change").exists()
+    beijing = grant_fresh(user, world, "110000", "viewer")
+    assert list(authz.scope(beijing, both)) == [national]  # a membership elsewhere adds nothing here
+    for nobody in (AnonymousUser(), deactivated(user)):
+        assert not authz.can(nobody, "view", national)
+        assert authz.public_q(nobody, Solution, "view") is None
+    assert authz.public_q(user, Solution, "change") is None
+    assert not authz.is_public(user, "change", national)
+    assert authz.is_public(user, "view", national) and not authz.is_public(user, "view", draft)
+
+
+def grant_fresh(user, world, code: str, role: str):
+    org_services.add_membership(world.admin, user=user, unit=world.unit(code), role=role, covers_below=True)
+    return fresh(user)
+
+
+def deactivated(user):
+    user = fresh(user)
+    user.is_active = False
+    return user
