@@ -324,3 +324,30 @@ def deactivated(user):
     user = fresh(user)
     user.is_active = False
     return user
+
+
+def test_a_refusal_names_the_action_exactly_and_in_the_readers_language(world, person):
+    """The 403 text is shown to the user (page and API ``detail``): exactly, with the action's
+    label translated (删除, not "delete", for a Chinese reader)."""
+    from django.utils import translation
+
+    user, grant = person
+    user = grant("110000", "viewer")
+    unit = world.unit("110101")
+    refusals = [
+        lambda: authz.require(user, "delete", unit),
+        lambda: authz.get_or_404(user, OrgUnit, "delete", code="110101"),
+    ]
+    for refuse in refusals:
+        with pytest.raises(PermissionDenied) as refused:
+            refuse()
+        assert str(refused.value) == "your role does not allow 'delete' here"
+        with translation.override("zh-hans"), pytest.raises(PermissionDenied) as refused:
+            refuse()
+        assert str(refused.value) == "您的角色无权在此执行“删除”操作"
+    with translation.override("zh-hans"), pytest.raises(PermissionDenied) as refused:
+        authz.require_in_unit(user, "add", Plan, unit)
+    assert str(refused.value) == f"您的角色无权在{unit}对规划执行“新建”操作"
+    with pytest.raises(PermissionDenied) as refused:
+        authz.require_in_unit(user, "add", Plan, unit)
+    assert str(refused.value) == f"your role does not allow 'add' of plan in {unit}"
