@@ -351,3 +351,16 @@ def test_a_refusal_names_the_action_exactly_and_in_the_readers_language(world, p
     with pytest.raises(PermissionDenied) as refused:
         authz.require_in_unit(user, "add", Plan, unit)
     assert str(refused.value) == f"your role does not allow 'add' of plan in {unit}"
+
+
+def test_every_grant_counts_not_only_the_last(world, person):
+    """Two grants (北京 and 上海, both covering below): both branches are seen, by ``scope``
+    (its default action is "view") and by ``grants_q``."""
+    user, grant = person
+    grant("110000", "viewer")
+    user = grant("310000", "viewer")
+    seen = codes(authz.scope(user, OrgUnit))
+    assert {"110000", "110101", "310000", "310101"} <= seen
+    assert OrgUnit.objects.filter(authz.scope_q(user, OrgUnit)).count() == len(seen)
+    both = codes(OrgUnit.objects.filter(authz.grants_q(user, "path", (OrgUnit, "view"))))
+    assert {"110101", "310101"} <= both and "MOE" not in both
