@@ -54,8 +54,8 @@ MODULES: dict[str, list[str]] = {
     "plans/rules.py": ["plans/tests/test_rules*.py", "plans/tests/test_boundar*.py"],
     "plans/rollup.py": ["plans/tests/test_rollup*.py", "plans/tests/test_rules*.py",
                         "plans/tests/test_boundar*.py"],
-    "plans/reminders.py": ["plans/tests/test_reminders*.py", "plans/tests/test_boundar*.py"],
-    "plans/notify.py": ["plans/tests/test_reminders*.py", "plans/tests/test_notif*.py",
+    "plans/reminders.py": ["plans/tests/test_reminder*.py", "plans/tests/test_boundar*.py"],
+    "plans/notify.py": ["plans/tests/test_reminder*.py", "plans/tests/test_notif*.py",
                         "plans/tests/test_workflow*.py"],
     "intake/cleaning.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py",
                            "intake/tests/test_boundar*.py"],
@@ -76,6 +76,15 @@ for _services in sorted(SRC.glob("*/services.py")):
 # costs more than the CPU limit mutmut derives from the tests' durations, so their mutants end
 # as timeouts. They join the sample once the workers reuse one prepared test database.)
 CI_MODULES = ["core/tabular.py", "plans/rules.py", "intake/cleaning.py", "intake/structure.py"]
+
+# mutmut stops a worker after (T + constant) x multiplier seconds of wall time and twice that of
+# CPU time, T being the summed call durations of its tests in the instrumented run. Its defaults
+# (1 s, x15) leave no room for what a worker pays besides the calls (starting a pytest session,
+# copying the prepared database, fixtures: about a second of CPU) on a shared machine where a
+# nice-19 worker gets a small share of a core; a mutant that makes a loop endless is still
+# stopped after a minute or two.
+TIMEOUT_CONSTANT = 6.0
+TIMEOUT_MULTIPLIER = 10.0
 
 # A timeout is NOT counted as killed: mutmut limits a worker's CPU time from the tests' own
 # durations, and a worker whose tests need the database rebuilds the test database first, so
@@ -141,6 +150,8 @@ def prepare(module: str) -> Path:
         f"pytest_add_cli_args = {toml_list(['-m', FAST])}\n"
         'also_copy = ["conftest.py"]\n'
         "use_git_change_detection = false\n"
+        f"timeout_multiplier = {TIMEOUT_MULTIPLIER}\n"
+        f"timeout_constant = {TIMEOUT_CONSTANT}\n"
     )
     text = base + config
     target = ws / "pyproject.toml"
@@ -150,16 +161,89 @@ def prepare(module: str) -> Path:
     return ws
 
 
+def prepared_db(ws: Path) -> Path:
+    """The test database every pytest session of a workspace copies (built by the first one)."""
+    return ws / "testdb" / "world.sqlite3"
+
+
 def environment(ws: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LUOSHI_DATABASE_URL")}
     env["LUOSHI_DATA_DIR"] = str(ws / "var")
+    # The forked workers reuse one prepared test database (luoshi.core.testing.fixtures): each
+    # copies it instead of running the migrations and building the standing world again.
+    env["LUOSHI_TEST_DB_PREPARED"] = str(prepared_db(ws))
+    # No per-test time limit (pytest-timeout, 300 s in pyproject.toml): mutmut limits each worker
+    # itself, and on a shared machine a paused run (/work/tools/quiet) made an unmutated test of
+    # the clean run "time out", which stops the whole module's run.
+    env["PYTEST_TIMEOUT"] = "0"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 
 def mutmut(ws: Path, *args: str) -> int:
-    exe = Path(sys.executable).with_name("mutmut")
-    return subprocess.call([str(exe), *args], cwd=ws, env=environment(ws))
+    """``mutmut ARGS`` in the workspace, with the decorators of MUTATE_DECORATED allowed."""
+    return subprocess.call([sys.executable, __file__, "--mutmut", *args], cwd=ws, env=environment(ws))
+
+
+# mutmut 3.8 leaves every decorated function unmutated except under @staticmethod/@classmethod,
+# because a copy of a function with its decorator may do something when it is defined (register a
+# route twice) or break the trampoline (@property). It copies the function once per mutant, each
+# copy with the function's decorators, and puts the decorators on the trampoline too. For
+# @transaction.atomic that is harmless: the copies register nothing, and the trampoline's atomic
+# block only wraps the copy's own (one more savepoint). Half of the functions of the services.py
+# modules are written under @transaction.atomic, so those are mutated too; any other decorator
+# keeps mutmut's rule.
+MUTATE_DECORATED = frozenset({"transaction.atomic"})
+
+
+def allow_decorators() -> None:
+    import libcst as cst
+    from libcst.metadata import PositionProvider
+    from mutmut.mutation import file_mutation
+
+    original = file_mutation.MutationVisitor._skip_node_and_children
+    if getattr(original, "luoshi_patched", False):
+        return
+
+    def skip(self, node) -> bool:
+        if (isinstance(node, cst.FunctionDef) and node.decorators
+                and all(cst.Module([]).code_for_node(d.decorator) in MUTATE_DECORATED for d in node.decorators)):
+            position = self.get_metadata(PositionProvider, node, None)
+            if position is None or position.start.line not in self._ignored_node_lines:
+                # judged as the same function without the decorator (its name, its pragmas)
+                return original(self, node.with_changes(decorators=[]))
+        return original(self, node)
+
+    skip.luoshi_patched = True
+    file_mutation.MutationVisitor._skip_node_and_children = skip
+
+
+def stretch_wall_limit() -> None:
+    """Multiply mutmut's wall-time limit per worker by LUOSHI_MUTATION_WALL_FACTOR (default 1).
+
+    mutmut's clock keeps running while a worker is stopped: on a shared machine where every
+    nice-19 process is paused during benchmark measurements (/work/tools/quiet), a worker that
+    was paused ends as a timeout. The CPU-time limit (which a pause does not consume) stays as
+    it is, so a mutant that makes a loop endless is still stopped.
+    """
+    factor = float(os.environ.get("LUOSHI_MUTATION_WALL_FACTOR") or 1)
+    if factor == 1:
+        return
+    from mutmut.workers import isolation, timeout
+
+    def register(pid: int, timeout_s: float, _register=timeout.register_timeout) -> None:
+        _register(pid=pid, timeout_s=timeout_s * factor)
+
+    isolation.register_timeout = register
+
+
+def run_mutmut_cli(args: list[str]) -> int:
+    allow_decorators()
+    stretch_wall_limit()
+    from mutmut.__main__ import cli
+
+    sys.argv = ["mutmut", *args]
+    return cli(args=args, prog_name="mutmut", standalone_mode=True)
 
 
 def list_mutants(ws: Path, module: str) -> list[str]:
@@ -175,6 +259,7 @@ def generate_only() -> None:
     from mutmut.__main__ import copy_also_copy_files, copy_src_dir, create_mutants
     from mutmut.utils.file_utils import setup_source_paths
 
+    allow_decorators()
     os.makedirs("mutants", exist_ok=True)
     copy_src_dir()
     copy_also_copy_files()
@@ -278,6 +363,8 @@ def run_module(module: str, names: list[str] | None, equivalents, max_children: 
                rerun_survivors: bool = False) -> Outcome:
     started = time.monotonic()
     ws = prepare(module)
+    # built again by the run's first pytest session, from the code and migrations as they are now
+    shutil.rmtree(prepared_db(ws).parent, ignore_errors=True)
     if names is None and rerun_survivors:
         from mutmut.stats import status_by_exit_code
 
@@ -300,6 +387,8 @@ def run_module(module: str, names: list[str] | None, equivalents, max_children: 
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--mutmut"]:
+        return run_mutmut_cli(sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--modules", default="", help="comma-separated, relative to src/luoshi (default: all listed)")
     parser.add_argument("--sample", type=int, default=0, help="test only this many mutants, drawn with --seed")

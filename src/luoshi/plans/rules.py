@@ -72,7 +72,8 @@ def worst(lights: list[str]) -> str:
         return "grey"
     if all(light == "done" for light in lights):
         return "done"
-    return max((light for light in lights if light != "done"), key=LIGHT_ORDER.index, default="green")
+    # "done" ranks lowest, so with one light that is not done the worst is never "done"
+    return max(lights, key=LIGHT_ORDER.index)
 
 
 def weighted_progress(children: list[tuple[Decimal, Decimal]]) -> Decimal:

@@ -22,11 +22,73 @@ REPO_ROOT = Path(__file__).resolve().parents[4]
 TEST_OUTPUT = REPO_ROOT / "test-output"
 
 
+# Mutation runs (scripts/mutation.py) start one short pytest session per mutant, forked from a
+# process that has imported everything. Building the test database and the standing world costs
+# ~13 s of CPU a session, far more than the few tests a mutant needs, so such runs set
+# LUOSHI_TEST_DB_PREPARED to a file path: the first session builds the database there once (under
+# a lock), and every session, the first included, works on a private copy of it (SQLite only).
+PREPARED_DB_ENV = "LUOSHI_TEST_DB_PREPARED"
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_db_blocker):
     """The test database, with the standing world loaded once."""
+    prepared = os.environ.get(PREPARED_DB_ENV)
+    if prepared:
+        request.getfixturevalue("django_test_environment")
+        yield from _prepared_database(Path(prepared), django_db_blocker)
+        return
+    request.getfixturevalue("django_db_setup")  # pytest-django's: creates the test database
     with django_db_blocker.unblock():
         build_world()
+    yield
+
+
+def _prepared_database(template: Path, django_db_blocker):
+    import fcntl
+    import sqlite3
+
+    from django.conf import settings
+    from django.db import connections
+    from django.test.utils import setup_databases
+
+    if connections["default"].vendor != "sqlite":
+        raise pytest.UsageError(f"{PREPARED_DB_ENV} works with SQLite only (unset LUOSHI_DATABASE_URL)")
+    template.parent.mkdir(parents=True, exist_ok=True)
+    with django_db_blocker.unblock():
+        with open(template.with_name(template.name + ".lock"), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not template.exists():
+                building = template.with_name(f"{template.name}.building-{os.getpid()}")
+                connections["default"].settings_dict.setdefault("TEST", {})["NAME"] = str(building)
+                setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+                build_world()
+                connections.close_all()
+                _sqlite_copy(sqlite3, building, template)
+                for path in building.parent.glob(building.name + "*"):
+                    path.unlink()
+        copy = template.with_name(f"{template.stem}-{os.getpid()}.sqlite3")
+        _sqlite_copy(sqlite3, template, copy)
+        connections.close_all()
+        settings.DATABASES["default"]["NAME"] = str(copy)
+        connections["default"].settings_dict["NAME"] = str(copy)
+    try:
+        yield
+    finally:
+        connections.close_all()
+        for path in copy.parent.glob(copy.name + "*"):
+            path.unlink(missing_ok=True)
+
+
+def _sqlite_copy(sqlite3, source: Path, target: Path) -> None:
+    """A consistent copy of an SQLite database (whatever its journal mode)."""
+    target.unlink(missing_ok=True)
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
 
 
 # Pages and messages are asserted in English, the source language, so that tests do not

@@ -261,3 +261,106 @@ def test_has_any_role_names_the_roles_held(world, person):
     user = grant("110000", "auditor")
     assert authz.has_any_role(user, "reviewer", "auditor")
     assert not authz.has_any_role(user, "admin", "planner")
+
+
+def test_a_model_with_its_own_scope_rule_is_checked_object_by_object(world, person):
+    """Plans scope through ``authz_scope_q`` (issuer, or units holding a published plan's items):
+    a draft plan of 上海 is invisible to a 北京 viewer (404) while 上海's planner may edit it."""
+    from luoshi.plans import services as plan_services
+
+    shanghai_planner = fresh(world.user("shanghai_planner"))
+    plan = plan_services.create_plan(shanghai_planner, title="上海 draft", issuer=world.unit("310000"),
+                                     start_year=2026, end_year=2027)
+    user, grant = person
+    user = grant("110000", "viewer")
+    assert not authz.can(user, "view", plan)
+    with pytest.raises(Http404):
+        authz.require(user, "view", plan)
+    assert authz.can(shanghai_planner, "view", plan)
+    assert authz.can(shanghai_planner, "change", plan)
+    assert not authz.can(fresh(world.user("beijing_planner")), "change", plan)
+    assert list(authz.scope(shanghai_planner, Plan.objects.filter(pk=plan.pk), "change")) == [plan]
+    assert not authz.scope(user, Plan.objects.filter(pk=plan.pk)).exists()
+
+
+def test_shared_rows_are_readable_by_every_signed_in_user_and_nothing_more(world, person):
+    """``PUBLIC_READ``: a nationally promoted solution is readable by anyone signed in, even
+    without a membership; a draft is not; nobody may change a shared row for being shared; a
+    signed-out or deactivated user reads nothing."""
+    from luoshi.library.models import Solution
+    from luoshi.library.tests import factories
+
+    national = factories.solution(world, world.unit("310000"), status="national")
+    draft = factories.solution(world, world.unit("310000"))
+    user, _grant = person  # no membership at all
+    user = fresh(user)
+    assert authz.can(user, "view", national)
+    assert not authz.can(user, "view", draft)
+    assert not authz.can(user, "change", national)
+    authz.require(user, "view", national)
+    with pytest.raises(Http404):
+        authz.require(user, "view", draft)
+    with pytest.raises(PermissionDenied):
+        authz.require(user, "change", national)
+    both = Solution.objects.filter(pk__in=[national.pk, draft.pk])
+    assert list(authz.scope(user, both)) == [national]
+    assert not authz.scope(user, both, "change").exists()
+    beijing = grant_fresh(user, world, "110000", "viewer")
+    assert list(authz.scope(beijing, both)) == [national]  # a membership elsewhere adds nothing here
+    for nobody in (AnonymousUser(), deactivated(user)):
+        assert not authz.can(nobody, "view", national)
+        assert authz.public_q(nobody, Solution, "view") is None
+    assert authz.public_q(user, Solution, "change") is None
+    assert not authz.is_public(user, "change", national)
+    assert authz.is_public(user, "view", national) and not authz.is_public(user, "view", draft)
+
+
+def grant_fresh(user, world, code: str, role: str):
+    org_services.add_membership(world.admin, user=user, unit=world.unit(code), role=role, covers_below=True)
+    return fresh(user)
+
+
+def deactivated(user):
+    user = fresh(user)
+    user.is_active = False
+    return user
+
+
+def test_a_refusal_names_the_action_exactly_and_in_the_readers_language(world, person):
+    """The 403 text is shown to the user (page and API ``detail``): exactly, with the action's
+    label translated (删除, not "delete", for a Chinese reader)."""
+    from django.utils import translation
+
+    user, grant = person
+    user = grant("110000", "viewer")
+    unit = world.unit("110101")
+    refusals = [
+        lambda: authz.require(user, "delete", unit),
+        lambda: authz.get_or_404(user, OrgUnit, "delete", code="110101"),
+    ]
+    for refuse in refusals:
+        with pytest.raises(PermissionDenied) as refused:
+            refuse()
+        assert str(refused.value) == "your role does not allow 'delete' here"
+        with translation.override("zh-hans"), pytest.raises(PermissionDenied) as refused:
+            refuse()
+        assert str(refused.value) == "您的角色无权在此执行“删除”操作"
+    with translation.override("zh-hans"), pytest.raises(PermissionDenied) as refused:
+        authz.require_in_unit(user, "add", Plan, unit)
+    assert str(refused.value) == f"您的角色无权在{unit}对规划执行“新建”操作"
+    with pytest.raises(PermissionDenied) as refused:
+        authz.require_in_unit(user, "add", Plan, unit)
+    assert str(refused.value) == f"your role does not allow 'add' of plan in {unit}"
+
+
+def test_every_grant_counts_not_only_the_last(world, person):
+    """Two grants (北京 and 上海, both covering below): both branches are seen, by ``scope``
+    (its default action is "view") and by ``grants_q``."""
+    user, grant = person
+    grant("110000", "viewer")
+    user = grant("310000", "viewer")
+    seen = codes(authz.scope(user, OrgUnit))
+    assert {"110000", "110101", "310000", "310101"} <= seen
+    assert OrgUnit.objects.filter(authz.scope_q(user, OrgUnit)).count() == len(seen)
+    both = codes(OrgUnit.objects.filter(authz.grants_q(user, "path", (OrgUnit, "view"))))
+    assert {"110101", "310101"} <= both and "MOE" not in both

@@ -112,3 +112,12 @@ def test_chapter_article_and_numbered_markers_after_a_full_stop_are_not_markers(
         assert [m.style for m in find_markers(text, 0)] == [style]
         assert find_markers(f"见下文。{text}", 0) == []
         assert find_markers(f"要求：{text}", 0) == []
+
+
+def test_a_number_zero_is_no_marker_and_the_markers_after_it_are_still_found():
+    """(0) / 0. / （〇） are not items, but an item marker later in the same paragraph still is."""
+    from luoshi.intake.structure import find_markers
+
+    assert [(m.style, m.value) for m in find_markers("（0）无效。（1）有效", 0)] == [("ar_paren", 1)]
+    assert [(m.style, m.value) for m in find_markers("0. 无效。1. 有效", 0)] == [("ar_dot", 1)]
+    assert [(m.style, m.value) for m in find_markers("（〇）甲；（一）乙", 0)] == [("cn_paren", 1)]
