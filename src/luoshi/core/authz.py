@@ -261,21 +261,17 @@ def scope(user, source, action: str = "view") -> models.QuerySet:
 
 
 def _value_at(obj: models.Model, field: str) -> str:
+    """The value at a ``a__b__c`` field path of an object, as text ("" where a link is empty)."""
     value: object = obj
     for part in field.split("__"):
-        value = getattr(value, part, None)
+        value = getattr(value, part)
         if value is None:
             return ""
     return str(value)
 
 
 def object_path(obj: models.Model) -> str:
-    value: object = obj
-    for part in obj.scope_field.split("__"):
-        value = getattr(value, part)
-        if value is None:
-            return ""
-    return str(value)
+    return _value_at(obj, obj.scope_field)
 
 
 def can(user, action: str, obj: models.Model) -> bool:
