@@ -3,6 +3,8 @@ database between them) and stays all or nothing for the importer."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from luoshi.core import batches
@@ -51,7 +53,12 @@ def test_batches_are_committed_one_by_one_with_the_database_free_in_between(worl
     monkeypatch.setattr(services, "ITEM_IMPORT_BATCH", 2)
     seen_between: list[tuple[bool, int]] = []
 
+    caller = threading.get_ident()
+    real_sleep = batches.time.sleep
+
     def pause(seconds):  # called between two batches
+        if threading.get_ident() != caller:  # time.sleep is patched process-wide: other threads sleep for real
+            return real_sleep(seconds)
         seen_between.append((transaction.get_connection().in_atomic_block,
                              PlanItem.objects.filter(plan=small.plan, code__startswith="8").count()))
 
