@@ -87,6 +87,19 @@ class Plan(TrackedModel):
         )
         return own | (Q(status__in=["published", "archived"]) & Q(Exists(held)))
 
+    @classmethod
+    def authz_can(cls, obj: "Plan", path_q, action: str) -> bool:
+        """``authz_scope_q`` for one plan, cheaper to plan and run: whether the grants hold one of a
+        published plan's items is asked of its items directly (by ``plan_id``), not through the
+        plans table with a correlated ``EXISTS``; the issuer's grants are tried after it (``authz.can``
+        has already answered them from the grants in Python when it could)."""
+        if action == "view" and obj.status in (cls.Status.PUBLISHED, cls.Status.ARCHIVED):
+            co_owned = PlanItem.co_owners.through.objects.filter(path_q("orgunit__path"), planitem__plan_id=obj.pk) \
+                .values("planitem_id")
+            if PlanItem.objects.filter(Q(plan_id=obj.pk) & (path_q("lead_unit__path") | Q(pk__in=co_owned))).exists():
+                return True
+        return cls.objects.filter(cls.authz_scope_q(path_q, action), pk=obj.pk).exists()
+
 
 class ItemKind(models.TextChoices):
     GOAL = "goal", _("Goal")

@@ -224,7 +224,9 @@ def my_work_summary(user, today: date | None = None, soon_days: int = 30, shown:
     overdue_ids = [pk for pk, group in rows if group == 0]
     soon_ids = [pk for pk, group in rows if group == 1]
     wanted = overdue_ids[:shown] + soon_ids[:shown]
-    items = {i.pk: i for i in PlanItem.objects.filter(pk__in=wanted).select_related("plan", "lead_unit")}
+    # Only the fields the home page shows (``core/home.html``).
+    items = {i.pk: i for i in PlanItem.objects.filter(pk__in=wanted).select_related("lead_unit")
+             .only("pk", "plan_id", "code", "title", "due_date", "light", "lead_unit__name", "lead_unit__short_name")}
     return {"overdue": [items[pk] for pk in overdue_ids[:shown] if pk in items], "overdue_count": len(overdue_ids),
             "due_soon": [items[pk] for pk in soon_ids[:shown] if pk in items], "due_soon_count": len(soon_ids)}
 

@@ -150,7 +150,16 @@ def test_plan_checks_decided_from_the_grants_agree_with_the_scope_query(world, s
 
     draft = services.create_plan(world.user("ministry_planner"), title="草案规划", issuer=world.unit("MOE"),
                                  start_year=2025, end_year=2025)
-    for plan in (small.plan, draft):
+    # a published plan 北京 sees only as a co-owner of one item, and a draft with such an item
+    co_owned = services.create_plan(world.user("ministry_planner"), title="协办规划", issuer=world.unit("MOE"),
+                                    start_year=2025, end_year=2025)
+    services.add_item(world.user("ministry_planner"), co_owned, title="上海牵头，北京协办", lead_unit=world.unit("310000"),
+                      co_owners=[world.unit("110000")])
+    services.add_item(world.user("ministry_planner"), draft, title="草案：北京协办", lead_unit=world.unit("310000"),
+                      co_owners=[world.unit("110000")])
+    services.set_plan_status(world.user("ministry_planner"), co_owned, Plan.Status.PUBLISHED)
+    assert authz.can(world.user("beijing_reporter"), "view", Plan.objects.select_related("issuer").get(pk=co_owned.pk))
+    for plan in (small.plan, draft, co_owned):
         plan = Plan.objects.select_related("issuer").get(pk=plan.pk)
         for user in world.users.values():
             for action in ("view", "change", "delete", "publish"):
