@@ -121,6 +121,17 @@ class Light(models.TextChoices):
     RED = "red", _("Behind or overdue")
 
 
+class VisibleItems(set):
+    """The ids of the items a user sees (``PlanItem.authz_scope_pks``), and ``parents``: those of them
+    with a visible child. An item is visible when it is directly visible or above one that is, so
+    its visible children are exactly the next steps on those items' paths: whether to offer an
+    expand toggle is known without another query."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.parents: set[int] = set()
+
+
 class PlanItem(TrackedModel):
     """A goal, task, measure … of a plan. Items form a tree (``path`` of ids) of any depth.
 
@@ -237,8 +248,17 @@ class PlanItem(TrackedModel):
         finds the ancestors): the directly visible items of the plans in ``base`` and their ancestors."""
         if action != "view":
             return set(base.filter(cls.authz_scope_q(path_q, action, base)).values_list("pk", flat=True))
-        direct_ids, above = cls._direct_and_above(cls._direct_q(path_q) & cls._plan_shown_q(path_q), base)
-        return direct_ids | above
+        direct = cls._direct_q(path_q) & cls._plan_shown_q(path_q)
+        rows = cls.objects.filter(direct)
+        if base is not None:
+            rows = rows.filter(plan_id__in=base.values("plan_id"))
+        found = VisibleItems()
+        for pk, path in rows.values_list("pk", "path"):
+            ids = [int(p) for p in path.strip("/").split("/") if p]
+            found.add(pk)
+            found.update(ids)
+            found.parents.update(ids[:-1])
+        return found
 
     @classmethod
     def authz_can(cls, obj: "PlanItem", path_q, action: str) -> bool:

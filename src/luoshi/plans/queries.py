@@ -11,7 +11,7 @@ from luoshi.core import authz
 from luoshi.core.context import memoized
 from luoshi.core.text import search_q
 from luoshi.orgs.models import OrgUnit
-from luoshi.plans.models import Plan, PlanItem, ProgressReport
+from luoshi.plans.models import Plan, PlanItem, ProgressReport, VisibleItems
 
 
 def plans(user, *, status: str | None = None, q: str = "") -> QuerySet[Plan]:
@@ -41,7 +41,7 @@ def items(user, plan: Plan) -> QuerySet[PlanItem]:
         # kept as the ids it selects (a plain ``id IN (…)`` costs a fraction of the scope's joins and
         # co-owner subquery to compile and to plan, on every later query of the page). A very large
         # part of a plan keeps the scope filter instead of a long list of ids.
-        pks = memoized(("plan-items-pks", user.pk, plan.pk), lambda: authz.scope_pks(user, qs))
+        pks = _visible_ids(user, plan)
         if pks is not None and len(pks) <= MAX_SCOPE_IDS:
             qs = qs.filter(pk__in=pks)
         else:
@@ -49,6 +49,12 @@ def items(user, plan: Plan) -> QuerySet[PlanItem]:
             if q is not None:
                 qs = qs.filter(q)
     return qs.select_related("lead_unit").order_by("path")
+
+
+def _visible_ids(user, plan: Plan):
+    """The ids of the plan's items the user sees (``authz.scope_pks``), read once per request."""
+    return memoized(("plan-items-pks", user.pk, plan.pk),
+                    lambda: authz.scope_pks(user, PlanItem.objects.filter(plan=plan)))
 
 
 def outline(user, plan: Plan) -> list[dict]:
@@ -99,7 +105,12 @@ def mark_expandable(user, plan: Plan, page):
         page.object_list = rows
     with_children = [item.pk for item in rows if item.child_count]
     if with_children and not authz.is_unrestricted(user):
-        shown = set(items(user, plan).filter(parent_id__in=with_children).order_by().values_list("parent_id", flat=True).distinct())
+        visible = None if authz.covers_subtree(user, "view", PlanItem, plan.issuer) else _visible_ids(user, plan)
+        if isinstance(visible, VisibleItems) and len(visible) <= MAX_SCOPE_IDS:
+            shown = {pk for pk in with_children if pk in visible.parents}  # known from the scope's paths
+        else:
+            shown = set(items(user, plan).filter(parent_id__in=with_children).order_by()
+                        .values_list("parent_id", flat=True).distinct())
     else:
         shown = set(with_children)
     for item in rows:

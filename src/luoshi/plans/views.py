@@ -60,6 +60,18 @@ def _report(request: HttpRequest, report_id: int, action: str = "view") -> Progr
     return authz.get_or_404(request.user, qs, action, pk=report_id)
 
 
+def _first_page(qs, per_page: int):
+    """``Paginator(qs, per_page).get_page(1)``, with the rows read first: when they all fit on the
+    page, their number is the count (no ``COUNT(*)`` query)."""
+    rows = list(qs[:per_page + 1])
+    paginator = Paginator(qs, per_page)
+    if len(rows) <= per_page:
+        paginator.count = len(rows)
+    page = paginator.page(1)
+    page.object_list = rows[:per_page]
+    return page
+
+
 def _version(request: HttpRequest) -> int | None:
     try:
         return int(request.POST["version"])
@@ -183,7 +195,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     user = request.user
     form = ItemFilterForm(request.GET or None, user=user, plan=plan)
     filters = form.filters()
-    roots = queries.mark_expandable(user, plan, Paginator(queries.children(user, plan, None), CHILDREN_PAGE).get_page(1))
+    roots = queries.mark_expandable(user, plan, _first_page(queries.children(user, plan, None), CHILDREN_PAGE))
     context = {"plan": plan, "filter_form": form, "filtering": bool(filters), "roots": roots, "rule_text": LIGHT_RULE_TEXT,
                "chart_bars": CHART_BARS}
     if filters:
@@ -304,7 +316,7 @@ def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
     if tab == "history":
         context["page"] = Paginator(audit_queries.history(user, item), 25).get_page(request.GET.get("page"))
     else:
-        context["children"] = queries.mark_expandable(user, plan, Paginator(queries.children(user, plan, item), CHILDREN_PAGE).get_page(1))
+        context["children"] = queries.mark_expandable(user, plan, _first_page(queries.children(user, plan, item), CHILDREN_PAGE))
         context["cascade_size"] = queries.cascade(user, item).count()
         viewable = [u for u in responsible if authz.can_in_unit(user, "view", ProgressReport, u)]
         from luoshi.indicators.display import for_item  # the indicators measuring the item

@@ -197,3 +197,28 @@ def test_supervision_by_ids_lists_what_the_scope_selects(world, small, max_ids, 
         with read_memo():
             assert set(queries.supervision(user, today=today).values_list("pk", flat=True)) == expected, user.username
             assert set(queries.supervision(user, today=today).values_list("pk", flat=True)) == expected
+
+
+def test_expand_toggles_known_from_the_scope_agree_with_the_query(world, small):
+    """Within a reading request ``mark_expandable`` answers from the visible items' paths (no query);
+    for every user and item it must offer the toggle exactly when a child is visible to them."""
+    from luoshi.core.context import read_memo
+    from luoshi.plans import queries
+
+    services.add_item(world.user("ministry_planner"), small.plan, parent=small.shanghai, title="上海：细化",
+                      lead_unit=world.unit("310000"))
+    plan = Plan.objects.select_related("issuer").get(pk=small.plan.pk)
+    every = list(PlanItem.objects.filter(plan=plan))
+    for user in world.users.values():
+        visible = set(queries.items(user, plan).values_list("pk", flat=True))
+        expected = {i.pk for i in every if i.pk in visible and visible & {c.pk for c in every if c.parent_id == i.pk}}
+        with read_memo():
+            rows = queries.mark_expandable(user, plan, [i for i in PlanItem.objects.filter(plan=plan) if i.pk in visible])
+        assert {i.pk for i in rows if i.expandable} == expected, user.username
+    # 北京's reporter sees 北京's part and the items above it, never 上海's: the measure (parent of
+    # both) opens, 上海's item does not appear, 北京's item opens onto 东城区
+    reporter = world.user("beijing_reporter")
+    with read_memo():
+        rows = queries.mark_expandable(reporter, plan, list(queries.items(reporter, plan)))
+    opens = {i.pk for i in rows if i.expandable}
+    assert small.measure.pk in opens and small.beijing.pk in opens and small.shanghai.pk not in {i.pk for i in rows}
