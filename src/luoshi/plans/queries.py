@@ -217,6 +217,35 @@ def my_work(user, today: date | None = None, soon_days: int = 30) -> dict[str, Q
     }
 
 
+def my_work_lists(user, page_number, page_size: int, fields: tuple[str, ...], today: date | None = None,
+                  soon_days: int = 30):
+    """``my_work``'s groups as the "my work" page shows them, in two queries whatever their sizes:
+    the ids of all the user's items with their group (in the list's order), then the rows shown
+    (at most ``page_size`` overdue, ``page_size`` due soon and the requested page of the others),
+    with only ``fields``. Returns (overdue, due soon, page of others)."""
+    from datetime import timedelta
+
+    from django.core.paginator import Paginator
+    from django.db.models import Case, IntegerField, Value, When
+
+    from luoshi.plans.rollup import overdue_q
+
+    today = today or timezone.localdate()
+    soon = Q(due_date__gte=today, due_date__lte=today + timedelta(days=soon_days)) & ~Q(light="done")
+    grouped = my_items(user).select_related(None).annotate(
+        group=Case(When(overdue_q(today), then=Value(0)), When(soon, then=Value(1)), default=Value(2),
+                   output_field=IntegerField())).values_list("pk", "group")
+    ids: tuple[list[int], list[int], list[int]] = ([], [], [])
+    for pk, group in grouped:
+        ids[group].append(pk)
+    others = Paginator(ids[2], page_size).get_page(page_number)
+    wanted = [*ids[0][:page_size], *ids[1][:page_size], *others.object_list]
+    rows = {i.pk: i for i in PlanItem.objects.filter(pk__in=wanted).select_related("plan", "lead_unit").only(*fields)}
+    pick = lambda chosen: [rows[pk] for pk in chosen if pk in rows]  # noqa: E731
+    others.object_list = pick(others.object_list)
+    return pick(ids[0][:page_size]), pick(ids[1][:page_size]), others
+
+
 def my_work_summary(user, today: date | None = None, soon_days: int = 30, shown: int = 5) -> dict:
     """For the home page: the first ``shown`` overdue and due-soon items and how many there are,
     in two queries (the ids with their group, then the rows shown)."""
@@ -252,7 +281,14 @@ def current_period(plan: Plan, today: date | None = None):
 
 def current_reports(user, items: list[PlanItem], today: date | None = None) -> dict[int, ProgressReport]:
     """``{item id: report}``: each item's lead-unit report for its plan's current period (one query)."""
-    keys = {item.pk: current_period(item.plan, today).key for item in items}
+    today = today or timezone.localdate()
+    by_plan: dict[int, str] = {}  # the current period of each plan, worked out once per plan
+    keys = {}
+    for item in items:
+        key = by_plan.get(item.plan_id)
+        if key is None:
+            key = by_plan[item.plan_id] = current_period(item.plan, today).key
+        keys[item.pk] = key
     if not keys:
         return {}
     # Only what the lists show (state, period, link): not the report texts, nor the related rows.

@@ -1,0 +1,41 @@
+""""My work" reads its three lists in two queries (``queries.my_work_lists``): they must be the
+groups of ``queries.my_work`` — same items, same order, same paging — for every user and page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from luoshi.plans import queries, services
+from luoshi.plans.views import LIST_FIELDS
+
+
+@pytest.mark.parametrize("page_size", [1, 2, 50])
+def test_my_work_lists_are_the_groups_of_my_work(world, small, page_size):
+    today = date(2025, 6, 20)
+    planner = world.user("ministry_planner")
+    for n, due in enumerate([today - timedelta(days=3), today, today + timedelta(days=10), today + timedelta(days=90),
+                             None, today - timedelta(days=40)]):
+        services.add_item(planner, small.plan, parent=small.measure, title=f"北京：第{n}项", lead_unit=world.unit("110000"),
+                          due_date=due, start_date=date(2024, 1, 1))
+    services.add_item(planner, small.plan, parent=small.measure, title="上海牵头，北京协办", lead_unit=world.unit("310000"),
+                      co_owners=[world.unit("110000")], due_date=today + timedelta(days=5), start_date=date(2024, 1, 1))
+    checked = 0
+    for user in world.users.values():
+        groups = queries.my_work(user, today=today)
+        expected = {key: list(qs.values_list("pk", flat=True)) for key, qs in groups.items()}
+        pages = max(1, -(-len(expected["others"]) // page_size))
+        for page in [*range(1, pages + 1), "x", pages + 5]:
+            overdue, due_soon, others = queries.my_work_lists(user, page, page_size, LIST_FIELDS, today=today)
+            assert [i.pk for i in overdue] == expected["overdue"][:page_size], user.username
+            assert [i.pk for i in due_soon] == expected["due_soon"][:page_size], user.username
+            start = (others.number - 1) * page_size
+            assert [i.pk for i in others] == expected["others"][start:start + page_size], (user.username, page)
+            assert others.paginator.count == len(expected["others"])
+            checked += len(overdue) + len(due_soon) + len(others)
+            for item in [*overdue, *due_soon, *others]:
+                item.plan.title, item.lead_unit.display_name  # loaded with the rows (no deferred field read)
+    assert checked
+    beijing = queries.my_work(world.user("beijing_reporter"), today=today)
+    assert beijing["overdue"].count() >= 2 and beijing["due_soon"].count() >= 2 and beijing["others"].count() >= 2
