@@ -72,6 +72,14 @@ def _first_page(qs, per_page: int):
     return page
 
 
+def _get_page(qs, per_page: int, number):
+    """``Paginator(qs, per_page).get_page(number)``; the first page without a ``COUNT`` query when
+    its rows are all there are (``_first_page``)."""
+    if number in (None, "", "1"):
+        return _first_page(qs, per_page)
+    return Paginator(qs, per_page).get_page(number)
+
+
 def _version(request: HttpRequest) -> int | None:
     try:
         return int(request.POST["version"])
@@ -200,7 +208,7 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
                "chart_bars": CHART_BARS}
     if filters:
         found = queries.filtered_items(user, plan, **filters)
-        context["page"] = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = _get_page(found, PAGE_SIZE, request.GET.get("page"))
         counted = found
     else:
         counted = queries.items(user, plan)
@@ -243,8 +251,8 @@ def item_children(request: HttpRequest, plan_id: int) -> HttpResponse:
             parent = _item(request, plan, int(request.GET["parent"]))
         except ValueError:
             raise Http404("bad parent") from None
-    items = queries.mark_expandable(request.user, plan, Paginator(queries.children(request.user, plan, parent), CHILDREN_PAGE)
-                                    .get_page(request.GET.get("page")))
+    items = queries.mark_expandable(request.user, plan, _get_page(queries.children(request.user, plan, parent), CHILDREN_PAGE,
+                                                                  request.GET.get("page")))
     return render(request, "plans/_tree_rows.html", {"plan": plan, "items": items, "parent": parent, "rule_text": LIGHT_RULE_TEXT})
 
 
@@ -632,7 +640,7 @@ def _supervision_items(request: HttpRequest):
 @login_required
 def supervision(request: HttpRequest) -> HttpResponse:
     form, qs = _supervision_items(request)
-    page = Paginator(qs.only(*LIST_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _get_page(qs.only(*LIST_FIELDS), PAGE_SIZE, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "plans/supervision.html", {"filter_form": form, "page": page, "query": query.urlencode(),

@@ -39,3 +39,26 @@ def test_my_work_lists_are_the_groups_of_my_work(world, small, page_size):
     assert checked
     beijing = queries.my_work(world.user("beijing_reporter"), today=today)
     assert beijing["overdue"].count() >= 2 and beijing["due_soon"].count() >= 2 and beijing["others"].count() >= 2
+
+
+@pytest.mark.parametrize("per_page", [1, 2, 5, 50])
+def test_a_first_page_read_without_count_is_the_paginators_page(world, small, per_page, django_assert_max_num_queries):
+    from django.core.paginator import Paginator
+
+    from luoshi.plans.models import PlanItem
+    from luoshi.plans.views import _get_page
+
+    qs = PlanItem.objects.filter(plan=small.plan).order_by("path")
+    total = qs.count()
+    for number in (None, "", "1", "2", "x", "99"):
+        expected = Paginator(qs, per_page).get_page(number)
+        if number in (None, "", "1") and total <= per_page:
+            with django_assert_max_num_queries(1):  # the rows only, no COUNT
+                got = _get_page(qs, per_page, number)
+                assert got.paginator.count == total
+        got = _get_page(qs, per_page, number)
+        assert [i.pk for i in got] == [i.pk for i in expected], number
+        assert (got.number, got.paginator.count, got.paginator.num_pages, got.has_next(), got.has_previous(),
+                got.start_index(), got.end_index()) == \
+            (expected.number, expected.paginator.count, expected.paginator.num_pages, expected.has_next(),
+             expected.has_previous(), expected.start_index(), expected.end_index()), number
