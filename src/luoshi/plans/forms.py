@@ -29,6 +29,29 @@ class FastSelect(forms.Select):
         from django.utils.html import format_html
         from django.utils.safestring import mark_safe
 
+        choices = list(self.choices)
+        if not self.allow_multiple_selected and not any(isinstance(label, (list, tuple)) for _v, label in choices):
+            # A flat single select (all of this app's filters): the options straight from the
+            # choices, as ``optgroups`` would mark them (the first matching value selected).
+            values = self.format_value(value)
+            parts = [format_html('<select name="{}"{}>', name, flatatt(self.build_attrs(self.attrs, attrs)))]
+            chosen = False
+            for option_value, label in choices:
+                option_value = "" if option_value is None else option_value
+                selected = not chosen and str(option_value) in values
+                chosen |= selected
+                parts.append(format_html('<option value="{}"{}>{}</option>', option_value,
+                                         mark_safe(" selected") if selected else "", label))
+            parts.append("</select>")
+            return mark_safe("\n".join(parts))
+        return self.render_optgroups(name, value, attrs)
+
+    def render_optgroups(self, name, value, attrs=None):
+        """The general case, through Django's ``optgroups`` (groups, multiple selection)."""
+        from django.forms.utils import flatatt
+        from django.utils.html import format_html
+        from django.utils.safestring import mark_safe
+
         widget = self.get_context(name, value, attrs)["widget"]
         parts = [format_html('<select name="{}"{}>', widget["name"], flatatt(widget["attrs"]))]
         for group_name, options, _index in widget["optgroups"]:

@@ -59,3 +59,19 @@ def test_tree_rows_are_the_old_template_loop(language, db):
         old = Engine.get_default().from_string(OLD_LOOP).render(Context({"items": items, "plan": plan}))
         assert tree_rows(items, plan) == old
         assert tree_rows([], plan) == ""
+
+
+@pytest.mark.parametrize("value", [None, "", "b", 2, ["b"], "missing"])
+def test_fast_select_renders_what_djangos_select_renders(value):
+    """``FastSelect`` builds a flat select's options straight from the choices: the same markup as
+    its general path through Django's ``optgroups`` (what the pages showed before)."""
+    from django.utils.translation import gettext_lazy
+
+    from luoshi.plans.forms import FastSelect
+
+    choices = [("", gettext_lazy("All units")), ("b", '<b>"北京" & 上海</b>'), (2, "二"), ("b", "again b"), (None, "none")]
+    attrs = {"id": "id_unit", "data-x": 'a"b', "required": True}
+    widget = FastSelect(choices=choices)
+    fast = widget.render("unit", value, attrs)
+    assert fast == widget.render_optgroups("unit", value, attrs)
+    assert fast.count(" selected") == (0 if value in ("missing",) else 1)
