@@ -29,7 +29,7 @@ class FastSelect(forms.Select):
         from django.utils.html import format_html
         from django.utils.safestring import mark_safe
 
-        choices = list(self.choices)
+        choices = [choice for choice in self.choices]  # list() would ask the iterator for a COUNT first
         if not self.allow_multiple_selected and not any(isinstance(label, (list, tuple)) for _v, label in choices):
             # A flat single select (all of this app's filters): the options straight from the
             # choices, as ``optgroups`` would mark them (the first matching value selected).
