@@ -62,3 +62,16 @@ def test_a_first_page_read_without_count_is_the_paginators_page(world, small, pe
                 got.start_index(), got.end_index()) == \
             (expected.number, expected.paginator.count, expected.paginator.num_pages, expected.has_next(),
              expected.has_previous(), expected.start_index(), expected.end_index()), number
+
+
+def test_main_pages_query_counts_stay_down(world, small, login, django_assert_max_num_queries):
+    """Queries per page after the load work (2026-12-03): a later change that adds one shows here."""
+    budgets = {"/": 8, "/plans/my-work/": 6, f"/plans/{small.plan.pk}/": 11, f"/plans/{small.plan.pk}/?light=grey": 12,
+               "/plans/supervision/": 7}
+    for username in ("ministry_planner", "beijing_reporter"):
+        client = login(username)
+        for url in budgets:
+            client.get(url)  # warm: badge counts cached, session read
+        for url, budget in budgets.items():
+            with django_assert_max_num_queries(budget):
+                assert client.get(url).status_code == 200, url
