@@ -11,7 +11,7 @@ from luoshi.core import authz
 from luoshi.core.context import memoized
 from luoshi.core.text import search_q
 from luoshi.orgs.models import OrgUnit
-from luoshi.plans.models import Plan, PlanItem, ProgressReport
+from luoshi.plans.models import Plan, PlanItem, ProgressReport, VisibleItems
 
 
 def plans(user, *, status: str | None = None, q: str = "") -> QuerySet[Plan]:
@@ -21,6 +21,9 @@ def plans(user, *, status: str | None = None, q: str = "") -> QuerySet[Plan]:
     if q:
         qs = qs.filter(search_q(q, "title"))
     return qs.order_by("-start_year", "title")
+
+
+MAX_SCOPE_IDS = 2000  # a plan's visible items filtered as a list of ids up to this many
 
 
 def items(user, plan: Plan) -> QuerySet[PlanItem]:
@@ -34,11 +37,24 @@ def items(user, plan: Plan) -> QuerySet[PlanItem]:
         qs = qs.filter(Q(lead_unit__path__startswith=path) | Q(assigned_by__path__startswith=path))
     else:
         # The scope of a plan's items costs a query (the ancestors of what the user sees); a page
-        # asks for it several times (tree, filter choices, counts, expand toggles): once a request.
-        q = memoized(("plan-items-scope", user.pk, plan.pk), lambda: authz.scope_q(user, PlanItem, "view", qs))
-        if q is not None:
-            qs = qs.filter(q)
+        # asks for it several times (tree, filter choices, counts, expand toggles): once a request,
+        # kept as the ids it selects (a plain ``id IN (…)`` costs a fraction of the scope's joins and
+        # co-owner subquery to compile and to plan, on every later query of the page). A very large
+        # part of a plan keeps the scope filter instead of a long list of ids.
+        pks = _visible_ids(user, plan)
+        if pks is not None and len(pks) <= MAX_SCOPE_IDS:
+            qs = qs.filter(pk__in=pks)
+        else:
+            q = memoized(("plan-items-scope", user.pk, plan.pk), lambda: authz.scope_q(user, PlanItem, "view", qs))
+            if q is not None:
+                qs = qs.filter(q)
     return qs.select_related("lead_unit").order_by("path")
+
+
+def _visible_ids(user, plan: Plan):
+    """The ids of the plan's items the user sees (``authz.scope_pks``), read once per request."""
+    return memoized(("plan-items-pks", user.pk, plan.pk),
+                    lambda: authz.scope_pks(user, PlanItem.objects.filter(plan=plan)))
 
 
 def outline(user, plan: Plan) -> list[dict]:
@@ -89,7 +105,12 @@ def mark_expandable(user, plan: Plan, page):
         page.object_list = rows
     with_children = [item.pk for item in rows if item.child_count]
     if with_children and not authz.is_unrestricted(user):
-        shown = set(items(user, plan).filter(parent_id__in=with_children).order_by().values_list("parent_id", flat=True).distinct())
+        visible = None if authz.covers_subtree(user, "view", PlanItem, plan.issuer) else _visible_ids(user, plan)
+        if isinstance(visible, VisibleItems) and len(visible) <= MAX_SCOPE_IDS:
+            shown = {pk for pk in with_children if pk in visible.parents}  # known from the scope's paths
+        else:
+            shown = set(items(user, plan).filter(parent_id__in=with_children).order_by()
+                        .values_list("parent_id", flat=True).distinct())
     else:
         shown = set(with_children)
     for item in rows:
@@ -139,9 +160,16 @@ def supervision(user, *, unit=None, light: str = "", overdue_only: bool = False,
     today = today or timezone.localdate()
     published = PlanItem.objects.filter(plan__status=Plan.Status.PUBLISHED)
     # The scope of published items costs a query (the ancestors of what the user sees); the page
-    # asks for it twice (the unit filter's choices and the list): once a request.
-    q = memoized(("published-items-scope", user.pk), lambda: authz.scope_q(user, PlanItem, "view", published))
-    qs = (published if q is None else published.filter(q)).select_related("plan", "lead_unit")
+    # asks for it twice (the unit filter's choices and the list): once a request, as ids (see ``items``).
+    pks = memoized(("published-items-pks", user.pk), lambda: authz.scope_pks(user, published))
+    if pks is None:
+        qs = published
+    elif len(pks) <= MAX_SCOPE_IDS:
+        qs = published.filter(pk__in=pks)
+    else:
+        q = memoized(("published-items-scope", user.pk), lambda: authz.scope_q(user, PlanItem, "view", published))
+        qs = published.filter(q)
+    qs = qs.select_related("plan", "lead_unit")
     qs = qs.filter(Q(light__in=["amber", "red"]) | (Q(due_date__lt=today) & ~Q(light="done")))
     if overdue_only:
         qs = qs.filter(due_date__lt=today)
@@ -189,6 +217,35 @@ def my_work(user, today: date | None = None, soon_days: int = 30) -> dict[str, Q
     }
 
 
+def my_work_lists(user, page_number, page_size: int, fields: tuple[str, ...], today: date | None = None,
+                  soon_days: int = 30):
+    """``my_work``'s groups as the "my work" page shows them, in two queries whatever their sizes:
+    the ids of all the user's items with their group (in the list's order), then the rows shown
+    (at most ``page_size`` overdue, ``page_size`` due soon and the requested page of the others),
+    with only ``fields``. Returns (overdue, due soon, page of others)."""
+    from datetime import timedelta
+
+    from django.core.paginator import Paginator
+    from django.db.models import Case, IntegerField, Value, When
+
+    from luoshi.plans.rollup import overdue_q
+
+    today = today or timezone.localdate()
+    soon = Q(due_date__gte=today, due_date__lte=today + timedelta(days=soon_days)) & ~Q(light="done")
+    grouped = my_items(user).select_related(None).annotate(
+        group=Case(When(overdue_q(today), then=Value(0)), When(soon, then=Value(1)), default=Value(2),
+                   output_field=IntegerField())).values_list("pk", "group")
+    ids: tuple[list[int], list[int], list[int]] = ([], [], [])
+    for pk, group in grouped:
+        ids[group].append(pk)
+    others = Paginator(ids[2], page_size).get_page(page_number)
+    wanted = [*ids[0][:page_size], *ids[1][:page_size], *others.object_list]
+    rows = {i.pk: i for i in PlanItem.objects.filter(pk__in=wanted).select_related("plan", "lead_unit").only(*fields)}
+    pick = lambda chosen: [rows[pk] for pk in chosen if pk in rows]  # noqa: E731
+    others.object_list = pick(others.object_list)
+    return pick(ids[0][:page_size]), pick(ids[1][:page_size]), others
+
+
 def my_work_summary(user, today: date | None = None, soon_days: int = 30, shown: int = 5) -> dict:
     """For the home page: the first ``shown`` overdue and due-soon items and how many there are,
     in two queries (the ids with their group, then the rows shown)."""
@@ -207,7 +264,9 @@ def my_work_summary(user, today: date | None = None, soon_days: int = 30, shown:
     overdue_ids = [pk for pk, group in rows if group == 0]
     soon_ids = [pk for pk, group in rows if group == 1]
     wanted = overdue_ids[:shown] + soon_ids[:shown]
-    items = {i.pk: i for i in PlanItem.objects.filter(pk__in=wanted).select_related("plan", "lead_unit")}
+    # Only the fields the home page shows (``core/home.html``).
+    items = {i.pk: i for i in PlanItem.objects.filter(pk__in=wanted).select_related("lead_unit")
+             .only("pk", "plan_id", "code", "title", "due_date", "light", "lead_unit__name", "lead_unit__short_name")}
     return {"overdue": [items[pk] for pk in overdue_ids[:shown] if pk in items], "overdue_count": len(overdue_ids),
             "due_soon": [items[pk] for pk in soon_ids[:shown] if pk in items], "due_soon_count": len(soon_ids)}
 
@@ -222,7 +281,14 @@ def current_period(plan: Plan, today: date | None = None):
 
 def current_reports(user, items: list[PlanItem], today: date | None = None) -> dict[int, ProgressReport]:
     """``{item id: report}``: each item's lead-unit report for its plan's current period (one query)."""
-    keys = {item.pk: current_period(item.plan, today).key for item in items}
+    today = today or timezone.localdate()
+    by_plan: dict[int, str] = {}  # the current period of each plan, worked out once per plan
+    keys = {}
+    for item in items:
+        key = by_plan.get(item.plan_id)
+        if key is None:
+            key = by_plan[item.plan_id] = current_period(item.plan, today).key
+        keys[item.pk] = key
     if not keys:
         return {}
     # Only what the lists show (state, period, link): not the report texts, nor the related rows.

@@ -60,6 +60,26 @@ def _report(request: HttpRequest, report_id: int, action: str = "view") -> Progr
     return authz.get_or_404(request.user, qs, action, pk=report_id)
 
 
+def _first_page(qs, per_page: int):
+    """``Paginator(qs, per_page).get_page(1)``, with the rows read first: when they all fit on the
+    page, their number is the count (no ``COUNT(*)`` query)."""
+    rows = list(qs[:per_page + 1])
+    paginator = Paginator(qs, per_page)
+    if len(rows) <= per_page:
+        paginator.count = len(rows)
+    page = paginator.page(1)
+    page.object_list = rows[:per_page]
+    return page
+
+
+def _get_page(qs, per_page: int, number):
+    """``Paginator(qs, per_page).get_page(number)``; the first page without a ``COUNT`` query when
+    its rows are all there are (``_first_page``)."""
+    if number in (None, "", "1"):
+        return _first_page(qs, per_page)
+    return Paginator(qs, per_page).get_page(number)
+
+
 def _version(request: HttpRequest) -> int | None:
     try:
         return int(request.POST["version"])
@@ -183,12 +203,12 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     user = request.user
     form = ItemFilterForm(request.GET or None, user=user, plan=plan)
     filters = form.filters()
-    roots = queries.mark_expandable(user, plan, Paginator(queries.children(user, plan, None), CHILDREN_PAGE).get_page(1))
+    roots = queries.mark_expandable(user, plan, _first_page(queries.children(user, plan, None), CHILDREN_PAGE))
     context = {"plan": plan, "filter_form": form, "filtering": bool(filters), "roots": roots, "rule_text": LIGHT_RULE_TEXT,
                "chart_bars": CHART_BARS}
     if filters:
         found = queries.filtered_items(user, plan, **filters)
-        context["page"] = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+        context["page"] = _get_page(found, PAGE_SIZE, request.GET.get("page"))
         counted = found
     else:
         counted = queries.items(user, plan)
@@ -231,8 +251,8 @@ def item_children(request: HttpRequest, plan_id: int) -> HttpResponse:
             parent = _item(request, plan, int(request.GET["parent"]))
         except ValueError:
             raise Http404("bad parent") from None
-    items = queries.mark_expandable(request.user, plan, Paginator(queries.children(request.user, plan, parent), CHILDREN_PAGE)
-                                    .get_page(request.GET.get("page")))
+    items = queries.mark_expandable(request.user, plan, _get_page(queries.children(request.user, plan, parent), CHILDREN_PAGE,
+                                                                  request.GET.get("page")))
     return render(request, "plans/_tree_rows.html", {"plan": plan, "items": items, "parent": parent, "rule_text": LIGHT_RULE_TEXT})
 
 
@@ -304,7 +324,7 @@ def item_detail(request: HttpRequest, plan_id: int, item_id: int) -> HttpRespons
     if tab == "history":
         context["page"] = Paginator(audit_queries.history(user, item), 25).get_page(request.GET.get("page"))
     else:
-        context["children"] = queries.mark_expandable(user, plan, Paginator(queries.children(user, plan, item), CHILDREN_PAGE).get_page(1))
+        context["children"] = queries.mark_expandable(user, plan, _first_page(queries.children(user, plan, item), CHILDREN_PAGE))
         context["cascade_size"] = queries.cascade(user, item).count()
         viewable = [u for u in responsible if authz.can_in_unit(user, "view", ProgressReport, u)]
         from luoshi.indicators.display import for_item  # the indicators measuring the item
@@ -590,13 +610,15 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
     # Only the columns the rows show (no texts, no time stamps): 150 rows of three models each.
-    groups = {key: qs.only(*LIST_FIELDS) for key, qs in queries.my_work(request.user).items()}
     # At most a page of each urgent group here (the supervision page lists them all): long
-    # tables of rows were the largest cost of this page under load.
-    overdue, due_soon = list(groups["overdue"][:PAGE_SIZE]), list(groups["due_soon"][:PAGE_SIZE])
-    others = Paginator(groups["others"], PAGE_SIZE).get_page(request.GET.get("page"))
+    # tables of rows were the largest cost of this page under load. Two queries for the three lists.
+    overdue, due_soon, others = queries.my_work_lists(request.user, request.GET.get("page"), PAGE_SIZE, LIST_FIELDS)
     shown = [*overdue, *due_soon, *others]
-    writable = {i.pk for i in shown if authz.can_in_unit(request.user, "add", ProgressReport, i.lead_unit)}
+    may_write: dict[int, bool] = {}  # asked once per lead unit, not once per row
+    for item in shown:
+        if item.lead_unit_id not in may_write:
+            may_write[item.lead_unit_id] = authz.can_in_unit(request.user, "add", ProgressReport, item.lead_unit)
+    writable = {i.pk for i in shown if may_write[i.lead_unit_id]}
     return render(request, "plans/my_work.html", {
         "sections": [("overdue", _("Overdue"), overdue), ("due_soon", _("Due in the next 30 days"), due_soon)],
         "others": others, "reports": queries.current_reports(request.user, shown), "writable": writable,
@@ -618,7 +640,7 @@ def _supervision_items(request: HttpRequest):
 @login_required
 def supervision(request: HttpRequest) -> HttpResponse:
     form, qs = _supervision_items(request)
-    page = Paginator(qs.only(*LIST_FIELDS), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _get_page(qs.only(*LIST_FIELDS), PAGE_SIZE, request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "plans/supervision.html", {"filter_form": form, "page": page, "query": query.urlencode(),

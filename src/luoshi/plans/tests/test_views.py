@@ -200,7 +200,9 @@ def test_it_renders_the_plan_page_in_a_constant_number_of_queries(world, login, 
     client.get("/")  # the writes renewed the badges' generation: count them again first
     with django_assert_max_num_queries(tree):
         assert client.get(page).status_code == 200
-    with django_assert_max_num_queries(flat):
+    # (+1: 61 matches overflow the first page, which then needs its COUNT; a first page that holds
+    # every match is counted from its rows, as the small plan's was)
+    with django_assert_max_num_queries(flat + 1):
         assert "61 matching items" in client.get(page, {"light": "grey", "q": "举措"}).content.decode()
     with django_assert_max_num_queries(partial):
         client.get(children, {"parent": top[1].pk}, HTTP_HX_REQUEST="true")

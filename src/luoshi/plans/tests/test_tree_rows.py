@@ -1,0 +1,77 @@
+"""The plan tree's rows are built in Python (``plans_ui.tree_rows``): the markup must be the
+template loop's it replaced, character for character, with every value escaped."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from django.template import Context, Engine
+from django.utils import timezone, translation
+
+from luoshi.plans.templatetags.plans_ui import tree_rows
+
+# The loop of ``plans/_tree_rows.html`` before it became ``tree_rows`` (2026-12-03).
+OLD_LOOP = """{% load i18n plans_ui %}{% for item in items %}<li>
+  <div class="item-row">
+    <div class="item-main">
+      {% if item.expandable %}<button type="button" class="tree-toggle item-toggle" data-tree-toggle aria-expanded="false" aria-controls="kids-{{ item.pk }}"
+        aria-label="{% blocktranslate with title=item.title %}Show the items below {{ title }}{% endblocktranslate %}"
+        hx-get="{% url 'plans:children' plan.pk %}?parent={{ item.pk }}" hx-target="#kids-{{ item.pk }}" hx-trigger="click once" hx-indicator="#spin-{{ item.pk }}"></button>{% else %}<span class="tree-spacer"></span>{% endif %}
+      <span class="item-title"><span class="item-code mono">{{ item.code }}</span> <a href="{% url 'plans:item' plan.pk item.pk %}">{{ item.title }}</a> <span class="badge badge-kind">{{ item.get_kind_display }}</span><span class="spinner" id="spin-{{ item.pk }}" aria-hidden="true"></span></span>
+    </div>
+    <div class="item-unit"><span class="label-sm">{% translate "Lead unit" %}</span>{{ item.lead_unit.display_name }}</div>
+    <div class="item-due"><span class="label-sm">{% translate "Due" %}</span>{% if item.due_date %}{% with late=item|days_overdue %}<span {% if late %}class="late" title="{% blocktranslate count n=late %}{{ n }} day overdue{% plural %}{{ n }} days overdue{% endblocktranslate %}"{% endif %}>{{ item.due_date|date:"Y-m-d" }}</span>{% endwith %}{% else %}—{% endif %}</div>
+    <div class="item-progress">{% progress item.progress %}</div>
+    <div class="item-light">{% light item.light %}</div>
+  </div>
+  {% if item.expandable %}<ul id="kids-{{ item.pk }}" hidden></ul>{% endif %}
+</li>{% endfor %}"""
+
+
+def _item(pk, *, title, code, kind, due, light, progress, expandable, unit):
+    from luoshi.plans.models import ItemKind
+
+    return SimpleNamespace(pk=pk, title=title, code=code, kind=kind, due_date=due, light=light, progress=progress,
+                           expandable=expandable, lead_unit=SimpleNamespace(display_name=unit),
+                           get_kind_display=lambda: dict(ItemKind.choices).get(kind, kind))
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_tree_rows_are_the_old_template_loop(language, db):
+    today = timezone.localdate()
+    items = [
+        _item(7, title='<b>"引号" & \'撇号\'</b>', code="1.<2>", kind="measure", due=today - timedelta(days=1), light="red",
+              progress=Decimal("12.35"), expandable=True, unit='东城区 <"x">'),
+        _item(8, title="北京：推进学前教育", code="", kind="goal", due=today - timedelta(days=30), light="amber",
+              progress=Decimal("0"), expandable=False, unit="北京市"),
+        _item(9, title="完成", code="3", kind="key_task", due=date(2020, 1, 1), light="done", progress=Decimal("100"),
+              expandable=True, unit="教育部"),
+        _item(10, title="未定", code="4", kind="unknown-kind", due=None, light="grey", progress=None, expandable=False,
+              unit="上海市"),
+        _item(11, title="将来", code="5", kind="milestone", due=today + timedelta(days=3), light="green",
+              progress=Decimal("99.96"), expandable=False, unit="上海市"),
+    ]
+    plan = SimpleNamespace(pk=3)
+    with translation.override(language):
+        old = Engine.get_default().from_string(OLD_LOOP).render(Context({"items": items, "plan": plan}))
+        assert tree_rows(items, plan) == old
+        assert tree_rows([], plan) == ""
+
+
+@pytest.mark.parametrize("value", [None, "", "b", 2, ["b"], "missing"])
+def test_fast_select_renders_what_djangos_select_renders(value):
+    """``FastSelect`` builds a flat select's options straight from the choices: the same markup as
+    its general path through Django's ``optgroups`` (what the pages showed before)."""
+    from django.utils.translation import gettext_lazy
+
+    from luoshi.plans.forms import FastSelect
+
+    choices = [("", gettext_lazy("All units")), ("b", '<b>"北京" & 上海</b>'), (2, "二"), ("b", "again b"), (None, "none")]
+    attrs = {"id": "id_unit", "data-x": 'a"b', "required": True}
+    widget = FastSelect(choices=choices)
+    fast = widget.render("unit", value, attrs)
+    assert fast == widget.render_optgroups("unit", value, attrs)
+    assert fast.count(" selected") == (0 if value in ("missing",) else 1)
