@@ -73,3 +73,39 @@ def test_it_rolls_up_weighted_progress_on_random_trees(world, nodes):
 def test_it_refreshes_only_the_branch_in_constant_queries(world, small, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         rollup.refresh_branch(small.dongcheng, TODAY)
+
+
+def test_overdue_means_past_the_due_date_and_not_done(world):
+    """The "overdue" group of a reporter's work page and the dashboards' overdue counts
+    (``rollup.overdue_q``): due before today and not done; due today is not overdue yet, and a
+    done item is never overdue, however late."""
+    from datetime import timedelta
+
+    from luoshi.plans.queries import my_work
+
+    moe, beijing = world.unit("MOE"), world.unit("110000")
+    plan = Plan.objects.create(title="逾期判定", issuer=moe, start_year=2024, end_year=2024, status="published")
+    due = {"yesterday": TODAY - timedelta(days=1), "today": TODAY, "tomorrow": TODAY + timedelta(days=1),
+           "done_late": TODAY - timedelta(days=30), "long_ago": TODAY - timedelta(days=200)}
+    items = {}
+    for name, due_date in due.items():
+        item = PlanItem.objects.create(plan=plan, title=name, lead_unit=beijing, assigned_by=moe,
+                                       start_date=date(2024, 1, 1), due_date=due_date)
+        item.path = f"/{item.pk}/"
+        item.save(update_fields=["path"])
+        items[name] = item
+    ProgressReport.objects.create(item=items["done_late"], unit=beijing, period="2024-Q1", period_end=date(2024, 3, 31),
+                                  state="approved", percent=100, status="done")
+    ProgressReport.objects.create(item=items["long_ago"], unit=beijing, period="2024-Q1", period_end=date(2024, 3, 31),
+                                  state="approved", percent=60, status="on_track")
+    rollup.refresh_plan(plan.pk, TODAY)
+    assert PlanItem.objects.get(pk=items["done_late"].pk).light == "done"
+
+    overdue = {i.title for i in PlanItem.objects.filter(plan=plan).filter(rollup.overdue_q(TODAY))}
+    assert overdue == {"yesterday", "long_ago"}
+
+    groups = my_work(world.user("beijing_reporter"), today=TODAY)
+    shown = {group: {i.title for i in qs if i.plan_id == plan.pk} for group, qs in groups.items()}
+    assert shown["overdue"] == {"yesterday", "long_ago"}
+    assert "today" in shown["due_soon"] and "tomorrow" in shown["due_soon"]
+    assert "done_late" in shown["others"] and not shown["overdue"] & shown["others"]
