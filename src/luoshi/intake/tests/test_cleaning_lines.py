@@ -151,3 +151,18 @@ def test_a_refusal_without_a_file_name_names_the_input():
     with pytest.raises(SpamDocumentError) as caught:
         clean("百家乐 开户送彩金 客服热线400-888-8888\n" * 5 + "教育")
     assert str(caught.value).startswith("<input>: refused")
+
+
+def test_an_uncertain_line_is_kept_and_shown_to_the_reader_as_suspect():
+    doubtful = "加微信领取考研资料 优惠多多"
+    text = f"{BODY}\n{doubtful}\n{BODY2}"
+    result = clean(text)
+    assert result.text == text and not result.removed
+    suspects = [(flag.kind, flag.text) for flag in result.flags if flag.kind.startswith("spam")]
+    assert suspects == [("spam_suspect", doubtful)]
+    assert [flag.reason for flag in result.flags if flag.kind == "spam_suspect"][0].startswith("ad;")
+    # A doubtful line that a chrome rule removes is listed as what it is, not also as suspect.
+    source = "来源：代写论文 作者：加微信"
+    result = clean(f"{source}\n{BODY}\n{BODY2}")
+    assert removed(result) == [("page_meta", source)]
+    assert not [flag for flag in result.flags if flag.kind.startswith("spam")]
