@@ -364,3 +364,24 @@ def test_every_grant_counts_not_only_the_last(world, person):
     assert OrgUnit.objects.filter(authz.scope_q(user, OrgUnit)).count() == len(seen)
     both = codes(OrgUnit.objects.filter(authz.grants_q(user, "path", (OrgUnit, "view"))))
     assert {"110101", "310101"} <= both and "MOE" not in both
+
+
+def test_the_import_button_shows_where_a_choice_list_would_offer_a_unit(world, person):
+    # has_units_where answers "would units_where offer anything?" without its query.
+    from luoshi.plans.models import PlanItem, ProgressReport
+
+    user, grant = person
+    rules = [("add", Plan), ("add", PlanItem), ("review", ProgressReport), ("submit", ProgressReport)]
+
+    def both(u):
+        return [(authz.has_units_where(u, action, model), authz.units_where(u, action, model).exists())
+                for action, model in rules]
+
+    assert both(fresh(user)) == [(False, False)] * 4
+    assert not authz.has_units_where(AnonymousUser(), "add", Plan)
+    user = grant("110000", "planner", covers_below=False)
+    answers = both(user)
+    assert all(has == offered for has, offered in answers)
+    assert answers[0] == (True, True) and answers[2] == (False, False)
+    admin = fresh(world.admin)
+    assert all(authz.has_units_where(admin, action, model) for action, model in rules)
