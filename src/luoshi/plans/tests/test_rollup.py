@@ -109,3 +109,23 @@ def test_overdue_means_past_the_due_date_and_not_done(world):
     assert shown["overdue"] == {"yesterday", "long_ago"}
     assert "today" in shown["due_soon"] and "tomorrow" in shown["due_soon"]
     assert "done_late" in shown["others"] and not shown["overdue"] & shown["others"]
+
+
+def test_of_two_reports_ending_the_same_day_the_later_one_counts(world):
+    """A plan whose reporting period changed (quarterly, then monthly) can hold two approved
+    reports of the lead unit that end on the same day (2024-Q1 and 2024-03): the one written
+    later counts, whichever period key sorts first."""
+    moe, beijing = world.unit("MOE"), world.unit("110000")
+    plan = Plan.objects.create(title="同日两报", issuer=moe, start_year=2024, end_year=2024, status="published")
+    item = PlanItem.objects.create(plan=plan, title="事项", lead_unit=beijing, assigned_by=moe,
+                                   start_date=date(2024, 1, 1), due_date=date(2024, 12, 31))
+    item.path = f"/{item.pk}/"
+    item.save(update_fields=["path"])
+    for period, percent in (("2024-Q1", 60), ("2024-03", 80)):
+        ProgressReport.objects.create(item=item, unit=beijing, period=period, period_end=date(2024, 3, 31),
+                                      state="approved", percent=percent, status="on_track")
+    rollup.refresh_plan(plan.pk, TODAY)
+    assert PlanItem.objects.get(pk=item.pk).progress == Decimal("80.00")
+    PlanItem.objects.filter(pk=item.pk).update(progress=0)
+    rollup.refresh_branch(PlanItem.objects.get(pk=item.pk), TODAY)
+    assert PlanItem.objects.get(pk=item.pk).progress == Decimal("80.00")
