@@ -93,3 +93,27 @@ def test_a_file_named_xlsx_that_is_no_workbook_is_answered_as_an_unreadable_work
     with pytest.raises(TableError, match=r"not a readable \.xlsx workbook") as caught:
         _read(b"c0,c1\n1,2\n", name)
     assert "unsupported file type" not in str(caught.value)
+
+
+# What the refusals say ----------------------------------------------------------------------------
+
+def test_the_refusal_of_a_large_archive_names_its_size_and_the_limit_in_megabytes(monkeypatch):
+    monkeypatch.setattr(tabular, "MAX_UNPACKED_BYTES", 3 * 1024 * 1024)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # not packed tightly: only large
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (4 * 1024 * 1024 + 10))
+    with pytest.raises(TableError, match="it unpacks to 4 MB, more than the 3 MB allowed"):
+        _read(buffer.getvalue(), "units.xlsx")
+
+
+def test_missing_columns_are_named_one_by_one():
+    with pytest.raises(TableError) as caught:
+        read_table("c1\n1\n".encode(), "units.csv", ["c0", "c2"], ["c1"])
+    assert "missing columns: c0, c2 (expected c0,c2 [,c1])" in str(caught.value)
+
+
+def test_a_long_sheet_title_is_cut_to_the_31_characters_spreadsheets_accept():
+    from openpyxl import load_workbook
+
+    data = tabular.write_xlsx(["c0"], [["v"]], title="规划事项" * 10)
+    assert load_workbook(io.BytesIO(data)).sheetnames == [("规划事项" * 10)[:31]]
