@@ -385,3 +385,15 @@ def test_the_import_button_shows_where_a_choice_list_would_offer_a_unit(world, p
     assert answers[0] == (True, True) and answers[2] == (False, False)
     admin = fresh(world.admin)
     assert all(authz.has_units_where(admin, action, model) for action, model in rules)
+
+
+def test_every_action_of_the_policy_has_a_label_for_its_refusal():
+    """A refusal names the action by its label (see above), translated: every action POLICY
+    knows has one, so no refusal falls back to the bare English action name."""
+    from django.utils import translation
+
+    actions = {action for rules in authz.POLICY.values() for action in rules}
+    assert actions <= set(authz.ACTION_LABELS)
+    with translation.override("zh-hans"):
+        untranslated = [a for a in actions if str(authz.ACTION_LABELS[a]) == a]
+    assert not untranslated
