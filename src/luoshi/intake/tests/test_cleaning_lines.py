@@ -166,3 +166,35 @@ def test_an_uncertain_line_is_kept_and_shown_to_the_reader_as_suspect():
     result = clean(f"{source}\n{BODY}\n{BODY2}")
     assert removed(result) == [("page_meta", source)]
     assert not [flag for flag in result.flags if flag.kind.startswith("spam")]
+
+
+# Spam adds up over the document before it is refused -----------------------------------------
+
+AD_LINE = "百家乐 开户送彩金 客服热线400-888-8888"
+AD_SENTENCE = "新葡京娱乐场开户送彩金，首存即送，网址www.example-bet.vip！"
+PARAGRAPH = "各校要在开学前完成校舍安全排查，建立隐患台账并逐项整改，确保师生安全。"
+
+
+def test_spam_lines_add_up_to_a_refusal():
+    assert clean(f"{BODY}\n{AD_LINE}").text == BODY  # one ad line: removed, the text kept
+    with pytest.raises(SpamDocumentError, match=r"refused: 65% of the text is spam"):
+        clean(f"{AD_LINE}\n{BODY}\n{AD_LINE}\n{AD_LINE}")
+
+
+def test_ad_sentences_cut_from_paragraphs_add_up_to_a_refusal():
+    assert clean(f"{PARAGRAPH}{AD_SENTENCE}\n{BODY}").text == f"{PARAGRAPH}\n{BODY}"
+    with pytest.raises(SpamDocumentError, match=r"refused: 53% of the text is spam"):
+        clean("\n".join([PARAGRAPH + AD_SENTENCE] * 3))
+
+
+def test_a_document_of_nothing_but_spam_is_refused_as_all_spam():
+    from luoshi.intake.cleaning import _refuse_spam
+
+    with pytest.raises(SpamDocumentError, match=r"refused: 100% of the text is spam"):
+        _refuse_spam("", 1, "a.txt")
+
+
+def test_a_line_left_empty_by_its_cuts_is_dropped_and_the_next_lines_kept():
+    result = clean(f"{BODY}\n（下转第3版）\n{PARAGRAPH}\n{BODY2}")
+    assert result.text == f"{BODY}\n{PARAGRAPH}\n{BODY2}"
+    assert removed(result) == [("boilerplate", "（下转第3版）")]
