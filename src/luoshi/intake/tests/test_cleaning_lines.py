@@ -98,8 +98,8 @@ def test_a_repeated_furniture_line_is_removed_each_time():
 
 
 def test_a_repeated_line_loses_its_continuation_note_each_time():
-    result = clean(f"教育快讯（下转第3版）\n{BODY}\n教育快讯（下转第3版）\n{BODY2}")
-    assert result.text == f"教育快讯\n{BODY}\n教育快讯\n{BODY2}"
+    result = clean(f"{BODY}\n教育快讯（下转第3版）\n{BODY2}\n教育快讯（下转第3版）\n{BODY}")
+    assert result.text == f"{BODY}\n教育快讯\n{BODY2}\n教育快讯\n{BODY}"
     assert removed(result) == [("boilerplate", "（下转第3版）"), ("boilerplate", "（下转第3版）")]
 
 
