@@ -129,3 +129,28 @@ def test_of_two_reports_ending_the_same_day_the_later_one_counts(world):
     PlanItem.objects.filter(pk=item.pk).update(progress=0)
     rollup.refresh_branch(PlanItem.objects.get(pk=item.pk), TODAY)
     assert PlanItem.objects.get(pk=item.pk).progress == Decimal("80.00")
+
+
+def test_refreshing_a_plan_repairs_the_sub_item_counts_the_pages_show(world):
+    """The item page says "rolled up from its sub-items" and the report table hides periods of a
+    parent by ``child_count``; the daily refresh sets it from the tree as it is."""
+    moe = world.unit("MOE")
+    plan = Plan.objects.create(title="子项计数", issuer=moe, start_year=2024, end_year=2024, status="published")
+
+    def make(parent=None):
+        item = PlanItem.objects.create(plan=plan, parent=parent, title="事项", lead_unit=moe, assigned_by=moe,
+                                       start_date=date(2024, 1, 1), due_date=date(2024, 12, 31),
+                                       depth=parent.depth + 1 if parent else 0)
+        item.path = f"{parent.path if parent else '/'}{item.pk}/"
+        item.save(update_fields=["path"])
+        return item
+
+    top = make()
+    first, second = make(top), make(top)
+    make(first)
+    rollup.refresh_plan(plan.pk, TODAY)
+    counts = dict(PlanItem.objects.filter(plan=plan).values_list("pk", "child_count"))
+    assert (counts[top.pk], counts[first.pk], counts[second.pk]) == (2, 1, 0)
+    PlanItem.objects.filter(pk=second.pk).delete()
+    assert rollup.refresh_plan(plan.pk, TODAY) == 1
+    assert PlanItem.objects.get(pk=top.pk).child_count == 1
