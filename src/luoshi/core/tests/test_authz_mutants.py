@@ -397,3 +397,20 @@ def test_every_action_of_the_policy_has_a_label_for_its_refusal():
     with translation.override("zh-hans"):
         untranslated = [a for a in actions if str(authz.ACTION_LABELS[a]) == a]
     assert not untranslated
+
+
+def test_a_published_plan_is_seen_by_the_units_holding_its_items_but_only_its_issuer_may_change_it(world, person):
+    """``Plan.authz_scope_q`` per action: a 北京 viewer sees the ministry's published plan because
+    北京 leads one of its items (the issuer's path alone would hide it), may not change it, and
+    does not see the ministry's draft."""
+    from luoshi.plans.tests.conftest import build_small_plan
+
+    published = build_small_plan(world).plan
+    draft = build_small_plan(world, status="draft").plan
+    user, grant = person
+    user = grant("110000", "viewer")
+    plans = Plan.objects.filter(pk__in=[published.pk, draft.pk])
+    assert list(authz.scope(user, plans)) == [published]
+    assert not authz.scope(user, plans, "change").exists()
+    ministry = fresh(world.user("ministry_planner"))
+    assert set(authz.scope(ministry, plans, "change")) == {published, draft}
