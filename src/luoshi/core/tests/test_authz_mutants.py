@@ -414,3 +414,20 @@ def test_a_published_plan_is_seen_by_the_units_holding_its_items_but_only_its_is
     assert not authz.scope(user, plans, "change").exists()
     ministry = fresh(world.user("ministry_planner"))
     assert set(authz.scope(ministry, plans, "change")) == {published, draft}
+
+
+def test_an_attachment_is_readable_by_everyone_signed_in_where_its_solution_is_shared(world, person):
+    """``PUBLIC_READ`` follows a path (``solution__status``): the file of a nationally promoted
+    solution is readable without a membership, the file of a draft is not."""
+    from luoshi.library.models import Attachment
+    from luoshi.library.tests import factories
+
+    files = {}
+    for status in ("national", "draft"):
+        solution = factories.solution(world, world.unit("310000"), status=status)
+        files[status] = Attachment.objects.create(solution=solution, file=f"m13/{status}.pdf", name=f"{status}.pdf",
+                                                  size=1, content_type="application/pdf")
+    user, _grant = person
+    user = fresh(user)
+    assert authz.is_public(user, "view", files["national"]) and authz.can(user, "view", files["national"])
+    assert not authz.is_public(user, "view", files["draft"]) and not authz.can(user, "view", files["draft"])
