@@ -33,6 +33,16 @@ try:
     _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
     if os.environ.get("CI") == "true":
         _hypothesis_settings.load_profile("ci")
+    # Mutation runs (scripts/mutation.py sets LUOSHI_MUTATION=1) time every worker themselves and
+    # run niced on a shared machine: hypothesis's own timing checks (the 200 ms deadline, "input
+    # generation is slow") would fail an unmutated test there and stop the module's run.
+    if os.environ.get("LUOSHI_MUTATION") == "1":
+        from hypothesis import HealthCheck as _HealthCheck
+
+        _hypothesis_settings.register_profile(
+            "mutation", parent=_hypothesis_settings.get_profile("ci" if os.environ.get("CI") == "true" else "default"),
+            deadline=None, suppress_health_check=[_HealthCheck.too_slow])
+        _hypothesis_settings.load_profile("mutation")
 except ImportError:  # pragma: no cover - hypothesis is in the test extra
     pass
 

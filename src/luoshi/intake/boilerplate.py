@@ -198,8 +198,8 @@ def has_chrome_hint(key: str) -> bool:
     return bool(_CHROME_HINT.search(key))
 
 
-def boilerplate_kind(line: str, key: str, in_margin: bool) -> str | None:
-    """The kind of boilerplate ``line`` is, or None."""
+def boilerplate_kind(key: str, in_margin: bool) -> str | None:
+    """The kind of boilerplate a line is (given by its ``key_of``), or None."""
     if len(key) <= 200:
         if (
             is_breadcrumb(key)

@@ -110,29 +110,26 @@ def plan_lines(lines: list[str], flags: list[Flag],
     hints: list[MetaHint] = []
     verdicts = spam.judge_document(lines, body, progress, keys)
     # Short lines repeat (table cells, page furniture): decide each one once.
-    memo: dict[tuple[str, bool, bool], tuple[LinePlan, list[MetaHint], list[Flag]]] = {}
+    memo: dict[tuple[str, bool, bool], tuple[LinePlan, list[MetaHint]]] = {}
     for index, (line, key) in enumerate(zip(lines, keys)):
         if not line:
             continue
         verdict = verdicts.get(index)
         in_margin = index < first_body or index > last_body
-        if verdict is not None and verdict.action == "remove" and not _chrome(
-                line, key, in_margin, body[index], verdict.strong):
+        if verdict is not None and verdict.action == "remove" and not _chrome(key, in_margin, verdict.strong):
             _plan_spam(line, verdict, plans[index], flags)
             continue
         memo_key = (line, in_margin, body[index])
         known = memo.get(memo_key) if len(line) <= _MEMO_MAX_CHARS else None
         if known is None:
             line_hints: list[MetaHint] = []
-            line_flags: list[Flag] = []
-            _plan_line(line, key, in_margin, body[index], plans[index], line_hints, line_flags)
-            known = (plans[index], line_hints, line_flags)
+            _plan_line(line, key, in_margin, body[index], plans[index], line_hints)
+            known = (plans[index], line_hints)
             if len(line) <= _MEMO_MAX_CHARS:
                 memo[memo_key] = known
         else:
             plans[index] = LinePlan(known[0].kind, list(known[0].cuts))
         hints.extend(known[1])
-        flags.extend(known[2])
         if verdict is not None and verdict.action == "flag" and not plans[index].kind:
             # Uncertain: kept, and shown to the reader.
             flags.append(Flag("spam_suspect", line, verdict.reason))
@@ -142,13 +139,13 @@ def plan_lines(lines: list[str], flags: list[Flag],
     return plans, hints
 
 
-def _chrome(line: str, key: str, in_margin: bool, body: bool, strong: bool) -> bool:
+def _chrome(key: str, in_margin: bool, strong: bool) -> bool:
     """Whether a chrome rule takes the whole line: site furniture (share bars, breadcrumbs …)
     always; a page-meta line unless the line is spam on its own evidence (an ad posing as
-    the source line)."""
-    if boilerplate.boilerplate_kind(line, key, in_margin) or boilerplate.is_comment_marker(key):
+    the source line). (``is_page_meta`` is never true of running text.)"""
+    if boilerplate.boilerplate_kind(key, in_margin) or boilerplate.is_comment_marker(key):
         return True
-    return not strong and not body and boilerplate.is_page_meta(key, in_margin)
+    return not strong and boilerplate.is_page_meta(key, in_margin)
 
 
 def _plan_spam(line: str, verdict: spam.Judgement, plan: LinePlan, flags: list[Flag]) -> None:
@@ -163,9 +160,9 @@ def _plan_spam(line: str, verdict: spam.Judgement, plan: LinePlan, flags: list[F
 
 
 def _plan_line(line: str, key: str, in_margin: bool, body: bool, plan: LinePlan,
-               hints: list[MetaHint], flags: list[Flag]) -> None:
+               hints: list[MetaHint]) -> None:
     # Running text is only checked for chrome when it shows a hint of it.
-    kind = boilerplate.boilerplate_kind(line, key, in_margin) if (
+    kind = boilerplate.boilerplate_kind(key, in_margin) if (
         not body or boilerplate.has_chrome_hint(key)) else None
     if kind:
         plan.kind = kind

@@ -21,7 +21,7 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
 # --- whitespace and control characters ------------------------------------
 
 _NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
-_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f]")
+_SPACES = re.compile(r"[\u00a0\u1680\u2000-\u200a\u202f\u205f]")  # every space separator but U+3000
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]+")
 # Invisible formatting characters (zero-width space, word joiner, BOM, soft
 # hyphen, bidirectional controls, Hangul fillers). ZWJ belongs to emoji.

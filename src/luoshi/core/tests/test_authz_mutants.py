@@ -364,3 +364,70 @@ def test_every_grant_counts_not_only_the_last(world, person):
     assert OrgUnit.objects.filter(authz.scope_q(user, OrgUnit)).count() == len(seen)
     both = codes(OrgUnit.objects.filter(authz.grants_q(user, "path", (OrgUnit, "view"))))
     assert {"110101", "310101"} <= both and "MOE" not in both
+
+
+def test_the_import_button_shows_where_a_choice_list_would_offer_a_unit(world, person):
+    # has_units_where answers "would units_where offer anything?" without its query.
+    from luoshi.plans.models import PlanItem, ProgressReport
+
+    user, grant = person
+    rules = [("add", Plan), ("add", PlanItem), ("review", ProgressReport), ("submit", ProgressReport)]
+
+    def both(u):
+        return [(authz.has_units_where(u, action, model), authz.units_where(u, action, model).exists())
+                for action, model in rules]
+
+    assert both(fresh(user)) == [(False, False)] * 4
+    assert not authz.has_units_where(AnonymousUser(), "add", Plan)
+    user = grant("110000", "planner", covers_below=False)
+    answers = both(user)
+    assert all(has == offered for has, offered in answers)
+    assert answers[0] == (True, True) and answers[2] == (False, False)
+    admin = fresh(world.admin)
+    assert all(authz.has_units_where(admin, action, model) for action, model in rules)
+
+
+def test_every_action_of_the_policy_has_a_label_for_its_refusal():
+    """A refusal names the action by its label (see above), translated: every action POLICY
+    knows has one, so no refusal falls back to the bare English action name."""
+    from django.utils import translation
+
+    actions = {action for rules in authz.POLICY.values() for action in rules}
+    assert actions <= set(authz.ACTION_LABELS)
+    with translation.override("zh-hans"):
+        untranslated = [a for a in actions if str(authz.ACTION_LABELS[a]) == a]
+    assert not untranslated
+
+
+def test_a_published_plan_is_seen_by_the_units_holding_its_items_but_only_its_issuer_may_change_it(world, person):
+    """``Plan.authz_scope_q`` per action: a 北京 viewer sees the ministry's published plan because
+    北京 leads one of its items (the issuer's path alone would hide it), may not change it, and
+    does not see the ministry's draft."""
+    from luoshi.plans.tests.conftest import build_small_plan
+
+    published = build_small_plan(world).plan
+    draft = build_small_plan(world, status="draft").plan
+    user, grant = person
+    user = grant("110000", "viewer")
+    plans = Plan.objects.filter(pk__in=[published.pk, draft.pk])
+    assert list(authz.scope(user, plans)) == [published]
+    assert not authz.scope(user, plans, "change").exists()
+    ministry = fresh(world.user("ministry_planner"))
+    assert set(authz.scope(ministry, plans, "change")) == {published, draft}
+
+
+def test_an_attachment_is_readable_by_everyone_signed_in_where_its_solution_is_shared(world, person):
+    """``PUBLIC_READ`` follows a path (``solution__status``): the file of a nationally promoted
+    solution is readable without a membership, the file of a draft is not."""
+    from luoshi.library.models import Attachment
+    from luoshi.library.tests import factories
+
+    files = {}
+    for status in ("national", "draft"):
+        solution = factories.solution(world, world.unit("310000"), status=status)
+        files[status] = Attachment.objects.create(solution=solution, file=f"m13/{status}.pdf", name=f"{status}.pdf",
+                                                  size=1, content_type="application/pdf")
+    user, _grant = person
+    user = fresh(user)
+    assert authz.is_public(user, "view", files["national"]) and authz.can(user, "view", files["national"])
+    assert not authz.is_public(user, "view", files["draft"]) and not authz.can(user, "view", files["draft"])
