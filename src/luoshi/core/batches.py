@@ -2,9 +2,10 @@
 
 SQLite has one writer at a time: an import written in a single transaction makes every other
 user's write wait for all of it (and fail after the busy timeout). ``write_in_batches`` commits
-each batch on its own and pauses briefly in between so that waiting writers get their turn; if a
-later batch fails, the batches already committed are undone (each through the ``undo`` the caller
-gives) and the error is raised again, so the importer sees all or nothing.
+each batch on its own and, on SQLite, pauses briefly in between so that waiting writers get their
+turn (PostgreSQL has no single writer and never pauses: ``Turns``); if a later batch fails, the
+batches already committed are undone (each through the ``undo`` the caller gives) and the error
+is raised again, so the importer sees all or nothing.
 
 Inside a transaction the caller already holds (an outer ``atomic`` block), batches cannot
 release anything: everything then runs in that transaction as before.
@@ -55,11 +56,12 @@ def write_in_batches(batches: Iterable[Sequence[T]], write: Callable[[Sequence[T
         return done
     committed: list[list[U]] = []
     written = 0
+    # On SQLite a pause before every batch after the first (a hold of 0 s); on PostgreSQL, whose
+    # writers do not share one lock, no pause at all.
+    turns = Turns(hold=0.0, pause=pause)
     try:
-        for index, batch in enumerate(batches):
-            if index and pause:
-                time.sleep(pause)
-            with transaction.atomic():
+        for batch in batches:
+            with turns.atomic():
                 committed.append(write(batch))
             written += len(batch)
             if progress:
@@ -96,7 +98,8 @@ class Turns:
 
     def give_way(self) -> None:
         """Pause now if the lock has been held for ``hold`` seconds since the last pause."""
-        if self.sqlite and self.held >= self.hold and not transaction.get_connection().in_atomic_block:
+        if (self.sqlite and self.held > 0 and self.held >= self.hold
+                and not transaction.get_connection().in_atomic_block):
             time.sleep(self.pause)
             self.held = 0.0
             self.pauses += 1

@@ -11,7 +11,7 @@ sees it; it ends after a day, like any draft). To draft a plan, use the intake p
 from __future__ import annotations
 
 from django.conf import settings
-from ninja import File, Form, Router
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from uuid import UUID
@@ -36,23 +36,23 @@ def parse(request, file: UploadedFile | None = File(None), text: str | None = Fo
 
     services.require_intake(request.user)
     if to not in (None, "", "simplified"):
-        return 422, {"detail": "to: the only conversion is 'simplified'", "error": "invalid"}
+        return Status(422, {"detail": "to: the only conversion is 'simplified'", "error": "invalid"})
     if (file is None) == (not text):
-        return 422, {"detail": "send either a file or text", "error": "invalid"}
+        return Status(422, {"detail": "send either a file or text", "error": "invalid"})
     if file is not None and file.size > settings.MAX_UPLOAD_BYTES:
-        return 422, {"detail": f"{file.name}: file is larger than {settings.MAX_UPLOAD_BYTES // 1048576} MB", "error": "unreadable"}
+        return Status(422, {"detail": f"{file.name}: file is larger than {settings.MAX_UPLOAD_BYTES // 1048576} MB", "error": "unreadable"})
     data = b"".join(file.chunks()) if file is not None else text
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
     if size > services.INLINE_MAX_BYTES:
         draft = services.start(request.user, data=data, filename=file.name if file is not None else "",
                                to_simplified=to == "simplified")
-        return 202, _job(draft)
+        return Status(202, _job(draft))
     try:
         document = parse_document(data, filename=file.name if file is not None else "", to_simplified=to == "simplified")
     except SpamDocumentError as exc:
-        return 422, {"detail": str(exc), "error": "spam"}
+        return Status(422, {"detail": str(exc), "error": "spam"})
     except IntakeError as exc:
-        return 422, {"detail": str(exc), "error": "unreadable"}
+        return Status(422, {"detail": str(exc), "error": "unreadable"})
     return document.to_dict()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from luoshi.core import authz
 from luoshi.core.paging import MAX_OFFSET
@@ -316,7 +316,7 @@ def create_solution(request, payload: SolutionIn):
     unit = _unit(request, data.pop("unit"))
     data["source_units"] = _units(request, data["source_units"])
     data["plan_items"] = _items(request, data["plan_items"])
-    return 201, services.create_solution(request.user, unit=unit, **data)
+    return Status(201, services.create_solution(request.user, unit=unit, **data))
 
 
 @solutions_router.get("/{solution_id}", response=SolutionOut, summary="One solution")
@@ -345,7 +345,7 @@ def solution_status(request, solution_id: int, payload: StatusIn):
 @solutions_router.delete("/{solution_id}", response={204: None}, summary="Delete a draft solution")
 def delete_solution(request, solution_id: int):
     services.delete_solution(request.user, _solution(request, solution_id))
-    return 204, None
+    return Status(204, None)
 
 
 @solutions_router.get("/{solution_id}/similar", response=list[SolutionOut], summary="Similar solutions (in reach)")
@@ -364,7 +364,7 @@ def adopt(request, solution_id: int, payload: AdoptionIn):
     solution = _solution(request, solution_id)
     data = payload.dict()
     unit = _unit(request, data.pop("unit"))
-    return 201, services.adopt(request.user, solution, unit, **data)
+    return Status(201, services.adopt(request.user, solution, unit, **data))
 
 
 @adoptions_router.get("/{adoption_id}", response=AdoptionOut, summary="One adoption")
@@ -383,7 +383,7 @@ def update_adoption(request, adoption_id: int, payload: AdoptionPatch):
 @adoptions_router.delete("/{adoption_id}", response={204: None}, summary="Remove an adoption record")
 def delete_adoption(request, adoption_id: int):
     services.delete_adoption(request.user, authz.get_or_404(request.user, Adoption, pk=adoption_id))
-    return 204, None
+    return Status(204, None)
 
 
 def _policy_links(request, data: dict) -> dict:
@@ -408,7 +408,7 @@ def create_policy(request, payload: PolicyIn):
     data = _policy_links(request, payload.dict())
     unit = _unit(request, data.pop("unit"))
     title = data.pop("title")
-    return 201, services.create_policy(request.user, unit=unit, title=title, **data)
+    return Status(201, services.create_policy(request.user, unit=unit, title=title, **data))
 
 
 @policies_router.get("/{doc_id}", response=PolicyDetail, summary="One policy document with its full text")
@@ -432,4 +432,4 @@ def policy_status(request, doc_id: int, payload: StatusIn):
 @policies_router.delete("/{doc_id}", response={204: None}, summary="Delete a document still being drafted")
 def delete_policy(request, doc_id: int):
     services.delete_policy(request.user, _policy(request, doc_id))
-    return 204, None
+    return Status(204, None)

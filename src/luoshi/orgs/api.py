@@ -1,7 +1,7 @@
 """``/api/v1/org-units``: list, read, create and update units, scoped like everything else."""
 
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
 from luoshi.core import authz
@@ -61,7 +61,7 @@ def create_unit(request, payload: OrgUnitIn):
     parent = authz.get_or_404(request.user, OrgUnit, code=payload.parent_code) if payload.parent_code else None
     unit = services.create_unit(request.user, code=payload.code, name=payload.name, type=payload.type,
                                 parent=parent, short_name=payload.short_name)
-    return 201, unit
+    return Status(201, unit)
 
 
 @router.patch("/{code}", response=OrgUnitOut, summary="Change an org unit (send the version you read)")

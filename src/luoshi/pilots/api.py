@@ -5,7 +5,7 @@ services and audit as the pages. Lists answer ``{"items": [...], "count": N}``."
 from datetime import date
 from decimal import Decimal
 
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from luoshi.core import authz
@@ -281,7 +281,7 @@ def create_programme(request, payload: ProgrammeIn):
         eligible_regions=[_unit(request, c) for c in payload.eligible_regions], plan_items=items,
         call_opens=payload.call_opens, call_closes=payload.call_closes, starts_on=payload.starts_on,
         ends_on=payload.ends_on, call_text=payload.call_text, places=payload.places, review_template=payload.review_template)
-    return 201, programme
+    return Status(201, programme)
 
 
 @programmes_router.get("/{int:programme_id}", response=ProgrammeOut, summary="One programme")
@@ -379,14 +379,14 @@ def list_entries(request, pilot_id: int):
 def add_entry(request, pilot_id: int, payload: EntryIn):
     data = payload.dict(exclude={"escalate"}, exclude_none=True)
     data["figures"] = _figures(payload.figures)
-    return 201, services.add_entry(request.user, _pilot(request, pilot_id), data, escalate=payload.escalate)
+    return Status(201, services.add_entry(request.user, _pilot(request, pilot_id), data, escalate=payload.escalate))
 
 
 @pilots_router.post("/{int:pilot_id}/reviews", response={201: ReviewOut}, summary="Start a review (复盘) of a running pilot")
 def create_review(request, pilot_id: int, payload: ReviewIn):
     data = payload.dict(exclude={"kind"})
     data["results"] = _figures(payload.results)
-    return 201, services.save_review(request.user, _pilot(request, pilot_id), data, kind=payload.kind)
+    return Status(201, services.save_review(request.user, _pilot(request, pilot_id), data, kind=payload.kind))
 
 
 # Reviews --------------------------------------------------------------------------------------

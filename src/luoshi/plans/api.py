@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.http import JsonResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from luoshi.core import authz
@@ -177,7 +177,7 @@ def create_plan(request, payload: PlanIn):
     plan = services.create_plan(request.user, title=payload.title, issuer=_unit(request, payload.issuer),
                                 start_year=payload.start_year, end_year=payload.end_year, period=payload.period,
                                 description=payload.description)
-    return 201, plan
+    return Status(201, plan)
 
 
 @plans_router.get("/{plan_id}", response=PlanOut, summary="One plan")
@@ -215,7 +215,7 @@ def create_item(request, plan_id: int, payload: ItemIn):
         co_owners=[_unit(request, c) for c in payload.co_owners], start_date=payload.start_date, due_date=payload.due_date,
         weight=payload.weight, description=payload.description, deliverables=payload.deliverables,
     )
-    return 201, item
+    return Status(201, item)
 
 
 @items_router.get("/{item_id}", response=ItemOut, summary="One plan item")
@@ -247,7 +247,7 @@ def move_item(request, item_id: int, payload: MoveIn):
 @items_router.delete("/{item_id}", response={204: None}, summary="Delete an item with its sub-items")
 def delete_item(request, item_id: int):
     services.delete_item(request.user, _item(request, item_id))
-    return 204, None
+    return Status(204, None)
 
 
 @items_router.get("/{item_id}/reports", response=list[ReportOut], summary="Reports on an item (in scope)")

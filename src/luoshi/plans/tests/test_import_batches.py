@@ -3,7 +3,6 @@ database between them) and stays all or nothing for the importer."""
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 
@@ -53,18 +52,16 @@ def test_batches_are_committed_one_by_one_with_the_database_free_in_between(worl
     monkeypatch.setattr(services, "ITEM_IMPORT_BATCH", 2)
     seen_between: list[tuple[bool, int]] = []
 
-    caller = threading.get_ident()
-    real_sleep = batches.time.sleep
+    real_give_way = batches.Turns.give_way
 
-    def pause(seconds):  # called between two batches
-        if threading.get_ident() != caller:  # time.sleep is patched process-wide: other threads sleep for real
-            return real_sleep(seconds)
+    def give_way(turns):  # called before each batch (it pauses there on SQLite; see test_batches.py)
         seen_between.append((transaction.get_connection().in_atomic_block,
                              PlanItem.objects.filter(plan=small.plan, code__startswith="8").count()))
+        real_give_way(turns)
 
-    monkeypatch.setattr(batches.time, "sleep", pause)
+    monkeypatch.setattr(batches.Turns, "give_way", give_way)
     lines = [f"8{n},,measure,新措施{n},110000,2025-12-31" for n in range(5)]
     result = services.import_items(world.user("ministry_planner"), small.plan, _rows(*lines), "items.csv")
     assert result == {"created": 5, "updated": 0}
-    # three batches (2 + 2 + 1 rows): outside any transaction between them, earlier rows committed
-    assert seen_between == [(False, 2), (False, 4)]
+    # three batches (2 + 2 + 1 rows): outside any transaction before each, earlier rows committed
+    assert seen_between == [(False, 0), (False, 2), (False, 4)]

@@ -54,3 +54,35 @@ def test_my_work_shows_cards_on_a_phone(world, live_server, page):
     assert rows.count() >= 1
     assert page.locator("table.items-table thead").bounding_box()["height"] <= 1  # headers only for screen readers
     assert rows.first.evaluate("el => getComputedStyle(el).display") == "block"
+
+
+def _rows(links) -> int:
+    return len({round(links.nth(i).bounding_box()["y"]) for i in range(links.count())})
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_the_menu_is_one_row_at_1280_px_and_keeps_the_user_controls_beside_it_when_it_wraps(
+        world, live_server, browser, locale, shots):
+    """A ministry planner's twelve sections fit one row at 1280 px in either language. Where the
+    menu is longer (the superuser's fourteen) or the window narrower, it wraps inside its own box
+    and the language and user controls stay on its first row instead of a row of their own."""
+    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        log_in(page, live_server.url, "ministry_planner")
+        links = page.locator("#main-nav a")
+        assert links.count() >= 12
+        page.screenshot(path=str(shots / f"menu-1280-{locale}.png"))
+        assert _rows(links) == 1, f"{locale}: the menu takes {_rows(links)} rows at 1280 px"
+        assert no_horizontal_scroll(page)
+        page.context.clear_cookies()
+        log_in(page, live_server.url, "admin")
+        for width in (1280, 1024, 800):
+            page.set_viewport_size({"width": width, "height": 900})
+            nav = page.locator("#main-nav").bounding_box()
+            end = page.locator(".topbar-end").bounding_box()
+            assert end["x"] >= nav["x"] + nav["width"] - 1, f"{locale}, {width} px: the controls are not beside the menu"
+            assert end["y"] + end["height"] <= nav["y"] + nav["height"] + 1, f"{locale}, {width} px: the controls dropped below the menu"
+            assert no_horizontal_scroll(page), f"{locale}, {width} px"
+    finally:
+        context.close()
