@@ -19,5 +19,10 @@ def test_loading_the_site_freezes_the_long_lived_objects():
         from django.urls import get_resolver
 
         assert "url_patterns" in get_resolver().__dict__
+        # Nothing opened a database connection the forked workers would share (this test may not
+        # touch the database at all: pytest-django refuses it without the db fixture).
+        from django.db import connections
+
+        assert all(connections[alias].connection is None for alias in connections)
     finally:
         gc.unfreeze()
