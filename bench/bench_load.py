@@ -256,6 +256,7 @@ def main() -> int:
     args = parser.parse_args()
 
     data_dir = args.data_dir or tempfile.mkdtemp(prefix="luoshi-load-")
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
     if not args.data_dir or not any(Path(data_dir).iterdir()):
         prepare(data_dir)
     elif os.environ.get("LUOSHI_BENCH_DATABASE_URL") and not args.no_prepare:

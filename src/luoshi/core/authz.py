@@ -161,16 +161,32 @@ def grants(user) -> list[Grant]:
         return []
     cached = getattr(user, "_luoshi_grants", None)
     if cached is None:
-        from luoshi.orgs.models import Membership
-
-        cached = [
-            Grant(path, covers_below, role, unit_id)
-            for path, covers_below, role, unit_id in Membership.objects.filter(
-                user=user, unit__is_active=True
-            ).values_list("unit__path", "covers_below", "role", "unit_id")
-        ]
+        cached = [Grant(path, bool(covers_below), role, unit_id)
+                  for path, covers_below, role, unit_id in _grants_query().rows(user_id=user.pk)]
         user._luoshi_grants = cached
     return cached
+
+
+def _membership_rows(user_id):
+    from luoshi.orgs.models import Membership
+
+    return Membership.objects.filter(user_id=user_id, unit__is_active=True) \
+        .values_list("unit__path", "covers_below", "role", "unit_id")
+
+
+_GRANTS_QUERY = None
+
+
+def _grants_query():
+    """The grants query of every request, compiled once per process (``core.precompiled``):
+    the same SQL as ``_membership_rows``, read fresh from the database on every call."""
+    global _GRANTS_QUERY
+    if _GRANTS_QUERY is None:
+        from luoshi.core.precompiled import Precompiled
+        from luoshi.orgs.models import Membership
+
+        _GRANTS_QUERY = Precompiled(Membership, _membership_rows, user_id=-731_904_117)
+    return _GRANTS_QUERY
 
 
 def forget(user) -> None:
