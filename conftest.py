@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import os
+import socket
 
 import pytest
 
@@ -138,7 +139,12 @@ def spark_session(tmp_path_factory):
     os.environ.setdefault("LUOSHI_SPARK_PARTITIONS", "2")  # tiny test data: few tasks per query
     if os.environ.get("LUOSHI_TEST_SPARK_CLUSTER") == "1":
         cluster = tmp_path_factory.mktemp("spark-cluster")
-        master = spark_local.start(cluster, workers=2, memory="1g", port=17077)
+        # a free port, so that two test runs on one machine (SQLite and PostgreSQL passes side by
+        # side) do not meet on one master
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        master = spark_local.start(cluster, workers=2, memory="1g", port=port)
     try:
         def get():
             session = spark.session(master, app_name="luoshi-tests")
