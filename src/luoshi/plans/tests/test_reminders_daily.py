@@ -84,3 +84,16 @@ def test_the_run_reads_each_items_units_with_the_item(world, small):
     assert sent["due_soon"] == 1 and sent_later["escalation"] == 1
     lone_units = [q["sql"] for q in queries.captured_queries if UNIT_BY_ID.search(q["sql"])]
     assert lone_units == []
+
+
+def test_the_run_counts_every_reminder_it_sends(world, small):
+    """The counts the worker logs: one per item reminded. Four items are due on 2025-12-31 (the
+    key task, the measure, 北京's and 上海's items); 东城区's was due 2025-06-30; 上海's item is the
+    only leaf running in 2025-Q3 and 2025-Q4 (东城区's ended with Q2)."""
+    config = reminders.ReminderSettings()
+    assert reminders.send_reminders(date(2025, 12, 28), config) == {
+        "due_soon": 4, "due_today": 0, "escalation": 1, "missing_report": 1}
+    assert reminders.send_reminders(date(2025, 12, 31), config) == {
+        "due_soon": 0, "due_today": 4, "escalation": 0, "missing_report": 0}
+    assert reminders.send_reminders(date(2026, 1, 14), config) == {
+        "due_soon": 0, "due_today": 0, "escalation": 4, "missing_report": 1}
