@@ -91,3 +91,21 @@ def test_review_notices_say_which_report_and_link_to_where_it_is_handled(world, 
     approved = note("approved", item)
     assert (approved.title, approved.url) == (f"Report approved: {item} (2024-Q1)",
                                               reverse("plans:item", args=[item.plan_id, item.pk]))
+
+
+def test_a_review_notice_goes_to_the_units_reporters_when_the_submitter_is_unknown(world, small):
+    """``submitted_by`` is cleared when the submitter's account is removed (SET_NULL): the
+    notice of the decision then goes to the reporters covering the unit, as for a deactivated
+    submitter."""
+    from luoshi.plans.models import ProgressReport
+
+    reporter = world.user("beijing_reporter")
+    report = services.save_report(reporter, small.dongcheng, world.unit("110101"), "2024-Q1",
+                                  {"status": "on_track", "percent": 10})
+    services.submit_report(reporter, report)
+    ProgressReport.objects.filter(pk=report.pk).update(submitted_by=None)
+    report.refresh_from_db()
+    services.return_report(world.user("beijing_reviewer"), report, "请补充。")
+    receivers = set(Notification.objects.filter(kind="returned", item_id=small.dongcheng.pk)
+                    .values_list("user__username", flat=True))
+    assert receivers == {"beijing_reporter", "ministry_reporter"}
