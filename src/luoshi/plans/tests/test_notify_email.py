@@ -96,3 +96,12 @@ def test_an_unreachable_mail_server_does_not_stop_the_reminders(world, small, ad
     assert [n.user.username for n in _due_today(small.dongcheng)] == [
         "beijing_planner", "beijing_reporter", "ministry_planner", "ministry_reporter"]
     assert all(n.emailed_at is None for n in _due_today(small.dongcheng))
+
+
+def test_a_notice_about_no_item_goes_to_every_reader_given(world):
+    User = get_user_model()
+    readers = list(User.objects.filter(username__in=["beijing_reporter", "shanghai_reporter"]).order_by("username"))
+    notes = notify.send(readers, "due_soon", "通知", "正文")
+    assert [n.user.username for n in notes] == ["beijing_reporter", "shanghai_reporter"]
+    assert set(Notification.objects.filter(title="通知", item=None, url="").values_list("user__username", flat=True)) == {
+        "beijing_reporter", "shanghai_reporter"}
