@@ -148,3 +148,32 @@ def test_scope_pks_selects_what_scope_selects_and_plan_items_in_one_query(world,
     units = authz.scope_pks(reporter, OrgUnit)
     assert units == set(authz.scope(reporter, OrgUnit).values_list("pk", flat=True))
     assert world.unit("110101").pk in units and world.unit("310000").pk not in units
+
+
+def test_a_solution_is_read_where_it_came_from_and_changed_only_by_its_owners_planners(world):
+    """Solutions scope through ``authz_scope_q`` (no single-object rule): the owning unit's
+    scope may read and change a draft; a unit it names as a source may read it, not change it."""
+    from luoshi.library.tests import factories
+
+    draft = factories.solution(world, world.unit("310000"))
+    draft.source_units.add(world.unit("110000"))
+    owner = fresh(world.user("shanghai_planner"))
+    assert authz.can(owner, "view", draft) and authz.can(owner, "change", draft)
+    reviewer = fresh(world.user("shanghai_reviewer"))  # in the owner's scope, but reviewers do not write solutions
+    assert authz.can(reviewer, "view", draft) and not authz.can(reviewer, "change", draft)
+    source = fresh(world.user("beijing_planner"))  # 北京 is named as a source unit
+    assert authz.can(source, "view", draft)
+    assert not authz.can(source, "change", draft)
+    assert not authz.can(fresh(world.user("nobody")), "view", draft)
+
+
+def test_a_shared_row_is_answered_without_a_query(world, django_assert_num_queries):
+    """A nationally promoted solution is readable by everyone signed in: ``can`` says so from the
+    row itself (``PUBLIC_READ``), with no query, also for a user without any membership."""
+    from luoshi.library.tests import factories
+
+    national = factories.solution(world, world.unit("310000"), status="national")
+    for username in ("nobody", "beijing_reporter"):
+        user = fresh(world.user(username))
+        with django_assert_num_queries(0):
+            assert authz.can(user, "view", national)
