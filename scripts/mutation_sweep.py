@@ -13,7 +13,8 @@ the same tests, except that there is no time limit (a mutant that loops hangs th
         MUTSWEEP_OUT=/tmp/sweep/can.txt PYTHONPATH=src:../../../../scripts \\
         nice -n 19 python -m pytest -q -p mutation_sweep -m "not browser and not spark and not postgres" TESTS…
 
-``MUTSWEEP_OUT`` gets one line per mutant: ``NAME killed by TEST`` or ``NAME SURVIVED``.
+``MUTSWEEP_OUT`` gets one line per mutant at the end: ``NAME killed by TEST`` or ``NAME SURVIVED``;
+``MUTSWEEP_OUT.partial`` lists the kills as they happen.
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     params = getattr(getattr(item, "callspec", None), "params", {})
-    if "_mutant" in params and report.failed:
-        KILLED.setdefault(params["_mutant"], item.originalname)
+    if "_mutant" in params and report.failed and params["_mutant"] not in KILLED:
+        KILLED[params["_mutant"]] = item.originalname
+        with open(os.environ["MUTSWEEP_OUT"] + ".partial", "a", encoding="utf-8") as out:
+            out.write(f"{params['_mutant']} killed by {item.originalname}\n")  # readable while it runs
 
 
 def pytest_sessionfinish(session):
