@@ -148,6 +148,7 @@ def test_scope_pks_selects_what_scope_selects_and_plan_items_in_one_query(world,
     units = authz.scope_pks(reporter, OrgUnit)
     assert units == set(authz.scope(reporter, OrgUnit).values_list("pk", flat=True))
     assert world.unit("110101").pk in units and world.unit("310000").pk not in units
+    assert authz.scope_pks(reporter, OrgUnit, "change") == set()  # reporters administer no unit
 
 
 def test_a_solution_is_read_where_it_came_from_and_changed_only_by_its_owners_planners(world):
