@@ -50,9 +50,11 @@ def send(users: Iterable, kind: str, title: str, body: str, item: PlanItem | Non
         recipients = [(n, u.email) for n, u in zip(notes, users, strict=True) if u.email]
 
         def mail() -> None:
-            for note, address in recipients:
-                send_mail(note.title, f"{note.body}\n\n{note.url}", settings.DEFAULT_FROM_EMAIL, [address], fail_silently=True)
-            Notification.objects.filter(pk__in=[n.pk for n, _a in recipients]).update(emailed_at=timezone.now())
+            # A mail the server refused is not marked as e-mailed (send_mail answers 0 for it).
+            emailed = [note.pk for note, address in recipients
+                       if send_mail(note.title, f"{note.body}\n\n{note.url}", settings.DEFAULT_FROM_EMAIL, [address],
+                                    fail_silently=True)]
+            Notification.objects.filter(pk__in=emailed).update(emailed_at=timezone.now())
 
         transaction.on_commit(mail)
     return notes

@@ -26,8 +26,10 @@ class ReminderSettings:
 
 
 def _open_items():
+    # The units are read with the item (every reminder names the lead unit; escalation goes to the
+    # assigning unit); the plan is not: nothing below reads ``item.plan``.
     return (PlanItem.objects.filter(plan__status=Plan.Status.PUBLISHED).exclude(light="done")
-            .select_related("plan", "lead_unit", "assigned_by"))
+            .select_related("lead_unit", "assigned_by"))
 
 
 def send_reminders(today: date, config: ReminderSettings | None = None) -> dict[str, int]:

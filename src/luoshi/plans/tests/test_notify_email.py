@@ -75,3 +75,33 @@ def test_a_long_title_is_cut_to_300_characters_and_readers_who_cannot_see_the_it
     stored = Notification.objects.get(pk=notes[0].pk)
     assert stored.title == "长" * 300 and stored.body == "body" and stored.url == "/x/" and stored.kind == "due_soon"
     assert stored.item_id == small.dongcheng.pk
+
+
+def test_an_unreachable_mail_server_does_not_stop_the_reminders(world, small, addresses, settings,
+                                                                 django_capture_on_commit_callbacks):
+    """SMTP configured but the server refuses connections: every notification is still in the app,
+    none is marked as e-mailed, and the run ends normally (the mail is sent with ``fail_silently``)."""
+    import socket
+
+    with socket.socket() as probe:  # a local port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_ENABLED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        sent = reminders.send_reminders(DUE_TODAY, CONFIG)
+    assert callbacks and sent["due_today"] == 1
+    assert [n.user.username for n in _due_today(small.dongcheng)] == [
+        "beijing_planner", "beijing_reporter", "ministry_planner", "ministry_reporter"]
+    assert all(n.emailed_at is None for n in _due_today(small.dongcheng))
+
+
+def test_a_notice_about_no_item_goes_to_every_reader_given(world):
+    User = get_user_model()
+    readers = list(User.objects.filter(username__in=["beijing_reporter", "shanghai_reporter"]).order_by("username"))
+    notes = notify.send(readers, "due_soon", "通知", "正文")
+    assert [n.user.username for n in notes] == ["beijing_reporter", "shanghai_reporter"]
+    assert set(Notification.objects.filter(title="通知", item=None, url="").values_list("user__username", flat=True)) == {
+        "beijing_reporter", "shanghai_reporter"}
