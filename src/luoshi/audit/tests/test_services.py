@@ -72,6 +72,21 @@ def test_the_record_of_a_draft_items_change_is_scoped_by_the_issuer_and_of_a_pub
     assert record.unit_path == world.unit("110000").path
 
 
+def test_an_invitation_is_recorded_with_all_its_fields_and_no_unit_path(world):
+    # Invitations declare neither exclusions nor a scope (the inviter must learn nothing of the person)
+    from luoshi.orgs.models import Invitation
+
+    answer = org_services.add_or_invite(world.shanghai_admin, username="beijing_reporter", unit=world.unit("310101"),
+                                        role="viewer")
+    assert answer == "invited"
+    invitation = Invitation.objects.get(user=world.beijing_reporter)
+    record = _created(invitation)
+    assert record.unit_path == ""
+    assert record.after == audit.snapshot(invitation)
+    assert record.after["state"] == "pending" and record.after["unit"] == world.unit("310101").pk
+    assert record.after["created_at"] and record.after["invited_by"] == world.shanghai_admin.pk
+
+
 def test_a_record_follows_the_scope_path_of_its_object(world):
     unit = world.unit("110101")
     membership = org_services.add_membership(world.beijing_admin, user=world.beijing_reporter, unit=unit, role="viewer")
