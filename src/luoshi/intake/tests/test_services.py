@@ -209,11 +209,12 @@ def test_an_edited_outline_is_checked_and_kept(planner, draft):
     assert Draft.objects.get(pk=draft.pk).outline == kept
 
 
-def test_a_draft_is_converted_to_simplified_script_once(planner):
+def test_a_draft_is_converted_to_simplified_script_once(planner, monkeypatch):
     draft = services.start(planner, data="關於加強校園安全管理的通知\n一、健全校園安全責任體系。\n二、加強安全教育。\n")
     services.save_outline(planner, draft, [{"id": 1, "title": "改过", "merged": [], "children": []}])
+    monkeypatch.setattr(services, "INLINE_MAX_BYTES", draft.size)   # at the limit: read again at once
     converted = services.convert(planner, draft)
-    assert converted.to_simplified and converted.parsed["title"] == "关于加强校园安全管理的通知"
+    assert converted.status == Draft.Status.DONE and converted.to_simplified and converted.parsed["title"] == "关于加强校园安全管理的通知"
     assert converted.title == "关于加强校园安全管理的通知" and converted.outline[0]["title"] != "改过"
     assert Draft.objects.get(pk=draft.pk).to_simplified
     with pytest.raises(ValidationError) as again:
