@@ -112,6 +112,7 @@ def test_a_record_names_its_actor_or_the_system(world):
     for nobody in (None, AnonymousUser()):
         entry = audit.build(nobody, "update", unit, None, None)
         assert entry.actor is None and entry.actor_username == "system"
+        assert entry.verb == ""   # (the records of bulk writes are built without a verb)
 
 
 def test_a_record_keeps_the_action_detail_object_and_batch(world):
