@@ -155,3 +155,17 @@ def test_a_delete_is_recorded_with_what_was_deleted(world):
     record = AuditRecord.objects.filter(content_type__model="orgunit", object_id=str(pk)).order_by("id").last()
     assert (record.action, record.verb, record.after, record.actor) == ("delete", "cleanup", None, world.admin)
     assert record.before["code"] == "CORE1" and record.before["name"] == "核心学校"
+
+
+def test_writes_without_a_detail_record_none(world):
+    """Most writes name no detail (verb): the trail then shows the action alone."""
+    unit = OrgUnit(code="CORE3", name="无细节", type="school", parent=world.unit("110101"))
+    core.create(world.admin, unit)
+    core.apply_changes(world.admin, unit, {"short_name": "无"})
+    before = core.audit.snapshot(unit)
+    unit.short_name = "无二"
+    core.save_if_changed(world.admin, unit, before)
+    pk = unit.pk
+    core.delete(world.admin, unit)
+    records = AuditRecord.objects.filter(content_type__model="orgunit", object_id=str(pk)).order_by("id")
+    assert [(r.action, r.verb) for r in records] == [("create", ""), ("update", ""), ("update", ""), ("delete", "")]
