@@ -50,6 +50,14 @@ def test_a_stale_edit_is_refused_naming_the_versions_and_the_fields_changed_mean
     assert OrgUnit.objects.get(pk=school.pk).name == "核心学校（一）"
 
 
+def test_a_conflict_lists_every_field_changed_meanwhile(world):
+    school = _school(world)
+    org_services.update_unit(world.admin, school, {"name": "核心学校（二）", "short_name": "二"}, expected_version=1)
+    with pytest.raises(core.EditConflict) as caught:
+        core.check_version(OrgUnit.objects.get(pk=school.pk), 1)
+    assert "(version 1 → 2; changed: name, short_name)" in str(caught.value)
+
+
 def test_the_current_version_or_none_passes_and_a_version_as_text_is_compared_as_a_number(world):
     school = _school(world)
     core.check_version(school, None)
@@ -75,7 +83,9 @@ def test_a_missing_version_is_refused_naming_the_field():
     with pytest.raises(ValidationError) as caught:
         core.require_version(None)
     assert list(caught.value.message_dict) == ["version"]
-    assert "Send the version of the object you read" in caught.value.message_dict["version"][0]
+    assert caught.value.message_dict["version"] == [
+        "Send the version of the object you read (its \"version\" field); without it the change could overwrite "
+        "someone else's."]
     assert core.require_version(0) == 0 and core.require_version(7) == 7
 
 
