@@ -66,8 +66,10 @@ def test_the_progress_shows_the_running_step_cut_to_its_column(world):
 def test_a_finished_bulletin_holds_its_pdf_and_its_size(world):
     bulletin = _request(world)
     services.set_progress(bulletin.pk, 80, "排版")
+    running = _stored(bulletin)
     services.finish(bulletin.pk, b"%PDF-finished")
     stored = _stored(bulletin)
+    assert stored.updated_at > running.updated_at
     assert (stored.state, stored.progress, stored.step) == ("done", 100, "")
     assert bytes(stored.pdf) == b"%PDF-finished" and stored.size == len(b"%PDF-finished")
     assert stored.finished_at is not None and stored.updated_at > bulletin.updated_at

@@ -50,6 +50,45 @@ def test_a_stale_edit_is_refused_naming_the_versions_and_the_fields_changed_mean
     assert OrgUnit.objects.get(pk=school.pk).name == "核心学校（一）"
 
 
+def test_the_change_shown_in_a_conflict_is_the_latest_in_time_then_the_latest_made(world, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    school = _school(world)
+    # (as if the second change's clock were behind the first's)
+    monkeypatch.setattr(timezone, "now", lambda: now + timedelta(minutes=5))
+    org_services.update_unit(world.admin, school, {"name": "五分钟后"})
+    monkeypatch.setattr(timezone, "now", lambda: now)
+    org_services.update_unit(world.admin, school, {"short_name": "现在"})
+    with pytest.raises(core.EditConflict) as caught:
+        core.check_version(OrgUnit.objects.get(pk=school.pk), 1)
+    assert [name for name, _old, _new in caught.value.changes] == ["name"]
+
+    # of two changes recorded at the same moment, the one made later
+    other = _school(world, code="CORE4", name="同时学校")
+    org_services.update_unit(world.admin, other, {"short_name": "同时"})
+    org_services.update_unit(world.admin, other, {"name": "同时的名字"})
+    assert len({r.timestamp for r in _records(other).filter(action="update")}) == 1
+    with pytest.raises(core.EditConflict) as caught:
+        core.check_version(OrgUnit.objects.get(pk=other.pk), 1)
+    assert caught.value.changes == [("name", "同时学校", "同时的名字")]
+
+
+def test_a_conflict_shows_the_changes_of_the_object_itself_not_of_another_kind_with_the_same_id(world):
+    from luoshi.orgs.models import Membership
+
+    membership = Membership.objects.filter(pk__in=OrgUnit.objects.values("pk"), role="reporter").select_related("unit").first()
+    unit = OrgUnit.objects.get(pk=membership.pk)   # a unit and a membership with the same id
+    version = unit.version
+    org_services.update_unit(world.admin, unit, {"short_name": "同号"})
+    org_services.update_membership(world.admin, membership, {"role": "viewer"})
+    with pytest.raises(core.EditConflict) as caught:
+        core.check_version(OrgUnit.objects.get(pk=unit.pk), version)
+    assert [name for name, _old, _new in caught.value.changes] == ["short_name"]
+
+
 def test_a_conflict_lists_every_field_changed_meanwhile(world):
     school = _school(world)
     org_services.update_unit(world.admin, school, {"name": "核心学校（二）", "short_name": "二"}, expected_version=1)
@@ -153,7 +192,7 @@ def test_a_create_is_validated_and_recorded_with_its_fields(world):
     unit = OrgUnit(code="CORE2", name="新建学校", type="school", parent=world.unit("110101"))
     assert core.create(world.admin, unit, verb="import") is unit and unit.pk
     record = _records(unit).get()
-    assert (record.action, record.verb, record.before) == ("create", "import", None)
+    assert (record.action, record.verb, record.before, record.actor) == ("create", "import", None, world.admin)
     assert record.after["code"] == "CORE2" and record.after["name"] == "新建学校"
 
 
