@@ -88,6 +88,9 @@ def test_only_the_same_units_period_and_language_are_replaced_the_newest_first(w
     first, second = _request(world), _request(world)
     english = _request(world, language="en")
     services.finish(english.pk, b"%PDF-en")
+    with batch("cli"):
+        district = services.request_bulletin(world.user("beijing_reviewer"), world.unit("110101"), "2024", enqueue=False)
+    services.finish(district.pk, b"%PDF-district")
     services.finish(second.pk, b"%PDF-2")   # finished first, though asked for later
     services.finish(first.pk, b"%PDF-1")    # the newest finished one is kept
     assert (_stored(first).state, bytes(_stored(first).pdf)) == ("done", b"%PDF-1")
@@ -95,6 +98,7 @@ def test_only_the_same_units_period_and_language_are_replaced_the_newest_first(w
     assert (replaced.state, bytes(replaced.pdf), replaced.size) == ("replaced", b"", 0)
     assert replaced.updated_at > second.updated_at
     assert (_stored(english).state, bytes(_stored(english).pdf)) == ("done", b"%PDF-en")  # another language
+    assert (_stored(district).state, bytes(_stored(district).pdf)) == ("done", b"%PDF-district")  # another unit
     assert services.prune(first.pk) == 0
 
 
