@@ -38,7 +38,7 @@ def _records(obj, **filters):
 def test_a_token_is_made_for_oneself_with_its_name_and_only_its_digest_is_kept(world):
     me = world.user("beijing_reporter")
     token, raw = services.create_token(me, me, "  nightly  ")
-    assert raw.startswith("ls_") and len(raw) > 40
+    assert raw.startswith("ls_") and len(raw) == 3 + 43   # 32 random bytes, URL-safe base64
     stored = ApiToken.objects.get(pk=token.pk)
     assert (stored.user, stored.name, stored.prefix, stored.key_digest) == (me, "nightly", raw[:10], digest(raw))
     assert stored.revoked_at is None and services.authenticate_token(raw) == me
@@ -165,7 +165,7 @@ def test_a_unit_admin_creates_an_account_with_its_first_role_and_records_both(wo
     user, initial = services.create_account(admin, unit=world.unit("110101"), username="new_reporter", role="reporter",
                                             display_name="新" * 160, email="n@example.org", covers_below=True)
     stored = User.objects.get(pk=user.pk)
-    assert stored.check_password(initial) and len(initial) >= 12
+    assert stored.check_password(initial) and len(initial) == 16   # 12 random bytes, URL-safe base64
     assert (stored.first_name, stored.email, stored.is_superuser) == ("新" * 150, "n@example.org", False)
     membership = Membership.objects.get(user=user)
     assert (membership.unit, membership.role, membership.covers_below) == (world.unit("110101"), "reporter", True)
@@ -239,7 +239,7 @@ def test_a_password_reset_gives_a_new_password_once_and_revokes_the_tokens(world
     user = world.user("beijing_reporter")
     services.create_token(user, user, "script")
     password, revoked = services.reset_password(world.user("beijing_admin"), user)
-    assert revoked == 1 and len(password) >= 12
+    assert revoked == 1 and len(password) == 16
     assert User.objects.get(pk=user.pk).check_password(password)
     record = _records(user, verb="password reset").get()
     assert (record.actor, record.before, record.after) == (world.user("beijing_admin"), None, None)
