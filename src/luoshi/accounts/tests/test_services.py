@@ -103,23 +103,24 @@ def test_a_token_is_refused_when_malformed_unknown_revoked_or_its_owner_is_inact
     assert services.authenticate_token(raw) is None
 
 
-def test_a_tokens_use_is_noted_at_most_once_a_minute(world):
+def test_a_tokens_use_is_noted_at_most_once_a_minute(world, monkeypatch):
     owner = world.user("beijing_reporter")
     token, raw = services.create_token(owner, owner, "script")
-    started = timezone.now()
-    assert services.authenticate_token(raw) == owner
-    first = ApiToken.objects.get(pk=token.pk).last_used_at
-    assert first is not None and first >= started
-    services.authenticate_token(raw)
-    assert ApiToken.objects.get(pk=token.pk).last_used_at == first
-    recent = timezone.now() - timedelta(seconds=50)
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=recent)
-    services.authenticate_token(raw)
-    assert ApiToken.objects.get(pk=token.pk).last_used_at == recent
-    stale = timezone.now() - timedelta(seconds=61)
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=stale)
-    services.authenticate_token(raw)
-    assert ApiToken.objects.get(pk=token.pk).last_used_at > stale + timedelta(seconds=30)
+    start = timezone.now()
+    clock = [start]
+    monkeypatch.setattr(timezone, "now", lambda: clock[0])   # (a pause of the machine changes nothing)
+
+    def used_at():
+        assert services.authenticate_token(raw) == owner
+        return ApiToken.objects.get(pk=token.pk).last_used_at
+
+    assert used_at() == start                                   # first use
+    clock[0] = start + timedelta(seconds=60)
+    assert used_at() == start                                   # a minute later: not yet
+    clock[0] = start + timedelta(seconds=60, microseconds=1)
+    assert used_at() == clock[0]                                # more than a minute: noted
+    clock[0] += timedelta(seconds=59)
+    assert used_at() == start + timedelta(seconds=60, microseconds=1)
 
 
 # Accounts -------------------------------------------------------------------------------------

@@ -270,7 +270,7 @@ def test_a_discarded_draft_is_gone_and_its_end_recorded(planner, draft):
 
 def test_drafts_are_kept_for_a_day(planner, draft):
     young = services.start(planner, data=REPORT)
-    Draft.objects.filter(pk=young.pk).update(created_at=timezone.now() - timedelta(hours=services.DRAFT_HOURS, minutes=-1))
+    Draft.objects.filter(pk=young.pk).update(created_at=timezone.now() - timedelta(hours=services.DRAFT_HOURS - 1))
     Draft.objects.filter(pk=draft.pk).update(created_at=timezone.now() - timedelta(hours=services.DRAFT_HOURS, minutes=1))
     assert services.purge_expired() == 1
     assert Draft.objects.filter(pk=young.pk).exists() and not Draft.objects.filter(pk=draft.pk).exists()
