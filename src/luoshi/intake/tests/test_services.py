@@ -276,3 +276,4 @@ def test_drafts_are_kept_for_a_day(planner, draft):
     assert Draft.objects.filter(pk=young.pk).exists() and not Draft.objects.filter(pk=draft.pk).exists()
     assert _records(draft, "delete").get().actor_username == "system"
     assert services.purge_expired() == 0
+
