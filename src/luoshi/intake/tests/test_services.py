@@ -277,3 +277,14 @@ def test_drafts_are_kept_for_a_day(planner, draft):
     assert _records(draft, "delete").get().actor_username == "system"
     assert services.purge_expired() == 0
 
+
+
+def test_an_uploaded_page_is_read_again_as_a_page_when_converted(planner):
+    page = ("<html><head><title>關於加強校園安全管理的通知</title></head><body><h1>關於加強校園安全管理的通知</h1>"
+            "<p>一、健全校園安全責任體系。</p><p>二、加強安全教育。</p></body></html>").encode("utf-8")
+    draft = services.start(planner, data=page, filename="notice.html")
+    before = Draft.objects.get(pk=draft.pk).updated_at
+    converted = services.convert(planner, draft)
+    assert converted.parsed["title"] == "关于加强校园安全管理的通知"
+    assert "<p>" not in converted.parsed["clean_text"] and "健全校园安全责任体系" in converted.parsed["clean_text"]
+    assert converted.updated_at > before
