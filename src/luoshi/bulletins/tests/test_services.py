@@ -92,11 +92,12 @@ def test_only_the_same_units_period_and_language_are_replaced_the_newest_first(w
         district = services.request_bulletin(world.user("beijing_reviewer"), world.unit("110101"), "2024", enqueue=False)
     services.finish(district.pk, b"%PDF-district")
     services.finish(second.pk, b"%PDF-2")   # finished first, though asked for later
+    finished = _stored(second).updated_at
     services.finish(first.pk, b"%PDF-1")    # the newest finished one is kept
     assert (_stored(first).state, bytes(_stored(first).pdf)) == ("done", b"%PDF-1")
     replaced = _stored(second)
     assert (replaced.state, bytes(replaced.pdf), replaced.size) == ("replaced", b"", 0)
-    assert replaced.updated_at > second.updated_at
+    assert replaced.updated_at > finished
     assert (_stored(english).state, bytes(_stored(english).pdf)) == ("done", b"%PDF-en")  # another language
     assert (_stored(district).state, bytes(_stored(district).pdf)) == ("done", b"%PDF-district")  # another unit
     assert services.prune(first.pk) == 0
