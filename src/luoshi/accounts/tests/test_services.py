@@ -4,6 +4,7 @@ with their messages, and the state an account is left in."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -33,6 +34,11 @@ def _records(obj, **filters):
                                       **filters).order_by("id")
 
 
+def exactly(text: str) -> str:
+    """A ``pytest.raises(match=…)`` pattern for the whole message (``match`` searches)."""
+    return f"^{re.escape(text)}$"
+
+
 # Tokens ---------------------------------------------------------------------------------------
 
 def test_a_token_is_made_for_oneself_with_its_name_and_only_its_digest_is_kept(world):
@@ -51,7 +57,7 @@ def test_a_token_is_made_for_oneself_with_its_name_and_only_its_digest_is_kept(w
 
 def test_no_one_but_a_superuser_makes_a_token_for_someone_else(world):
     owner = world.user("beijing_reporter")
-    with pytest.raises(PermissionDenied, match="You can only manage your own tokens."):
+    with pytest.raises(PermissionDenied, match=exactly("You can only manage your own tokens.")):
         services.create_token(world.user("beijing_admin"), owner, "theirs")
     assert not ApiToken.objects.filter(user=owner).exists()
     token, _raw = services.create_token(world.user("admin"), owner, "for them")
@@ -126,7 +132,7 @@ def test_a_tokens_use_is_noted_at_most_once_a_minute(world, monkeypatch):
 # Accounts -------------------------------------------------------------------------------------
 
 def test_only_a_superuser_or_the_system_creates_a_bare_account(world):
-    with pytest.raises(PermissionDenied, match="Only a superuser can create accounts."):
+    with pytest.raises(PermissionDenied, match=exactly("Only a superuser can create accounts.")):
         services.create_user(world.user("beijing_admin"), username="by_admin", password="x-long-secret")
     assert not User.objects.filter(username="by_admin").exists()
     by_system = services.create_user(None, username="by_system", password=None)
@@ -152,7 +158,7 @@ def test_a_created_account_has_its_names_password_and_rights_and_is_recorded(wor
 
 def test_setting_someone_elses_password_takes_a_superuser(world):
     user = world.user("beijing_reporter")
-    with pytest.raises(PermissionDenied, match="You can only manage your own tokens."):
+    with pytest.raises(PermissionDenied, match=exactly("You can only manage your own tokens.")):
         services.set_password(world.user("beijing_admin"), user, "another-long-secret")
     assert User.objects.get(pk=user.pk).check_password("luoshi-demo")
     assert services.set_password(user, user, "my-own-long-secret") == 0
@@ -223,14 +229,14 @@ def test_an_account_with_a_role_beyond_the_admins_units_is_refused_with_a_reason
 def test_an_account_seen_but_not_wholly_administered_is_refused_with_the_reason(world):
     user = world.user("beijing_reporter")
     # 北京's planner sees the reporter's role but administers nothing
-    with pytest.raises(PermissionDenied, match="Only an administrator of all this person's units can manage the account."):
+    with pytest.raises(PermissionDenied, match=exactly("Only an administrator of all this person's units can manage the account.")):
         services.set_account_active(world.user("beijing_planner"), user, False)
     # 北京's admin, a mere viewer in 上海, sees both of the reporter's roles but administers one
     admin = world.user("beijing_admin")
     org_services.add_membership(world.user("admin"), user=admin, unit=world.unit("310000"), role="viewer")
     org_services.add_membership(world.user("admin"), user=user, unit=world.unit("310101"), role="reporter")
     admin = User.objects.get(pk=admin.pk)
-    with pytest.raises(PermissionDenied, match="Only an administrator of all this person's units"):
+    with pytest.raises(PermissionDenied, match=exactly("Only an administrator of all this person's units can manage the account.")):
         services.reset_password(admin, user)
     assert User.objects.get(pk=user.pk).is_active and User.objects.get(pk=user.pk).check_password("luoshi-demo")
     assert not _records(user, action="update").exists()
@@ -256,6 +262,10 @@ def test_ones_own_password_change_needs_the_current_one_and_a_good_new_one(world
     assert wrong.value.message_dict == {"old_password": ["Your current password is not correct."]}
     with pytest.raises(ValidationError):
         services.change_own_password(user, "luoshi-demo", "123")
+    # long enough and uncommon, but too like the username: the check knows whose password it is
+    with pytest.raises(ValidationError) as similar:
+        services.change_own_password(user, "luoshi-demo", "beijing_reporter1")
+    assert any("too similar" in message for message in similar.value.messages)
     assert User.objects.get(pk=user.pk).check_password("luoshi-demo")
     assert not _records(user, verb="password").exists()
     assert services.change_own_password(user, "luoshi-demo", "a-much-longer-secret") == 1
