@@ -125,9 +125,6 @@ def run(draft_id: int) -> str:
     if not claimed:
         return "skipped"
     draft = Draft.objects.get(pk=draft_id)
-    data: bytes | str = bytes(draft.data)
-    if draft.pasted:
-        data = data.decode("utf-8", "surrogatepass")
     last = 0.0
     started = time.monotonic()
 
@@ -141,7 +138,10 @@ def run(draft_id: int) -> str:
             last = now
             Draft.objects.filter(pk=draft_id).update(stage=stage[:32], progress=min(max(fraction, 0.0), 1.0) * 0.95)
 
-    try:
+    try:  # decoding included: a claimed draft always ends done or failed, never stays running
+        data: bytes | str = bytes(draft.data)
+        if draft.pasted:
+            data = data.decode("utf-8", "surrogatepass")
         result = read(data, draft.filename, draft.to_simplified, progress)
     except IntakeError as exc:
         Draft.objects.filter(pk=draft_id).update(status=Draft.Status.FAILED, error=str(exc)[:500],

@@ -196,6 +196,16 @@ def test_an_internal_error_of_the_reading_fails_the_draft_with_a_plain_message(p
     assert failed.error == "The document could not be read because of an internal error."
 
 
+def test_a_stored_paste_that_no_longer_decodes_fails_the_draft_instead_of_leaving_it_running(planner, monkeypatch):
+    queued = _queued(planner, monkeypatch)
+    Draft.objects.filter(pk=queued.pk).update(data=b"\xff\xfe not UTF-8")
+    with pytest.raises(UnicodeDecodeError):
+        services.run(queued.pk)
+    failed = Draft.objects.get(pk=queued.pk)
+    assert failed.status == Draft.Status.FAILED and bytes(failed.data) == b""
+    assert failed.error == "The document could not be read because of an internal error."
+
+
 # Editing, converting, creating, discarding -----------------------------------------------------
 
 def test_an_edited_outline_is_checked_and_kept(planner, draft):
