@@ -273,3 +273,32 @@ def test_ones_own_password_change_needs_the_current_one_and_a_good_new_one(world
     record = _records(user, verb="password").get()
     assert (record.actor, record.action) == (user, "update")
     assert AuditRecord.objects.get(content_type__model="apitoken", verb="revoke").actor == user
+
+
+# Writes touch only their own fields ------------------------------------------------------------
+
+def test_account_writes_from_a_stale_copy_keep_what_others_changed_meanwhile(world):
+    """Each write saves only the field it is about: an administrator's page opened before the
+    person changed their e-mail does not put the old address back."""
+    admin = world.user("beijing_admin")
+
+    def stale(username):
+        copy = User.objects.get(username=username)
+        User.objects.filter(pk=copy.pk).update(email=f"{username}@changed.example.org")
+        return copy
+
+    services.set_account_active(admin, stale("beijing_reporter"), False)
+    services.reset_password(admin, stale("beijing_reviewer"))
+    services.set_password(world.user("admin"), stale("beijing_planner"), "another-long-secret")
+    services.change_own_password(stale("shanghai_reporter"), "luoshi-demo", "a-much-longer-secret")
+    for username in ("beijing_reporter", "beijing_reviewer", "beijing_planner", "shanghai_reporter"):
+        assert User.objects.get(username=username).email == f"{username}@changed.example.org", username
+
+
+def test_a_password_reset_records_the_administrator_on_the_update_and_on_each_revoked_token(world):
+    admin, user = world.user("beijing_admin"), world.user("beijing_reporter")
+    services.create_token(user, user, "script")
+    services.reset_password(admin, user)
+    assert _records(user, verb="password reset").get().action == "update"
+    revoked = AuditRecord.objects.filter(content_type__model="apitoken", verb="revoke")
+    assert [(r.actor, r.action) for r in revoked] == [(admin, "update")]
