@@ -302,3 +302,31 @@ def test_a_password_reset_records_the_administrator_on_the_update_and_on_each_re
     assert _records(user, verb="password reset").get().action == "update"
     revoked = AuditRecord.objects.filter(content_type__model="apitoken", verb="revoke")
     assert [(r.actor, r.action) for r in revoked] == [(admin, "update")]
+
+
+def test_new_accounts_without_a_name_have_none_and_their_creation_records_what_was_made(world):
+    user = services.create_user(world.user("admin"), username="nameless", password=None)
+    assert User.objects.get(pk=user.pk).first_name == ""
+    account, _password = services.create_account(world.user("beijing_admin"), unit=world.unit("110101"),
+                                                  username="quiet", role="viewer")
+    assert User.objects.get(pk=account.pk).first_name == ""
+    record = _records(account).get()
+    assert (record.action, record.before) == ("create", None)
+    assert record.after == {"username": "quiet", "first_name": "", "email": "", "is_active": True,
+                            "is_superuser": False}
+
+
+def test_each_revoked_token_is_recorded_with_its_state_before_and_after(world):
+    user = world.user("beijing_reporter")
+    services.create_token(user, user, "one")
+    services.change_own_password(user, "luoshi-demo", "a-much-longer-secret")
+    record = AuditRecord.objects.get(content_type__model="apitoken", verb="revoke")
+    assert record.before["revoked_at"] is None and record.after["revoked_at"] is not None
+    assert record.before["name"] == record.after["name"] == "one"
+
+
+def test_no_one_deactivates_their_own_account(world):
+    admin = world.user("admin")
+    with pytest.raises(PermissionDenied, match=exactly("You cannot deactivate your own account.")):
+        services.set_account_active(admin, admin, False)
+    assert User.objects.get(pk=admin.pk).is_active
