@@ -189,7 +189,13 @@ def test_an_internal_error_of_the_reading_fails_the_draft_with_a_plain_message(p
         raise RuntimeError("bug")
 
     monkeypatch.setattr(services, "read", broken)
-    with pytest.raises(RuntimeError):
+    _assert_run_fails_internally(queued, RuntimeError)
+
+
+def _assert_run_fails_internally(queued: Draft, error: type[Exception]) -> None:
+    """The worker's run raises ``error`` (for the log) and leaves the draft failed, its upload
+    dropped, with a plain message."""
+    with pytest.raises(error):
         services.run(queued.pk)
     failed = Draft.objects.get(pk=queued.pk)
     assert failed.status == Draft.Status.FAILED and bytes(failed.data) == b""
@@ -199,11 +205,7 @@ def test_an_internal_error_of_the_reading_fails_the_draft_with_a_plain_message(p
 def test_a_stored_paste_that_no_longer_decodes_fails_the_draft_instead_of_leaving_it_running(planner, monkeypatch):
     queued = _queued(planner, monkeypatch)
     Draft.objects.filter(pk=queued.pk).update(data=b"\xff\xfe not UTF-8")
-    with pytest.raises(UnicodeDecodeError):
-        services.run(queued.pk)
-    failed = Draft.objects.get(pk=queued.pk)
-    assert failed.status == Draft.Status.FAILED and bytes(failed.data) == b""
-    assert failed.error == "The document could not be read because of an internal error."
+    _assert_run_fails_internally(queued, UnicodeDecodeError)
 
 
 # Editing, converting, creating, discarding -----------------------------------------------------
