@@ -17,6 +17,7 @@ The policy table below lists, for every model, which roles may do which action.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -174,19 +175,14 @@ def _membership_rows(user_id):
         .values_list("unit__path", "covers_below", "role", "unit_id")
 
 
-_GRANTS_QUERY = None
-
-
+@functools.cache
 def _grants_query():
     """The grants query of every request, compiled once per process (``core.precompiled``):
     the same SQL as ``_membership_rows``, read fresh from the database on every call."""
-    global _GRANTS_QUERY
-    if _GRANTS_QUERY is None:
-        from luoshi.core.precompiled import Precompiled
-        from luoshi.orgs.models import Membership
+    from luoshi.core.precompiled import Precompiled
+    from luoshi.orgs.models import Membership
 
-        _GRANTS_QUERY = Precompiled(Membership, _membership_rows, user_id=-731_904_117)
-    return _GRANTS_QUERY
+    return Precompiled(Membership, _membership_rows, user_id=-731_904_117)
 
 
 def forget(user) -> None:
