@@ -69,9 +69,28 @@ def test_fast_select_renders_what_djangos_select_renders(value):
 
     from luoshi.plans.forms import FastSelect
 
-    choices = [("", gettext_lazy("All units")), ("b", '<b>"北京" & 上海</b>'), (2, "二"), ("b", "again b"), (None, "none")]
+    from django.utils.safestring import mark_safe
+
+    choices = [("", gettext_lazy("All units")), ("b", '<b>"北京" & 上海</b>'), (2, "二"), ("b", "again b"), (None, "none"),
+               ("s", mark_safe("<i>kept</i>")), ("'<&>", "'quote'")]
     attrs = {"id": "id_unit", "data-x": 'a"b', "required": True}
     widget = FastSelect(choices=choices)
     fast = widget.render("unit", value, attrs)
     assert fast == widget.render_optgroups("unit", value, attrs)
     assert fast.count(" selected") == (0 if value in ("missing",) else 1)
+
+
+def test_the_unit_filters_options_are_those_of_the_full_unit_rows(world, small):
+    """The unit filters read only the columns their labels show: the options (values and labels,
+    in order) are those made from the complete unit rows, for every user, on the plan page's and
+    supervision's filter forms."""
+    from luoshi.plans.forms import ItemFilterForm, SupervisionFilterForm, UnitChoiceField
+
+    for user in world.users.values():
+        for form in (ItemFilterForm(user=user, plan=small.plan), SupervisionFilterForm(user=user)):
+            field = form.fields["unit"]
+            full = [("", str(field.empty_label))] + [(str(u.pk), UnitChoiceField.label_from_instance(field, u))
+                                                      for u in field.queryset]
+            assert [(str(value), str(label)) for value, label in field.choices] == full
+            if user.username == "ministry_planner":
+                assert len(full) > 3
