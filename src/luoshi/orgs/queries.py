@@ -61,10 +61,24 @@ def group_members(user, group: OrgGroup) -> QuerySet[OrgUnit]:
     return authz.scope(user, group.members.all()).order_by("path")
 
 
-def my_units(user) -> QuerySet[OrgUnit]:
-    """The units where the user holds a membership (for the home page)."""
-    ids = {g.unit_id for g in authz.grants(user)}
-    return OrgUnit.objects.filter(pk__in=ids, is_active=True).order_by("path")
+def _units_of(user_id: int) -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(pk__in=Membership.objects.filter(user_id=user_id).values("unit_id"), is_active=True) \
+        .order_by("path")
+
+
+@cache
+def _units_of_query():
+    from luoshi.core.precompiled import Precompiled
+
+    return Precompiled(OrgUnit, _units_of, user_id=-319_552_803)
+
+
+def my_units(user) -> list[OrgUnit]:
+    """The active units where the user holds a membership, by path (for the home page): the
+    units of the user's grants, by SQL compiled once per process (``core.precompiled``)."""
+    if not authz.grants(user):
+        return []
+    return _units_of_query().objects(user_id=user.pk)
 
 
 def _pending_of(user_id: int) -> QuerySet:

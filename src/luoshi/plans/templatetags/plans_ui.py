@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
@@ -103,7 +104,7 @@ def item_rows(items, show_plan: bool = False, show_report: bool = False, reports
     from luoshi.plans.models import ItemKind
 
     def attr(text) -> str:
-        return escape(str(text))
+        return html.escape(str(text))  # what ``escape`` returns, without its lazy-string wrapper
 
     kinds = {code: attr(text) for code, text in ItemKind.choices}
     lights = {code: light(code) for code in LIGHT_LABELS}
@@ -125,6 +126,7 @@ def item_rows(items, show_plan: bool = False, show_report: bool = False, reports
         reports = reports or {}
         writable = writable or ()
     today = timezone.localdate()
+    bars: dict = {}  # progress bar by value: a list repeats a few values (0, 100 …) many times
     out = []
     for item in items:
         out.append("<tr>")
@@ -142,7 +144,10 @@ def item_rows(items, show_plan: bool = False, show_report: bool = False, reports
                 out.append(f'<br><span class="late small">{attr(text)}</span>')
         else:
             out.append("—")
-        out.append(f"</td>{td_progress}{progress(item.progress, progress_label)}</td>"
+        bar = bars.get(item.progress)
+        if bar is None:
+            bar = bars[item.progress] = progress(item.progress, progress_label)
+        out.append(f"</td>{td_progress}{bar}</td>"
                    f"{td_light}{lights.get(item.light) or light(item.light)}</td>")
         if show_report:
             out.append(td_report)

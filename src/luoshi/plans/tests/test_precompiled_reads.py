@@ -65,3 +65,30 @@ def test_the_home_page_lists_unread_notifications_and_invitations(world, small, 
     Invitation.objects.create(user=user, unit=world.unit("310000"), role="viewer", covers_below=False)
     page = login("beijing_reporter").get("/").content.decode()
     assert "请尽快填报 &lt;x&gt;" in page and "上海" in page
+
+
+def test_my_units_are_the_units_of_the_grants(world):
+    """The home page's units: those of the user's grants (active units, each once, by path), as the
+    query by the grants' unit ids gave them, for every user; a deactivated unit drops out at once."""
+    from django.contrib.auth import get_user_model
+
+    from luoshi.core import authz
+    from luoshi.orgs.models import Membership
+
+    def by_grants(user):
+        ids = {g.unit_id for g in authz.grants(user)}
+        return list(OrgUnit.objects.filter(pk__in=ids, is_active=True).order_by("path"))
+
+    users = list(world.users.values())
+    several = users[0]
+    for unit, role in zip(OrgUnit.objects.filter(is_active=True).order_by("-path")[:2], ("viewer", "reporter"), strict=True):
+        Membership.objects.get_or_create(user=several, unit=unit, role=role)
+        Membership.objects.get_or_create(user=several, unit=unit, role="planner")  # two roles, one unit
+    for user in get_user_model().objects.order_by("pk"):
+        assert [_fields(u) for u in org_queries.my_units(user)] == [_fields(u) for u in by_grants(user)], user.username
+    user = get_user_model().objects.get(pk=several.pk)
+    mine = org_queries.my_units(user)
+    assert len(mine) >= 2 and len({u.pk for u in mine}) == len(mine)
+    OrgUnit.objects.filter(pk=mine[-1].pk).update(is_active=False)
+    user = get_user_model().objects.get(pk=several.pk)
+    assert [u.pk for u in org_queries.my_units(user)] == [u.pk for u in mine[:-1]]

@@ -94,3 +94,28 @@ def test_the_unit_filters_options_are_those_of_the_full_unit_rows(world, small):
             assert [(str(value), str(label)) for value, label in field.choices] == full
             if user.username == "ministry_planner":
                 assert len(full) > 3
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_item_rows_show_each_rows_own_progress_bar_and_escape_every_value(language, db):
+    """``item_rows`` makes each progress bar once per value for a table: every row still shows the
+    bar of its own value (equal values, written differently, give the same bar), and every value
+    from the database is escaped as ``escape`` would."""
+    from django.utils.html import escape
+
+    from django.utils.translation import gettext
+
+    from luoshi.plans.templatetags.plans_ui import item_rows, progress
+
+    unit = SimpleNamespace(display_name='<b>"东城"</b> & 区')
+    values = [Decimal("50"), Decimal("50.00"), None, Decimal(0), Decimal("99.96"), Decimal("50"), Decimal("12.35")]
+    items = [SimpleNamespace(pk=10 + n, plan_id=3, plan=SimpleNamespace(title="规划 <1>"), code=f"1.{n}", title=f"<i>'{n}'</i>",
+                             kind="measure", lead_unit=unit, due_date=None, light="green", progress=value, child_count=0)
+             for n, value in enumerate(values)]
+    with translation.override(language):
+        rows = item_rows(items, show_plan=True).split("</tr>\n")[:-1]
+        assert len(rows) == len(items)
+        for row, item in zip(rows, items, strict=True):
+            assert str(progress(item.progress, gettext("Progress"))) in row
+            assert escape(item.title) in row and escape(unit.display_name) in row and escape(item.plan.title) in row
+            assert "<i>" not in row and "<b>" not in row
