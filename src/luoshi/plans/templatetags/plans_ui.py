@@ -165,6 +165,35 @@ def item_rows(items, show_plan: bool = False, show_report: bool = False, reports
     return mark_safe("".join(out))
 
 
+def _ymd(day) -> str:
+    """``day|date:"Y-m-d"``."""
+    return "" if day is None else f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+
+
+@register.simple_tag
+def home_items(items, overdue: bool = False) -> str:
+    """The entries of the home page's overdue (``overdue``) or due-soon list, built in Python: the
+    markup of the template loop they replace (``{% url %}``, ``{% blocktranslate %}`` with a
+    plural and the date filter for each entry), every value escaped, the translations as
+    ``{% blocktranslate %}`` leaves them."""
+    from django.utils.translation import ngettext
+
+    item_url = _url_maker("plans:item", 2)
+    due = html.escape(gettext("due"))
+    out = []
+    for item in items:
+        date = html.escape(_ymd(item.due_date))
+        if overdue:
+            days = days_overdue(item)
+            when = ngettext("due %(date)s, %(days)s day late", "due %(date)s, %(days)s days late", days) % {
+                "date": date, "days": html.escape(str(days))}
+        else:
+            when = f"{due} {date}"
+        out.append(f'<li><a href="{item_url(item.plan_id, item.pk)}">{html.escape(str(item.code))} {html.escape(str(item.title))}</a>\n'
+                   f'    <span class="muted small">{html.escape(str(item.lead_unit.display_name))} · {when}</span></li>')
+    return mark_safe("".join(out))
+
+
 @register.simple_tag
 def tree_rows(items, plan) -> str:
     """The rows of ``plans/_tree_rows.html`` (the plan's item tree), built in Python like

@@ -119,3 +119,28 @@ def test_item_rows_show_each_rows_own_progress_bar_and_escape_every_value(langua
             assert str(progress(item.progress, gettext("Progress"))) in row
             assert escape(item.title) in row and escape(unit.display_name) in row and escape(item.plan.title) in row
             assert "<i>" not in row and "<b>" not in row
+
+
+# The home page's two loops before they became ``home_items`` (2026-12-04).
+OLD_HOME_OVERDUE = """{% load i18n plans_ui %}{% for item in overdue %}<li><a href="{% url 'plans:item' item.plan_id item.pk %}">{{ item.code }} {{ item.title }}</a>
+    <span class="muted small">{{ item.lead_unit.display_name }} · {% blocktranslate with date=item.due_date|date:"Y-m-d" count days=item|days_overdue %}due {{ date }}, {{ days }} day late{% plural %}due {{ date }}, {{ days }} days late{% endblocktranslate %}</span></li>{% endfor %}"""
+OLD_HOME_DUE_SOON = """{% load i18n plans_ui %}{% for item in due_soon %}<li><a href="{% url 'plans:item' item.plan_id item.pk %}">{{ item.code }} {{ item.title }}</a>
+    <span class="muted small">{{ item.lead_unit.display_name }} · {% translate "due" %} {{ item.due_date|date:"Y-m-d" }}</span></li>{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_home_items_are_the_old_template_loops(language, db):
+    from luoshi.plans.templatetags.plans_ui import home_items
+
+    today = timezone.localdate()
+    late = [SimpleNamespace(pk=7 + n, plan_id=3, code=f"1.{n}<", title=f'<b>"逾期" & {n}</b>', light=light,
+                            due_date=today - timedelta(days=days), lead_unit=SimpleNamespace(display_name="东城<区>"))
+            for n, (days, light) in enumerate([(1, "red"), (2, "amber"), (400, "red"), (0, "red"), (3, "done")])]
+    soon = [SimpleNamespace(pk=20 + n, plan_id=4, code=f"2.{n}", title=f"即将 '{n}' &", light="green",
+                            due_date=today + timedelta(days=n), lead_unit=SimpleNamespace(display_name='"北京"'))
+            for n in range(4)]
+    with translation.override(language):
+        engine = Engine.get_default()
+        assert home_items(late, overdue=True) == engine.from_string(OLD_HOME_OVERDUE).render(Context({"overdue": late}))
+        assert home_items(soon) == engine.from_string(OLD_HOME_DUE_SOON).render(Context({"due_soon": soon}))
+        assert home_items([]) == "" and home_items([], overdue=True) == ""
