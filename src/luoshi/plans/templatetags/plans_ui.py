@@ -9,7 +9,7 @@ from django import template
 from django.utils import timezone
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from luoshi.plans.models import Light, ProgressReport
 from luoshi.plans.rules import LIGHT_RULE_TEXT
@@ -24,13 +24,24 @@ STATE_LABELS = dict(ProgressReport.State.choices)
 # simple tags building their few elements with format_html rather than inclusion tags rendering
 # a sub-template each: the profile of those pages showed the sub-templates as the largest cost.
 
+_lights: dict[tuple, str] = {}
+
+
 @register.simple_tag
 def light(code: str, compact: bool = False) -> str:
-    """A traffic light: coloured dot and text label; the rule is the tooltip."""
-    label = LIGHT_LABELS.get(code, code)
-    text = format_html('<span class="visually-hidden">{}</span>', label) if compact else conditional_escape(label)
-    return format_html('<span class="light light-{}" title="{}"><span class="light-dot" aria-hidden="true"></span>{}</span>',
-                       code, LIGHT_RULE_TEXT, text)
+    """A traffic light: coloured dot and text label; the rule is the tooltip. Made once per code,
+    form and language (a page shows the same few lights in its legend, tree and lists)."""
+    key = (code, compact, get_language())
+    made = _lights.get(key)
+    if made is None:
+        label = LIGHT_LABELS.get(code, code)
+        text = format_html('<span class="visually-hidden">{}</span>', label) if compact else conditional_escape(label)
+        made = format_html('<span class="light light-{}" title="{}"><span class="light-dot" aria-hidden="true"></span>{}</span>',
+                           code, LIGHT_RULE_TEXT, text)
+        if len(_lights) >= 256:
+            _lights.clear()
+        _lights[key] = made
+    return made
 
 
 def _rounded(value: Decimal, places: str) -> str:

@@ -144,3 +144,29 @@ def test_home_items_are_the_old_template_loops(language, db):
         assert home_items(late, overdue=True) == engine.from_string(OLD_HOME_OVERDUE).render(Context({"overdue": late}))
         assert home_items(soon) == engine.from_string(OLD_HOME_DUE_SOON).render(Context({"due_soon": soon}))
         assert home_items([]) == "" and home_items([], overdue=True) == ""
+
+
+def test_a_light_made_once_follows_the_language(db):
+    """``light`` keeps each code's markup per form and language: the same markup as made afresh,
+    and the other language's label once the language changes."""
+    from django.utils.html import conditional_escape, format_html
+
+    from luoshi.plans.rules import LIGHT_RULE_TEXT
+    from luoshi.plans.templatetags import plans_ui
+
+    def afresh(code, compact):
+        label = plans_ui.LIGHT_LABELS.get(code, code)
+        text = format_html('<span class="visually-hidden">{}</span>', label) if compact else conditional_escape(label)
+        return format_html('<span class="light light-{}" title="{}"><span class="light-dot" aria-hidden="true"></span>{}</span>',
+                           code, LIGHT_RULE_TEXT, text)
+
+    seen = {}
+    for _ in range(2):
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                for code in [*plans_ui.LIGHT_LABELS, "<odd>"]:
+                    for compact in (False, True):
+                        made = plans_ui.light(code, compact)
+                        assert made == afresh(code, compact)
+                        seen[language, code, compact] = made
+    assert seen["zh-hans", "red", False] != seen["en", "red", False]
