@@ -109,8 +109,6 @@ def own_invitations(user) -> list:
 def invitations_for(actor, user=None) -> QuerySet:
     """Pending invitations of ``user`` (default: the actor) that ``actor`` may answer: their own,
     or, for an administrator, those of an account they manage. Never the inviter's view."""
-    from luoshi.orgs.models import Invitation
-
     user = user or actor
     qs = _pending_of(user.pk).select_related("unit", "invited_by")
     if actor.pk == user.pk or authz.is_unrestricted(actor):
