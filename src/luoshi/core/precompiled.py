@@ -26,7 +26,11 @@ from django.db.models.query import ModelIterable, get_related_populators
 
 
 class _Compiled:
-    """One query's SQL for one database, and what turning its rows into objects needs."""
+    """One query's SQL for one database, and what turning its rows into objects needs.
+
+    The compiler of the one compilation is kept for its column layout and converters and shared
+    by every thread of the process: after ``as_sql`` it is only read (its converters take the
+    compiling thread's connection object for settings such as the time zone, never a cursor)."""
 
     def __init__(self, queryset: QuerySet, compiler, sql: str, params: tuple, positions: dict[str, list[int]]):
         self.sql, self.params, self.positions = sql, params, positions
