@@ -179,6 +179,8 @@ LUOSHI_IMPORT_BATCH_ROWS = env.int("LUOSHI_IMPORT_BATCH_ROWS", 20000, minimum=10
 globals().update(email_config(env))
 DEFAULT_FROM_EMAIL = env.raw("LUOSHI_EMAIL_FROM") or "luoshi@localhost"
 
+# The database store, with its read compiled once per process (core/sessions.py).
+SESSION_ENGINE = "luoshi.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env.int("LUOSHI_SESSION_HOURS", 12, minimum=1) * 3600
 SESSION_COOKIE_SAMESITE = "Lax"

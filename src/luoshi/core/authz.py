@@ -378,7 +378,13 @@ def get_or_404(user, source, action: str = "view", **lookup) -> models.Model:
         obj = qs.get(**lookup)
     except qs.model.DoesNotExist:
         raise Http404("not found") from None
-    if not can(user, "view", obj):
+    return check_or_404(user, obj, action)
+
+
+def check_or_404(user, obj: models.Model | None, action: str = "view") -> models.Model:
+    """``obj`` if ``user`` may view it and ``action`` it; 404 when missing (``None``) or out of
+    view scope, 403 for the role (as ``get_or_404``)."""
+    if obj is None or not can(user, "view", obj):
         raise Http404("not found")
     if action != "view" and not can(user, action, obj):
         raise PermissionDenied(gettext("your role does not allow '%(action)s' here") % {"action": ACTION_LABELS.get(action, action)})

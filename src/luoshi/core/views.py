@@ -19,11 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
     units = [(u, roles_by_unit.get(u.pk, [])) for u in org_queries.my_units(request.user)]
     return render(request, "core/home.html", {
         "my_units": units, **plan_queries.my_work_summary(request.user),
-        # Only what the home page shows of them: no joined item, no inviting user.
-        "unread": plan_queries.notifications(request.user, unread_only=True).select_related(None)
-        .only("pk", "kind", "title", "url", "created_at", "read_at")[:5],
-        "invitations": list(org_queries.invitations_for(request.user).select_related(None).select_related("unit")
-                            .only("pk", "role", "covers_below", "unit__name")),
+        "unread": plan_queries.unread_head(request.user),
+        "invitations": org_queries.own_invitations(request.user),
     })
 
 

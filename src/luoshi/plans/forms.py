@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 from django import forms
@@ -33,6 +34,11 @@ class FastSelect(forms.Select):
         if not self.allow_multiple_selected and not any(isinstance(label, (list, tuple)) for _v, label in choices):
             # A flat single select (all of this app's filters): the options straight from the
             # choices, as ``optgroups`` would mark them (the first matching value selected).
+            # ``escape`` is ``format_html``'s ``conditional_escape`` without its per-call dispatch
+            # (dozens of options a select): safe strings as they are, everything else escaped.
+            def escape(text) -> str:
+                return text.__html__() if hasattr(text, "__html__") else html.escape(str(text))
+
             values = self.format_value(value)
             parts = [format_html('<select name="{}"{}>', name, flatatt(self.build_attrs(self.attrs, attrs)))]
             chosen = False
@@ -40,8 +46,7 @@ class FastSelect(forms.Select):
                 option_value = "" if option_value is None else option_value
                 selected = not chosen and str(option_value) in values
                 chosen |= selected
-                parts.append(format_html('<option value="{}"{}>{}</option>', option_value,
-                                         mark_safe(" selected") if selected else "", label))
+                parts.append(f'<option value="{escape(option_value)}"{" selected" if selected else ""}>{escape(label)}</option>')
             parts.append("</select>")
             return mark_safe("\n".join(parts))
         return self.render_optgroups(name, value, attrs)
@@ -72,12 +77,14 @@ class _ListedChoices(forms.models.ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in list(self.queryset):
+        # Only the columns the labels show (``UnitChoiceField.label_fields``): no time stamps to parse.
+        for obj in list(self.queryset.select_related(None).only(*self.field.label_fields)):
             yield self.choice(obj)
 
 
 class UnitChoiceField(forms.ModelChoiceField):
     iterator = _ListedChoices
+    label_fields = ("pk", "depth", "name", "code")  # what ``label_from_instance`` reads
 
     def label_from_instance(self, obj: OrgUnit) -> str:
         return f"{'　' * max(obj.depth - 1, 0)}{obj.name} ({obj.code})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
@@ -185,6 +186,45 @@ def notifications(user, unread_only: bool = False):
 
     qs = Notification.objects.filter(user=user).select_related("item")
     return qs.filter(read_at__isnull=True) if unread_only else qs
+
+
+def _unread_head(user_id: int, shown: int = 5):
+    # Only what the home page shows of them: no joined item.
+    return notifications(user_id, unread_only=True).select_related(None) \
+        .only("pk", "kind", "title", "url", "created_at", "read_at")[:shown]
+
+
+@cache
+def _unread_head_query():
+    from luoshi.core.precompiled import Precompiled
+    from luoshi.plans.models import Notification
+
+    return Precompiled(Notification, _unread_head, user_id=-581_337_029)
+
+
+def unread_head(user) -> list:
+    """The home page's first five unread notifications of ``user`` (newest first): the
+    ``notifications(user, unread_only=True)`` query with the fields shown, compiled once per
+    process (``core.precompiled``) and read on every call."""
+    return _unread_head_query().objects(user_id=user.pk)
+
+
+def _plan_with_issuer(plan_id: int):
+    return Plan.objects.select_related("issuer").filter(pk=plan_id)
+
+
+@cache
+def _plan_query():
+    from luoshi.core.precompiled import Precompiled
+
+    return Precompiled(Plan, _plan_with_issuer, plan_id=-740_113_659)
+
+
+def plan_with_issuer(plan_id: int) -> Plan | None:
+    """The plan ``plan_id`` with its issuing unit, or ``None`` (no scope check: the caller's
+    ``authz.check_or_404`` does it), by SQL compiled once per process."""
+    found = _plan_query().objects(plan_id=int(plan_id))
+    return found[0] if found else None
 
 
 

@@ -46,7 +46,7 @@ def _partial(request: HttpRequest) -> bool:
 
 
 def _plan(request: HttpRequest, plan_id: int, action: str = "view") -> Plan:
-    return authz.get_or_404(request.user, Plan.objects.select_related("issuer"), action, pk=plan_id)
+    return authz.check_or_404(request.user, queries.plan_with_issuer(plan_id), action)
 
 
 def _item(request: HttpRequest, plan: Plan, item_id: int, action: str = "view") -> PlanItem:

@@ -11,7 +11,7 @@ from ``core.badges``, invalidated on every write that changes them).
 from __future__ import annotations
 
 from django import template
-from django.urls import get_script_prefix
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -41,3 +41,20 @@ def nav_items(context) -> str:
             _rendered.clear()
         _rendered[key] = html
     return html
+
+
+_urls: dict[tuple, str] = {}
+
+
+@register.simple_tag
+def fixed_url(name: str) -> str:
+    """``{% url name %}`` for a URL without arguments (the base template's seven links), reversed
+    once per name, script prefix and URLconf: the same text, escaped as ``{% url %}`` escapes it."""
+    key = (name, get_script_prefix(), get_urlconf())
+    url = _urls.get(key)
+    if url is None:
+        url = reverse(name)
+        if len(_urls) >= MAX_SHAPES:
+            _urls.clear()
+        _urls[key] = url
+    return url

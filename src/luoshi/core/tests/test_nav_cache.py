@@ -59,3 +59,23 @@ def test_sections_and_languages_do_not_share_a_navigation(world, login):
     assert re.search(r'href="/plans/"\s+aria-current="page">Plans', plans)
     assert not re.search(r'aria-current="page">Plans', home)
     assert "Plans" in plans and "Plans" not in chinese and "规划" in chinese
+
+
+def test_fixed_urls_are_what_the_url_tag_gives_under_any_script_prefix(world):
+    """``{% fixed_url %}`` (the base template's links) gives ``{% url %}``'s text, escaped alike,
+    also when the site is served below a path (the script prefix is part of its key)."""
+    from django.template import Context, Engine
+    from django.urls import get_script_prefix, set_script_prefix
+
+    names = ["core:home", "set_language", "accounts:password", "accounts:tokens", "accounts:users", "accounts:logout"]
+    engine = Engine.get_default()
+    before = get_script_prefix()
+    try:
+        for prefix in ("/", "/luoshi/", "/a&b/"):
+            set_script_prefix(prefix)
+            for name in names:
+                fixed = engine.from_string(f"{{% load luoshi_nav %}}{{% fixed_url '{name}' %}}").render(Context())
+                assert fixed == engine.from_string(f"{{% url '{name}' %}}").render(Context())
+                assert fixed.startswith(prefix.replace("&", "&amp;"))
+    finally:
+        set_script_prefix(before)

@@ -60,3 +60,48 @@ def test_a_sentinel_that_is_not_a_parameter_is_refused(world):
     query = Precompiled(Membership, lambda user_id: Membership.objects.filter(pk=1).values_list("pk"), user_id=-5)
     with pytest.raises(ValueError, match="user_id"):
         query.rows(user_id=3)
+
+
+def _fields(obj) -> dict:
+    """Every loaded field of ``obj`` (deferred ones left out) and where it was loaded from."""
+    loaded = obj.get_deferred_fields()
+    return {"model": type(obj), "db": obj._state.db, "adding": obj._state.adding,
+            **{f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields if f.attname not in loaded}}
+
+
+def test_objects_equal_the_querysets_instances_with_related_objects_and_annotations(world):
+    """``objects`` makes what iterating the queryset makes: the same instances, field for field
+    (time stamps as aware datetimes, booleans as bools on SQLite too), the same deferred fields,
+    the ``select_related`` objects and the annotations."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Concat
+
+    from luoshi.plans.models import PlanItem
+    from luoshi.plans.tests.conftest import build_small_plan
+
+    build_small_plan(world)
+    build_small_plan(world, status="draft")
+
+    def build(plan_id):
+        return (PlanItem.objects.filter(plan_id=plan_id).select_related("lead_unit", "plan__issuer")
+                .defer("description").annotate(label=Concat(F("code"), Value(" "), F("title"))).order_by("path"))
+
+    query = Precompiled(PlanItem, build, plan_id=-4_417)
+    plans = list(PlanItem.objects.values_list("plan_id", flat=True).distinct().order_by("plan_id"))
+    assert len(plans) >= 2
+    for plan_id in plans:
+        mine, theirs = query.objects(plan_id=plan_id), list(build(plan_id))
+        assert theirs and len(mine) == len(theirs)
+        for a, b in zip(mine, theirs, strict=True):
+            assert _fields(a) == _fields(b) and a.get_deferred_fields() == b.get_deferred_fields() == {"description"}
+            assert a.label == b.label == f"{b.code} {b.title}"
+            assert _fields(a.lead_unit) == _fields(b.lead_unit) and type(a.lead_unit.is_active) is bool
+            assert _fields(a.plan) == _fields(b.plan) and _fields(a.plan.issuer) == _fields(b.plan.issuer)
+            assert a.created_at.tzinfo is not None
+    assert query.objects(plan_id=-1) == []
+
+
+def test_objects_refuses_a_query_of_values(world):
+    query = Precompiled(Membership, lambda user_id: Membership.objects.filter(user_id=user_id).values_list("pk"), user_id=-5)
+    with pytest.raises(TypeError):
+        query.objects(user_id=3)

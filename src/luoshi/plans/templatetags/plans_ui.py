@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
 from django.utils import timezone
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from luoshi.plans.models import Light, ProgressReport
 from luoshi.plans.rules import LIGHT_RULE_TEXT
@@ -23,13 +24,24 @@ STATE_LABELS = dict(ProgressReport.State.choices)
 # simple tags building their few elements with format_html rather than inclusion tags rendering
 # a sub-template each: the profile of those pages showed the sub-templates as the largest cost.
 
+_lights: dict[tuple, str] = {}
+
+
 @register.simple_tag
 def light(code: str, compact: bool = False) -> str:
-    """A traffic light: coloured dot and text label; the rule is the tooltip."""
-    label = LIGHT_LABELS.get(code, code)
-    text = format_html('<span class="visually-hidden">{}</span>', label) if compact else conditional_escape(label)
-    return format_html('<span class="light light-{}" title="{}"><span class="light-dot" aria-hidden="true"></span>{}</span>',
-                       code, LIGHT_RULE_TEXT, text)
+    """A traffic light: coloured dot and text label; the rule is the tooltip. Made once per code,
+    form and language (a page shows the same few lights in its legend, tree and lists)."""
+    key = (code, compact, get_language())
+    made = _lights.get(key)
+    if made is None:
+        label = LIGHT_LABELS.get(code, code)
+        text = format_html('<span class="visually-hidden">{}</span>', label) if compact else conditional_escape(label)
+        made = format_html('<span class="light light-{}" title="{}"><span class="light-dot" aria-hidden="true"></span>{}</span>',
+                           code, LIGHT_RULE_TEXT, text)
+        if len(_lights) >= 256:
+            _lights.clear()
+        _lights[key] = made
+    return made
 
 
 def _rounded(value: Decimal, places: str) -> str:
@@ -103,7 +115,7 @@ def item_rows(items, show_plan: bool = False, show_report: bool = False, reports
     from luoshi.plans.models import ItemKind
 
     def attr(text) -> str:
-        return escape(str(text))
+        return html.escape(str(text))  # what ``escape`` returns, without its lazy-string wrapper
 
     kinds = {code: attr(text) for code, text in ItemKind.choices}
     lights = {code: light(code) for code in LIGHT_LABELS}
@@ -125,6 +137,7 @@ def item_rows(items, show_plan: bool = False, show_report: bool = False, reports
         reports = reports or {}
         writable = writable or ()
     today = timezone.localdate()
+    bars: dict = {}  # progress bar by value: a list repeats a few values (0, 100 …) many times
     out = []
     for item in items:
         out.append("<tr>")
@@ -142,7 +155,10 @@ def item_rows(items, show_plan: bool = False, show_report: bool = False, reports
                 out.append(f'<br><span class="late small">{attr(text)}</span>')
         else:
             out.append("—")
-        out.append(f"</td>{td_progress}{progress(item.progress, progress_label)}</td>"
+        bar = bars.get(item.progress)
+        if bar is None:
+            bar = bars[item.progress] = progress(item.progress, progress_label)
+        out.append(f"</td>{td_progress}{bar}</td>"
                    f"{td_light}{lights.get(item.light) or light(item.light)}</td>")
         if show_report:
             out.append(td_report)
@@ -157,6 +173,35 @@ def item_rows(items, show_plan: bool = False, show_report: bool = False, reports
                     out.append(f' <a class="small nowrap" href="{write_url(item.plan_id, item.pk)}">{write_text}</a>')
             out.append("</td>")
         out.append("</tr>\n")
+    return mark_safe("".join(out))
+
+
+def _ymd(day) -> str:
+    """``day|date:"Y-m-d"``."""
+    return "" if day is None else f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
+
+
+@register.simple_tag
+def home_items(items, overdue: bool = False) -> str:
+    """The entries of the home page's overdue (``overdue``) or due-soon list, built in Python: the
+    markup of the template loop they replace (``{% url %}``, ``{% blocktranslate %}`` with a
+    plural and the date filter for each entry), every value escaped, the translations as
+    ``{% blocktranslate %}`` leaves them."""
+    from django.utils.translation import ngettext
+
+    item_url = _url_maker("plans:item", 2)
+    due = html.escape(gettext("due"))
+    out = []
+    for item in items:
+        date = html.escape(_ymd(item.due_date))
+        if overdue:
+            days = days_overdue(item)
+            when = ngettext("due %(date)s, %(days)s day late", "due %(date)s, %(days)s days late", days) % {
+                "date": date, "days": html.escape(str(days))}
+        else:
+            when = f"{due} {date}"
+        out.append(f'<li><a href="{item_url(item.plan_id, item.pk)}">{html.escape(str(item.code))} {html.escape(str(item.title))}</a>\n'
+                   f'    <span class="muted small">{html.escape(str(item.lead_unit.display_name))} · {when}</span></li>')
     return mark_safe("".join(out))
 
 

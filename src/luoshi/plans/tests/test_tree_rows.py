@@ -69,9 +69,104 @@ def test_fast_select_renders_what_djangos_select_renders(value):
 
     from luoshi.plans.forms import FastSelect
 
-    choices = [("", gettext_lazy("All units")), ("b", '<b>"北京" & 上海</b>'), (2, "二"), ("b", "again b"), (None, "none")]
+    from django.utils.safestring import mark_safe
+
+    choices = [("", gettext_lazy("All units")), ("b", '<b>"北京" & 上海</b>'), (2, "二"), ("b", "again b"), (None, "none"),
+               ("s", mark_safe("<i>kept</i>")), ("'<&>", "'quote'")]
     attrs = {"id": "id_unit", "data-x": 'a"b', "required": True}
     widget = FastSelect(choices=choices)
     fast = widget.render("unit", value, attrs)
     assert fast == widget.render_optgroups("unit", value, attrs)
     assert fast.count(" selected") == (0 if value in ("missing",) else 1)
+
+
+def test_the_unit_filters_options_are_those_of_the_full_unit_rows(world, small):
+    """The unit filters read only the columns their labels show: the options (values and labels,
+    in order) are those made from the complete unit rows, for every user, on the plan page's and
+    supervision's filter forms."""
+    from luoshi.plans.forms import ItemFilterForm, SupervisionFilterForm, UnitChoiceField
+
+    for user in world.users.values():
+        for form in (ItemFilterForm(user=user, plan=small.plan), SupervisionFilterForm(user=user)):
+            field = form.fields["unit"]
+            full = [("", str(field.empty_label))] + [(str(u.pk), UnitChoiceField.label_from_instance(field, u))
+                                                      for u in field.queryset]
+            assert [(str(value), str(label)) for value, label in field.choices] == full
+            if user.username == "ministry_planner":
+                assert len(full) > 3
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_item_rows_show_each_rows_own_progress_bar_and_escape_every_value(language, db):
+    """``item_rows`` makes each progress bar once per value for a table: every row still shows the
+    bar of its own value (equal values, written differently, give the same bar), and every value
+    from the database is escaped as ``escape`` would."""
+    from django.utils.html import escape
+
+    from django.utils.translation import gettext
+
+    from luoshi.plans.templatetags.plans_ui import item_rows, progress
+
+    unit = SimpleNamespace(display_name='<b>"东城"</b> & 区')
+    values = [Decimal("50"), Decimal("50.00"), None, Decimal(0), Decimal("99.96"), Decimal("50"), Decimal("12.35")]
+    items = [SimpleNamespace(pk=10 + n, plan_id=3, plan=SimpleNamespace(title="规划 <1>"), code=f"1.{n}", title=f"<i>'{n}'</i>",
+                             kind="measure", lead_unit=unit, due_date=None, light="green", progress=value, child_count=0)
+             for n, value in enumerate(values)]
+    with translation.override(language):
+        rows = item_rows(items, show_plan=True).split("</tr>\n")[:-1]
+        assert len(rows) == len(items)
+        for row, item in zip(rows, items, strict=True):
+            assert str(progress(item.progress, gettext("Progress"))) in row
+            assert escape(item.title) in row and escape(unit.display_name) in row and escape(item.plan.title) in row
+            assert "<i>" not in row and "<b>" not in row
+
+
+# The home page's two loops before they became ``home_items`` (2026-12-04).
+OLD_HOME_OVERDUE = """{% load i18n plans_ui %}{% for item in overdue %}<li><a href="{% url 'plans:item' item.plan_id item.pk %}">{{ item.code }} {{ item.title }}</a>
+    <span class="muted small">{{ item.lead_unit.display_name }} · {% blocktranslate with date=item.due_date|date:"Y-m-d" count days=item|days_overdue %}due {{ date }}, {{ days }} day late{% plural %}due {{ date }}, {{ days }} days late{% endblocktranslate %}</span></li>{% endfor %}"""
+OLD_HOME_DUE_SOON = """{% load i18n plans_ui %}{% for item in due_soon %}<li><a href="{% url 'plans:item' item.plan_id item.pk %}">{{ item.code }} {{ item.title }}</a>
+    <span class="muted small">{{ item.lead_unit.display_name }} · {% translate "due" %} {{ item.due_date|date:"Y-m-d" }}</span></li>{% endfor %}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_home_items_are_the_old_template_loops(language, db):
+    from luoshi.plans.templatetags.plans_ui import home_items
+
+    today = timezone.localdate()
+    late = [SimpleNamespace(pk=7 + n, plan_id=3, code=f"1.{n}<", title=f'<b>"逾期" & {n}</b>', light=light,
+                            due_date=today - timedelta(days=days), lead_unit=SimpleNamespace(display_name="东城<区>"))
+            for n, (days, light) in enumerate([(1, "red"), (2, "amber"), (400, "red"), (0, "red"), (3, "done")])]
+    soon = [SimpleNamespace(pk=20 + n, plan_id=4, code=f"2.{n}", title=f"即将 '{n}' &", light="green",
+                            due_date=today + timedelta(days=n), lead_unit=SimpleNamespace(display_name='"北京"'))
+            for n in range(4)]
+    with translation.override(language):
+        engine = Engine.get_default()
+        assert home_items(late, overdue=True) == engine.from_string(OLD_HOME_OVERDUE).render(Context({"overdue": late}))
+        assert home_items(soon) == engine.from_string(OLD_HOME_DUE_SOON).render(Context({"due_soon": soon}))
+        assert home_items([]) == "" and home_items([], overdue=True) == ""
+
+
+def test_a_light_made_once_follows_the_language(db):
+    """``light`` keeps each code's markup per form and language: the same markup as made afresh,
+    and the other language's label once the language changes."""
+    from django.utils.html import conditional_escape, format_html
+
+    from luoshi.plans.rules import LIGHT_RULE_TEXT
+    from luoshi.plans.templatetags import plans_ui
+
+    def afresh(code, compact):
+        label = plans_ui.LIGHT_LABELS.get(code, code)
+        text = format_html('<span class="visually-hidden">{}</span>', label) if compact else conditional_escape(label)
+        return format_html('<span class="light light-{}" title="{}"><span class="light-dot" aria-hidden="true"></span>{}</span>',
+                           code, LIGHT_RULE_TEXT, text)
+
+    seen = {}
+    for _ in range(2):
+        for language in ("zh-hans", "en"):
+            with translation.override(language):
+                for code in [*plans_ui.LIGHT_LABELS, "<odd>"]:
+                    for compact in (False, True):
+                        made = plans_ui.light(code, compact)
+                        assert made == afresh(code, compact)
+                        seen[language, code, compact] = made
+    assert seen["zh-hans", "red", False] != seen["en", "red", False]
