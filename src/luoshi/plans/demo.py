@@ -283,7 +283,8 @@ def load_current(admin) -> dict[str, int]:
         with happening_on(period.end + timedelta(days=REVIEW_AFTER), 14):
             for report in reports:
                 services.approve_report(reviewer, report, "同意。")
-        with happening_on(period.end + timedelta(days=READ_AFTER)):
-            _read_notices()
+        if period is not ended[-1]:   # the latest quarter's notices are still waiting to be opened
+            with happening_on(period.end + timedelta(days=READ_AFTER)):
+                _read_notices()
     _refresh_lights(plan)
     return {"beijing_plan_items": len(leaves)}
