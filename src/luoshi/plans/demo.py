@@ -8,7 +8,8 @@ assignments, dates, cascades and progress reports are illustrative.
 
 from __future__ import annotations
 
-from datetime import date
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 PLAN_TITLE = "2024年全国教育工作部署"
@@ -76,11 +77,52 @@ def script_for(index: int, count: int):
     return ON_TIME[index % len(ON_TIME)]
 
 
+# When each step of a quarter's reporting happened, in days after the quarter's end (illustrative):
+# units report in the first week, reviewers decide in the second, and everyone has read the
+# notices by the day after.
+REPORT_AFTER, REVIEW_AFTER, READ_AFTER = 6, 12, 13
+
+
+@contextmanager
+def happening_on(day: date, hour: int = 10):
+    """Run the writes inside as if it were ``day`` at ``hour`` (local time), never later than now.
+
+    The demo's history then carries the dates it represents: a 2024 report was submitted and
+    approved in 2024 (its audit record, version history and notices say so), not on the day the
+    demo was built. The writes still go through the services, with their checks and audit records;
+    only the clock they read is moved (time-machine, while the demo loads).
+    """
+    import time_machine
+    from django.utils import timezone
+
+    moment = min(datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone()),
+                 timezone.now() - timedelta(minutes=5))
+    with time_machine.travel(moment, tick=True):
+        yield
+
+
+def _read_notices() -> None:
+    """Everyone has opened the notices they had by then (the demo's past is not left unread)."""
+    from django.contrib.auth import get_user_model
+
+    from luoshi.plans import services
+
+    for user in get_user_model().objects.filter(notifications__read_at=None).distinct().order_by("pk"):
+        services.mark_notifications_read(user)
+
+
+def _refresh_lights(plan) -> None:
+    """The lights depend on the date: set them for today, as the daily supervision run does."""
+    from luoshi.plans import rollup
+
+    rollup.refresh_plan(plan.pk)
+
+
 def load(admin) -> dict[str, int]:
     from django.contrib.auth import get_user_model
 
     from luoshi.orgs.models import OrgUnit
-    from luoshi.plans import services
+    from luoshi.plans import rules, services
     from luoshi.plans.models import Plan
 
     units = {u.code: u for u in OrgUnit.objects.all()}
@@ -91,8 +133,74 @@ def load(admin) -> dict[str, int]:
         "ministry_planner", "ministry_reviewer", "ministry_reporter", "beijing_reporter", "beijing_reviewer",
         "beijing_planner", "shanghai_reporter", "shanghai_reviewer", "shanghai_planner"])}
     planner = users["ministry_planner"]
-    plan = services.create_plan(planner, title=PLAN_TITLE, issuer=units["MOE"], start_year=2024, end_year=2024,
-                                period=Plan.Period.QUARTERLY, description=PLAN_DESCRIPTION)
+    with happening_on(date(2024, 1, 15), 9):   # drawn up after the conference of 11 January
+        plan = services.create_plan(planner, title=PLAN_TITLE, issuer=units["MOE"], start_year=2024, end_year=2024,
+                                    period=Plan.Period.QUARTERLY, description=PLAN_DESCRIPTION)
+        leaves = _national_items(plan, units, planner)
+    with happening_on(date(2024, 1, 19), 16):
+        services.set_plan_status(planner, plan, Plan.Status.PUBLISHED)
+
+    # Provinces break their parts down among districts once the plan is published.
+    province_planners = {"110000": users.get("beijing_planner"), "310000": users.get("shanghai_planner")}
+    resolved = []
+    with happening_on(date(2024, 2, 5)):
+        for leaf in leaves:
+            if isinstance(leaf, tuple):
+                _tag, province_item, district, start, due = leaf
+                actor = province_planners[province_item.lead_unit.code] or planner
+                resolved.append(services.add_item(
+                    actor, plan, parent=province_item, kind="measure", lead_unit=units[district], start_date=start,
+                    due_date=due, title=f"{units[district].short_name}落实：{province_item.title.split('：', 1)[-1]}"))
+            else:
+                resolved.append(leaf)
+
+    reporters = {"110000": users["beijing_reporter"], "310000": users["shanghai_reporter"]}
+    reviewers = {"110000": users["beijing_reviewer"], "310000": users.get("shanghai_reviewer") or users["ministry_reviewer"]}
+    people = []       # (item, reporter, reviewer, script)
+    for index, item in enumerate(resolved):
+        province = next((p for p in reporters if item.lead_unit.path.startswith(units[p].path)), None)
+        reporter = reporters.get(province) or users["ministry_reporter"]
+        reviewer = reviewers.get(province) if item.assigned_by.code in reviewers else users["ministry_reviewer"]
+        people.append((item, reporter, reviewer, script_for(index, len(resolved))))
+    count = 0
+    for period in rules.periods_for_year(Plan.Period.QUARTERLY, 2024):
+        quarter = int(period.key[-1])
+        decisions = []
+        with happening_on(period.end + timedelta(days=REPORT_AFTER), 9):
+            for item, reporter, reviewer, (percents, last_state) in people:
+                percent = percents[quarter - 1]
+                if percent is None:
+                    continue
+                status = "done" if percent == 100 else ("at_risk" if percent < 25 * quarter - 10 else "on_track")
+                report = services.save_report(reporter, item, item.lead_unit, period.key, {
+                    "status": status, "percent": Decimal(percent),
+                    "achievements": f"{period.key}：按计划推进{item.title.split('：', 1)[-1]}，完成阶段目标（示例）。",
+                    "problems": "经费与人员配备仍需加强（示例）。" if status == "at_risk" else "",
+                    "next_steps": "下一季度继续推进并开展督导检查（示例）。",
+                })
+                count += 1
+                final = quarter == 4 or percents[quarter] is None
+                state = last_state if final else "approved"
+                if state == "draft":
+                    continue
+                services.submit_report(reporter, report)
+                decisions.append((report, reviewer, state))
+        with happening_on(period.end + timedelta(days=REVIEW_AFTER), 14):
+            for report, reviewer, state in decisions:
+                if state == "approved":
+                    services.approve_report(reviewer, report, "同意。")
+                elif state == "returned":
+                    services.return_report(reviewer, report, "请补充量化成效数据和佐证材料后重新提交。")
+        with happening_on(period.end + timedelta(days=READ_AFTER)):
+            _read_notices()
+    _refresh_lights(plan)
+    return {"plans": Plan.objects.count(), "reports": count}
+
+
+def _national_items(plan, units, planner) -> list:
+    """The plan's tree; returns its leaves, with ``("cascade", …)`` for the districts' parts."""
+    from luoshi.plans import services
+
     year_start, year_end = date(2024, 1, 1), date(2024, 12, 31)
 
     def add(parent, title, kind, lead, co=(), start=year_start, due=year_end, actor=planner):
@@ -118,50 +226,7 @@ def load(admin) -> dict[str, int]:
     reqs = add(None, "抓落实工作要求", "goal", "MOE")
     for title, lead in REQUIREMENTS:
         leaves.append(add(reqs, title, "requirement", lead))
-    services.set_plan_status(planner, plan, Plan.Status.PUBLISHED)
-
-    # Provinces break their parts down among districts once the plan is published.
-    province_planners = {"110000": users.get("beijing_planner"), "310000": users.get("shanghai_planner")}
-    resolved = []
-    for leaf in leaves:
-        if isinstance(leaf, tuple):
-            _tag, province_item, district, start, due = leaf
-            actor = province_planners[province_item.lead_unit.code] or planner
-            resolved.append(add(province_item, f"{units[district].short_name}落实：{province_item.title.split('：', 1)[-1]}",
-                                "measure", district, (), start, due, actor))
-        else:
-            resolved.append(leaf)
-
-    reporters = {"110000": users["beijing_reporter"], "310000": users["shanghai_reporter"]}
-    reviewers = {"110000": users["beijing_reviewer"], "310000": users.get("shanghai_reviewer") or users["ministry_reviewer"]}
-    count = 0
-    for index, item in enumerate(resolved):
-        province = next((p for p in reporters if item.lead_unit.path.startswith(units[p].path)), None)
-        reporter = reporters.get(province) or users["ministry_reporter"]
-        reviewer = reviewers.get(province) if item.assigned_by.code in reviewers else users["ministry_reviewer"]
-        percents, last_state = script_for(index, len(resolved))
-        for quarter, percent in enumerate(percents, start=1):
-            if percent is None:
-                continue
-            period = f"2024-Q{quarter}"
-            status = "done" if percent == 100 else ("at_risk" if percent < 25 * quarter - 10 else "on_track")
-            report = services.save_report(reporter, item, item.lead_unit, period, {
-                "status": status, "percent": Decimal(percent),
-                "achievements": f"{period}：按计划推进{item.title.split('：', 1)[-1]}，完成阶段目标（示例）。",
-                "problems": "经费与人员配备仍需加强（示例）。" if status == "at_risk" else "",
-                "next_steps": "下一季度继续推进并开展督导检查（示例）。",
-            })
-            count += 1
-            final = quarter == 4 or percents[quarter] is None
-            state = last_state if final else "approved"
-            if state == "draft":
-                continue
-            services.submit_report(reporter, report)
-            if state == "approved":
-                services.approve_report(reviewer, report, "同意。")
-            elif state == "returned":
-                services.return_report(reviewer, report, "请补充量化成效数据和佐证材料后重新提交。")
-    return {"plans": Plan.objects.count(), "reports": count}
+    return leaves
 
 
 # A current plan of 北京, so that a province's own screens show live work (all illustrative).
@@ -192,26 +257,34 @@ def load_current(admin) -> dict[str, int]:
         return {}
     users = get_user_model().objects.in_bulk(["beijing_planner", "beijing_reporter", "beijing_reviewer"], field_name="username")
     planner, reporter, reviewer = users["beijing_planner"], users["beijing_reporter"], users["beijing_reviewer"]
-    plan = services.create_plan(planner, title=title, issuer=units["110000"], start_year=year, end_year=year,
-                                description="北京市年度教育工作要点的演示数据（illustrative），用于展示本年度任务的进展与红绿灯。")
-    leaves = []
-    for task_title, measures in BEIJING_TASKS:
-        task = services.add_item(planner, plan, title=task_title, kind="key_task", lead_unit=units["110000"],
-                                 start_date=date(year, 1, 1), due_date=date(year, 12, 31))
-        for m_title, district in measures:
-            leaves.append(services.add_item(planner, plan, parent=task, title=m_title, lead_unit=units[district],
-                                            start_date=date(year, 1, 1), due_date=date(year, 12, 31)))
-    services.set_plan_status(planner, plan, Plan.Status.PUBLISHED)
+    with happening_on(date(year, 1, 8), 9):
+        plan = services.create_plan(planner, title=title, issuer=units["110000"], start_year=year, end_year=year,
+                                    description="北京市年度教育工作要点的演示数据（illustrative），用于展示本年度任务的进展与红绿灯。")
+        leaves = []
+        for task_title, measures in BEIJING_TASKS:
+            task = services.add_item(planner, plan, title=task_title, kind="key_task", lead_unit=units["110000"],
+                                     start_date=date(year, 1, 1), due_date=date(year, 12, 31))
+            for m_title, district in measures:
+                leaves.append(services.add_item(planner, plan, parent=task, title=m_title, lead_unit=units[district],
+                                                start_date=date(year, 1, 1), due_date=date(year, 12, 31)))
+        services.set_plan_status(planner, plan, Plan.Status.PUBLISHED)
     ended = [p for p in rules.periods_for_year(Plan.Period.QUARTERLY, year) if p.end < today][:3]
-    for index, item in enumerate(leaves):
-        pace = BEIJING_PACE[index % len(BEIJING_PACE)]
-        for quarter, period in enumerate(ended):
-            percent = pace[quarter]
-            report = services.save_report(reporter, item, item.lead_unit, period.key, {
-                "status": "on_track" if percent >= 25 * (quarter + 1) - 10 else "at_risk", "percent": Decimal(percent),
-                "achievements": f"{period.key}：{item.title}按计划推进（示例）。",
-                "next_steps": "继续推进，做好季度督导（示例）。",
-            })
-            services.submit_report(reporter, report)
-            services.approve_report(reviewer, report, "同意。")
+    for quarter, period in enumerate(ended):
+        reports = []
+        with happening_on(period.end + timedelta(days=REPORT_AFTER), 9):
+            for index, item in enumerate(leaves):
+                percent = BEIJING_PACE[index % len(BEIJING_PACE)][quarter]
+                report = services.save_report(reporter, item, item.lead_unit, period.key, {
+                    "status": "on_track" if percent >= 25 * (quarter + 1) - 10 else "at_risk", "percent": Decimal(percent),
+                    "achievements": f"{period.key}：{item.title}按计划推进（示例）。",
+                    "next_steps": "继续推进，做好季度督导（示例）。",
+                })
+                reports.append(services.submit_report(reporter, report))
+        with happening_on(period.end + timedelta(days=REVIEW_AFTER), 14):
+            for report in reports:
+                services.approve_report(reviewer, report, "同意。")
+        if period is not ended[-1]:   # the latest quarter's notices are still waiting to be opened
+            with happening_on(period.end + timedelta(days=READ_AFTER)):
+                _read_notices()
+    _refresh_lights(plan)
     return {"beijing_plan_items": len(leaves)}
