@@ -106,3 +106,18 @@ def test_a_plan_outside_its_horizon_does_not_stop_the_plans_after_it(world, smal
     sent = reminders.send_reminders(date(2024, 4, 11), CONFIG)
     assert sent["missing_report"] == 2  # the small plan's two leaves
     assert _to("missing_report", small.shanghai) == {"shanghai_reporter", "ministry_reporter"}
+
+
+def test_an_item_without_dates_is_asked_for_reports_only_within_the_plans_years(world, small):
+    """The plan's years bound the periods asked for: an item without start and due dates would
+    otherwise be asked for every quarter before and after the plan (2024–2025)."""
+    undated = services.add_item(world.user("ministry_planner"), small.plan, parent=small.measure, title="无期限事项",
+                                lead_unit=world.unit("310000"))
+    assert undated.start_date is None and undated.due_date is None
+    reminders.send_reminders(date(2024, 4, 10), CONFIG)  # 2023-Q4: before the plan's first year
+    assert not _titles("missing_report", undated)
+    reminders.send_reminders(date(2024, 4, 11), CONFIG)
+    reminders.send_reminders(date(2026, 1, 11), CONFIG)
+    reminders.send_reminders(date(2026, 4, 11), CONFIG)  # 2026-Q1: after its last year
+    assert _titles("missing_report", undated) == {f"Report missing for 2024-Q1: {undated}",
+                                                  f"Report missing for 2025-Q4: {undated}"}
