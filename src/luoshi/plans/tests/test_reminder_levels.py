@@ -121,3 +121,13 @@ def test_an_item_without_dates_is_asked_for_reports_only_within_the_plans_years(
     reminders.send_reminders(date(2026, 4, 11), CONFIG)  # 2026-Q1: after its last year
     assert _titles("missing_report", undated) == {f"Report missing for 2024-Q1: {undated}",
                                                   f"Report missing for 2025-Q4: {undated}"}
+
+
+def test_a_report_for_an_earlier_period_does_not_stand_in_for_the_next_one(world, small):
+    reporter = world.user("shanghai_reporter")
+    report = services.save_report(reporter, small.shanghai, world.unit("310000"), "2024-Q1", {"status": "on_track", "percent": 20})
+    services.submit_report(reporter, report)
+    reminders.send_reminders(date(2024, 4, 11), CONFIG)
+    assert not _titles("missing_report", small.shanghai)  # Q1 is in
+    reminders.send_reminders(date(2024, 7, 11), CONFIG)
+    assert _titles("missing_report", small.shanghai) == {f"Report missing for 2024-Q2: {small.shanghai}"}
