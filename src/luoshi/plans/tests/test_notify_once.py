@@ -18,3 +18,16 @@ def test_a_key_longer_than_its_column_is_cut_to_200_characters_and_still_sends_o
     assert notify.remind_once(key, readers, "due_soon", "标题", "正文", small.dongcheng) is False
     received = Notification.objects.filter(kind="due_soon", item_id=small.dongcheng.pk).values_list("user__username", flat=True)
     assert sorted(received) == ["beijing_reporter", "ministry_reporter"]  # once each
+
+
+def test_users_with_role_names_active_users_only(world):
+    """Everything that is sent goes to ``users_with_role``'s readers; a deactivated account is
+    not one of them, even where it holds the role (here 北京's reporter, covering 东城区)."""
+    from django.contrib.auth import get_user_model
+
+    def names():
+        return set(notify.users_with_role(world.unit("110101"), "reporter").values_list("username", flat=True))
+
+    assert names() == {"beijing_reporter", "ministry_reporter"}
+    get_user_model().objects.filter(username="beijing_reporter").update(is_active=False)
+    assert names() == {"ministry_reporter"}
