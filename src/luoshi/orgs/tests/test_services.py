@@ -35,3 +35,30 @@ def test_only_a_superuser_moves_a_unit_to_the_top_level(world):
     services.update_unit(world.admin, school, {"parent": None})
     school.refresh_from_db()
     assert school.parent is None and school.depth == 0
+
+
+def test_a_unit_with_members_only_or_groups_only_is_not_deleted_and_the_refusal_names_it(world):
+    from django.core.exceptions import ValidationError
+
+    from luoshi.accounts import services as account_services
+
+    school = services.create_unit(world.admin, code=_code(), name="有成员的学校", type="school",
+                                  parent=world.unit("110101"))
+    person = account_services.create_user(world.admin, username="u" + uuid.uuid4().hex[:10], password=None)
+    services.add_membership(world.admin, user=person, unit=school, role="viewer")
+    with pytest.raises(ValidationError) as refusal:
+        services.delete_unit(world.admin, school)
+    assert refusal.value.messages == [f"{school} still has units, members or groups; deactivate it instead."]
+    assert OrgUnit.objects.filter(pk=school.pk).exists()
+
+
+def test_a_membership_changed_to_cover_the_units_below_keeps_the_change(world):
+    from luoshi.accounts import services as account_services
+
+    person = account_services.create_user(world.admin, username="u" + uuid.uuid4().hex[:10], password=None)
+    membership = services.add_membership(world.admin, user=person, unit=world.unit("110000"), role="viewer",
+                                         covers_below=False)
+    services.update_membership(world.admin, membership, {"covers_below": True})
+    membership.refresh_from_db()
+    assert membership.covers_below is True
+
