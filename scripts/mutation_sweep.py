@@ -15,16 +15,45 @@ the same tests, except that there is no time limit (a mutant that loops hangs th
 
 ``MUTSWEEP_OUT`` gets one line per mutant at the end: ``NAME killed by TEST`` or ``NAME SURVIVED``;
 ``MUTSWEEP_OUT.partial`` lists the kills as they happen.
+
+With ``MUTSWEEP_STATS=mutmut-stats.json`` (the workspace's, written by the driver's instrumented
+run) each mutant runs only the tests mutmut mapped to its function, fastest first, as a mutmut
+worker would: a module whose map holds many tests that never reach a given function (a services
+module's domain tests) then costs per mutant what its function's tests cost, not the whole map.
 """
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
 
 NAMES = [n for n in os.environ.get("MUTSWEEP_NAMES", "").split(",") if n]
 KILLED: dict[str, str] = {}
+SELECTED: dict[str, int] = {}  # mutant -> number of its tests kept
+
+
+def _stats() -> tuple[dict[str, set[str]], dict[str, float]] | None:
+    path = os.environ.get("MUTSWEEP_STATS")
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as f:
+        stats = json.load(f)
+    tests = {function: set(ids) for function, ids in stats["tests_by_mangled_function_name"].items()}
+    return tests, stats["duration_by_test"]
+
+
+def _function(name: str) -> str:
+    return name.rsplit("__mutmut_", 1)[0]
+
+
+def _plain_id(nodeid: str, name: str) -> str:
+    """The test's id without the mutant parameter (as mutmut's stats name it). pytest writes a
+    parameter id's non-ASCII characters escaped (a method's mutant: ``xǁGrantǁcovers``)."""
+    for shown in {name, name.encode("unicode_escape").decode("ascii")}:
+        nodeid = nodeid.replace(f"[{shown}]", "").replace(f"-{shown}]", "]").replace(f"[{shown}-", "[")
+    return nodeid
 
 
 @pytest.fixture(autouse=True)
@@ -42,12 +71,35 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("_mutant", NAMES, indirect=True, ids=NAMES)
 
 
-def pytest_collection_modifyitems(items):
-    def by_mutant(item):
-        params = getattr(getattr(item, "callspec", None), "params", {})
-        return NAMES.index(params["_mutant"]) if "_mutant" in params else -1
+def pytest_collection_modifyitems(config, items):
+    stats = _stats()
 
-    items.sort(key=by_mutant)
+    def mutant_of(item):
+        return getattr(getattr(item, "callspec", None), "params", {}).get("_mutant")
+
+    if stats is not None:
+        tests, durations = stats
+        kept, dropped = [], []
+        for item in items:
+            name = mutant_of(item)
+            mapped = name is None or _plain_id(item.nodeid, name) in tests.get(_function(name), ())
+            (kept if mapped else dropped).append(item)
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+    def order(item):
+        name = mutant_of(item)
+        if name is None:
+            return (-1, 0.0)
+        duration = stats[1].get(_plain_id(item.nodeid, name), 0.0) if stats is not None else 0.0
+        return (NAMES.index(name), duration)
+
+    items.sort(key=order)
+    for item in items:
+        name = mutant_of(item)
+        if name is not None:
+            SELECTED[name] = SELECTED.get(name, 0) + 1
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -62,6 +114,13 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionfinish(session):
+    stats = _stats()
     with open(os.environ["MUTSWEEP_OUT"], "w", encoding="utf-8") as out:
         for name in NAMES:
-            out.write(f"{name} {'killed by ' + KILLED[name] if name in KILLED else 'SURVIVED'}\n")
+            if name in KILLED:
+                verdict = "killed by " + KILLED[name]
+            elif not SELECTED.get(name):
+                verdict = "NO TESTS"  # as mutmut: no selected test reaches the function
+            else:
+                verdict = "SURVIVED"
+            out.write(f"{name} {verdict}\n")
