@@ -146,7 +146,7 @@ def run(draft_id: int) -> str:
         if now - started > TIME_BUDGET_SECONDS:
             raise TimeBudgetError(draft.filename, f"reading stopped after {TIME_BUDGET_SECONDS} seconds: the "
                                   "document is too large to read here; split it into parts")
-        if now - last > PROGRESS_EVERY:
+        if now - last >= PROGRESS_EVERY:
             last = now
             Draft.objects.filter(pk=draft_id).update(stage=stage[:32], progress=min(max(fraction, 0.0), 1.0) * 0.95)
 
