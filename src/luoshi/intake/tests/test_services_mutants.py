@@ -193,3 +193,24 @@ def test_saving_an_edited_outline_marks_the_draft_as_changed(planner):
     before = Draft.objects.get(pk=draft.pk).updated_at
     services.save_outline(planner, draft, [{"id": 1, "title": "改过的标题", "merged": [], "children": []}])
     assert Draft.objects.get(pk=draft.pk).updated_at > before
+
+
+def test_the_preview_of_an_upload_shows_the_page_as_read_by_its_file_name(planner):
+    """A page named .html is read as a page even when its content hardly looks like one: the
+    preview shows its text, not its markup."""
+    import json
+
+    page = "<b>一、健全校园安全责任体系。</b>\n二、加强安全教育，落实管理责任。\n".encode("utf-8")
+    draft = services.start(planner, data=page, filename="notice.html")
+    shown = json.dumps(Draft.objects.get(pk=draft.pk).preview, ensure_ascii=False)
+    assert "健全校园安全责任体系" in shown and "<b>" not in shown
+
+
+# Creating the plan -----------------------------------------------------------------------------------------
+
+def test_the_plan_keeps_the_years_given_and_the_name_of_the_uploaded_file(world, planner):
+    draft = services.start(planner, data=REPORT.encode("utf-8"), filename="年度要点.txt")
+    plan = services.create_plan(planner, draft, title="三年行动", issuer=world.unit("MOE"), start_year=2024,
+                                end_year=2026)
+    assert (plan.start_year, plan.end_year) == (2024, 2026)
+    assert plan.source.filename == "年度要点.txt"
