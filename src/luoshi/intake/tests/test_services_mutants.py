@@ -214,3 +214,18 @@ def test_the_plan_keeps_the_years_given_and_the_name_of_the_uploaded_file(world,
                                 end_year=2026)
     assert (plan.start_year, plan.end_year) == (2024, 2026)
     assert plan.source.filename == "年度要点.txt"
+
+
+def test_a_document_without_a_title_gives_a_draft_without_one(planner):
+    draft = services.start(planner, data="一、加强校园安全管理。\n二、落实各方责任。\n")
+    assert Draft.objects.get(pk=draft.pk).title == ""
+
+
+def test_the_preview_of_a_document_read_in_simplified_script_shows_the_simplified_text_and_the_removals(planner):
+    text = "關於加強校園安全管理的通知😀\n一、健全校園安全責任體系。\n二、加強安全教育。\n"
+    draft = services.start(planner, data=text, to_simplified=True)
+    preview = Draft.objects.get(pk=draft.pk).preview
+    assert preview, "a converted document keeps its preview"
+    shown = "".join(segment[1] for segment in preview)
+    assert "关于加强校园安全管理的通知" in shown and "健全校园安全责任体系" in shown
+    assert ["emoji", "😀"] in [list(segment[:2]) for segment in preview]
