@@ -207,3 +207,33 @@ def test_a_heading_outside_the_main_text_is_put_before_it_unless_it_is_already_t
     assert html_to_text(_page("", inside)).text == "通知标题\n" + "正文内容" * 20
     hidden = '<h1 hidden>隐藏标题</h1>' + article
     assert html_to_text(_page("", hidden)).text == "正文内容" * 20
+
+
+# Found by the mutation run ------------------------------------------------------------------------------
+
+def test_only_meta_elements_give_the_title_and_a_meta_without_content_is_skipped():
+    page = ('<html><head><meta name="ArticleTitle"><meta property="OG:TITLE" content="大写的属性名"></head>'
+            '<body><span name="ArticleTitle" content="不是元数据"></span>' + BODY + "</body></html>")
+    assert html_to_text(page).title == "大写的属性名"
+    for attribute in ('name="ArticleTitle"', 'property="og:title"'):
+        page = f'<html><body><h1>真正的标题</h1><span {attribute} content="不是元数据"></span>{BODY}</body></html>'
+        assert html_to_text(page).title == "真正的标题"
+
+
+def test_hidden_blocks_after_a_nested_one_are_still_removed():
+    result = html_to_text('<div hidden><span hidden>内层</span>外层</div><p>中间的正文</p><p hidden>后面的</p>')
+    assert result.text == "中间的正文"
+    assert _removed(result) == [("html_hidden", "内层 外层"), ("html_hidden", "后面的")]
+
+
+def test_a_tiny_content_block_holding_enough_of_the_page_is_the_main_text():
+    assert html_to_text('<p>乙</p><div class="content">甲</div>').text == "甲"
+
+
+def test_of_two_content_blocks_of_the_same_size_the_first_is_the_main_text():
+    assert html_to_text('<div class="content">甲甲甲</div><div class="content">乙乙乙</div>').text == "甲甲甲"
+
+
+def test_a_page_without_a_body_has_no_text_but_keeps_its_title():
+    result = html_to_text("<html><head><title>只有标题</title></head></html>")
+    assert (result.text, result.title) == ("", "只有标题")
