@@ -59,9 +59,10 @@ MODULES: dict[str, list[str]] = {
                         "plans/tests/test_workflow*.py"],
     "intake/cleaning.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py",
                            "intake/tests/test_boundar*.py"],
-    "intake/noise.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py"],
-    "intake/boilerplate.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py"],
-    "intake/html_text.py": ["intake/tests/test_reading*.py", "intake/tests/test_cleaning*.py"],
+    "intake/noise.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py", "intake/tests/test_noise*.py"],
+    "intake/boilerplate.py": ["intake/tests/test_cleaning*.py", "intake/tests/test_properties.py",
+                              "intake/tests/test_boilerplate*.py"],
+    "intake/html_text.py": ["intake/tests/test_reading*.py", "intake/tests/test_cleaning*.py", "intake/tests/test_html*.py"],
     "intake/structure.py": ["intake/tests/test_structure*.py", "intake/tests/test_properties.py"],
     "intake/spam.py": ["intake/tests/test_spam*.py"],
 }

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from luoshi.audit import services as audit
 from luoshi.core import authz
 from luoshi.intake import editing
-from luoshi.intake.errors import IntakeError, TimeBudgetError
+from luoshi.intake.errors import IntakeError, TimeBudgetError, UndecodableError
 from luoshi.intake.models import Draft
 
 INLINE_MAX_BYTES = 64 * 1024       # larger documents go to the worker
@@ -83,11 +83,14 @@ def start(actor, *, data: bytes | str, filename: str = "", to_simplified: bool =
 
     Up to ``INLINE_MAX_BYTES`` the document is read now: an unreadable or spam document raises
     ``IntakeError`` and nothing is stored. A larger one is stored and queued for the worker.
+    Pasted text must be valid Unicode: text holding a lone surrogate (half of a UTF-16 pair, which
+    a form or an API client can pass on) is refused at once, whatever its size, so a stored paste
+    is always valid UTF-8.
     """
     require_intake(actor)
     purge_expired()
     pasted = isinstance(data, str)
-    raw = data.encode("utf-8", "surrogatepass") if pasted else data
+    raw = _encoded(data, filename) if pasted else data
     common = {"owner": actor, "filename": filename[:255], "pasted": pasted, "to_simplified": to_simplified, "size": len(raw)}
     if len(raw) <= INLINE_MAX_BYTES:
         result = read(data, filename, to_simplified)
@@ -101,6 +104,15 @@ def start(actor, *, data: bytes | str, filename: str = "", to_simplified: bool =
         _audit(actor, "create", draft)
         transaction.on_commit(lambda: _enqueue(draft.pk))
     return draft
+
+
+def _encoded(text: str, filename: str) -> bytes:
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UndecodableError(filename, f"the text holds a lone surrogate (U+{ord(text[exc.start]):04X}) at "
+                               f"character {exc.start + 1}, which is not a character; copy the text again "
+                               "from its source") from exc
 
 
 def _audit(actor, action: str, draft: Draft) -> None:
@@ -141,7 +153,7 @@ def run(draft_id: int) -> str:
     try:  # decoding included: a claimed draft always ends done or failed, never stays running
         data: bytes | str = bytes(draft.data)
         if draft.pasted:
-            data = data.decode("utf-8", "surrogatepass")
+            data = data.decode("utf-8")
         result = read(data, draft.filename, draft.to_simplified, progress)
     except IntakeError as exc:
         Draft.objects.filter(pk=draft_id).update(status=Draft.Status.FAILED, error=str(exc)[:500],
@@ -165,7 +177,7 @@ def convert(actor, draft: Draft) -> Draft:
         raise ValidationError(_("The original of this document is no longer kept; upload it again."))
     data: bytes | str = bytes(draft.data)
     if draft.pasted:
-        data = data.decode("utf-8", "surrogatepass")
+        data = data.decode("utf-8")
     if draft.size <= INLINE_MAX_BYTES:
         result = read(data, draft.filename, True)
         Draft.objects.filter(pk=draft.pk).update(to_simplified=True, updated_at=timezone.now(), **result)
