@@ -184,6 +184,10 @@ _ERRORS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
     (re.compile(r"not a readable (?:\.docx file|PDF).*"), lambda m: _("the file is damaged or not what its name says")),
     (re.compile(r"the PDF has no text layer.*"), lambda m: _("the PDF has no text layer (a scan?); it needs OCR first")),
     (re.compile(r"the PDF is encrypted"), lambda m: _("the PDF is encrypted")),
+    (re.compile(r"the text holds a lone surrogate \((U\+[0-9A-F]{4})\) at character (\d+), which is not a character; "
+                r"copy the text again from its source"),
+     lambda m: _("the text holds a lone surrogate (%(code)s) at character %(n)s, which is not a character; copy the "
+                 "text again from its source") % {"code": m.group(1), "n": m.group(2)}),
     (re.compile(r"not read: (.+)"), lambda m: _("not read: %(reason)s") % {"reason": m.group(1)}),
 )
 

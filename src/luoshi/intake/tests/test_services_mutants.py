@@ -56,6 +56,18 @@ def test_a_lone_surrogate_is_named_with_the_file_and_where_it_is(planner):
     assert str(refused.value).startswith("粘贴.txt: the text holds a lone surrogate (U+DFFF) at character 1,")
 
 
+def test_the_lone_surrogate_refusal_reads_in_chinese_on_the_page(planner):
+    from django.utils import translation
+
+    from luoshi.intake import display
+
+    with pytest.raises(IntakeError) as refused:
+        services.start(planner, data="\udfff" + REPORT, filename="粘贴.txt")
+    with translation.override("zh-hans"):
+        shown = display.error(str(refused.value), "粘贴.txt")
+    assert shown == "粘贴.txt: 文本中含有一个孤立的代理码位（U+DFFF，位于第 1 个字符处），它不是有效字符；请从原处重新复制文本"
+
+
 # The worker ---------------------------------------------------------------------------------------
 
 def _queued(planner, monkeypatch, data=REPORT, **kwargs) -> Draft:

@@ -122,17 +122,21 @@ def item_rows(items, show_plan: bool = False, show_report: bool = False, reports
     states = {code: state(code) for code in STATE_LABELS}
     progress_label = gettext("Progress")
     plan_url, item_url = _url_maker("plans:detail", 1), _url_maker("plans:item", 2)
-    td_plan = f'<td class="small" data-label="{attr(gettext("Plan"))}"><a href="'
-    td_lead = f'<td data-label="{attr(gettext("Lead unit"))}">'
-    td_due = f'<td class="nowrap" data-label="{attr(gettext("Due"))}">'
+    # (gettext outside the f-strings: xgettext does not look inside their expressions)
+    plan_label, lead_label, due_label = attr(gettext("Plan")), attr(gettext("Lead unit")), attr(gettext("Due"))
+    light_label = attr(gettext("Light"))
+    td_plan = f'<td class="small" data-label="{plan_label}"><a href="'
+    td_lead = f'<td data-label="{lead_label}">'
+    td_due = f'<td class="nowrap" data-label="{due_label}">'
     td_progress = f'<td class="progress-cell" data-label="{attr(progress_label)}">'
-    td_light = f'<td data-label="{attr(gettext("Light"))}">'
+    td_light = f'<td data-label="{light_label}">'
     if show_report:
         report_url, write_url = _url_maker("plans:report", 1), _url_maker("plans:report_edit", 2)
         report_label = attr(gettext("This period's report"))
         td_report = f'<td data-label="{report_label}">'
-        rolled_up = f'<span class="muted small">{attr(gettext("Rolled up from sub-items"))}</span>'
-        missing = f'<span class="badge state state-missing">{attr(gettext("Missing"))}</span>'
+        rolled_up_text, missing_text = attr(gettext("Rolled up from sub-items")), attr(gettext("Missing"))
+        rolled_up = f'<span class="muted small">{rolled_up_text}</span>'
+        missing = f'<span class="badge state state-missing">{missing_text}</span>'
         write_text = attr(gettext("Write"))
         reports = reports or {}
         writable = writable or ()

@@ -3,6 +3,7 @@ template loop's it replaced, character for character, with every value escaped."
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -170,3 +171,19 @@ def test_a_light_made_once_follows_the_language(db):
                         assert made == afresh(code, compact)
                         seen[language, code, compact] = made
     assert seen["zh-hans", "red", False] != seen["en", "red", False]
+
+
+def test_item_rows_labels_read_in_chinese(db):
+    """Every fixed text of ``item_rows`` is in the catalogue (a ``gettext`` call inside an f-string's
+    braces is not found by ``makemessages``, so its text would fall back to English)."""
+    from luoshi.plans.templatetags.plans_ui import item_rows
+
+    unit = SimpleNamespace(display_name="东城区")
+    items = [SimpleNamespace(pk=1 + n, plan_id=3, plan=SimpleNamespace(title="规划"), code=f"1.{n}", title="事项",
+                             kind="measure", lead_unit=unit, due_date=None, light="green", progress=Decimal(10),
+                             child_count=children) for n, children in enumerate([0, 2])]
+    with translation.override("zh-hans"):
+        html = str(item_rows(items, show_plan=True, show_report=True, reports={}, writable=()))
+    assert ">未报<" in html and ">由下级事项汇总<" in html
+    labels = set(re.findall(r'data-label="([^"]*)"', html))
+    assert labels and not any(re.search(r"[A-Za-z]", label) for label in labels), labels
