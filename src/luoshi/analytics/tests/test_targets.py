@@ -139,3 +139,9 @@ def test_the_explanation_says_how_the_value_moved_and_where_it_leads():
 def test_a_value_that_cannot_be_written_as_a_number_is_shown_as_a_dash():
     line = targets.Trend(math.inf, 0.0, 2020, 2021, 2, 2030, None, math.inf, None)
     assert "by — a year" in line.explain() and "it would be — in 2030" in line.explain()
+
+
+def test_without_a_usable_target_the_explanation_says_so():
+    negative = targets.trend([(2021, 1.0), (2022, 2.0)], 2030, -5.0)      # a target attainment cannot judge
+    assert negative.on_course is None
+    assert negative.explain().endswith("There is no target to compare with.")
