@@ -141,3 +141,8 @@ def test_a_broken_rule_says_its_message_or_its_formula_with_the_values():
     assert plain.message() == "rule R1 (A <= B) does not hold (A = 3, B = 2)"
     shown = validation.RuleOutcome(rule("A <= B"), {"A": 1.0, "B": None})
     assert shown.message() == "rule R1 (A <= B) does not hold (A = 1, B = —)"
+
+
+def test_a_rule_skipped_for_a_missing_value_does_not_stop_the_rules_after_it():
+    broken = validation.broken_rules([rule("A <= B"), rule("C <= B")], {"A": None, "B": 1.0, "C": 2.0})
+    assert [outcome.values for outcome in broken] == [{"C": 2.0, "B": 1.0}]
