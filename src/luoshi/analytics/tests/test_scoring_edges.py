@@ -104,3 +104,11 @@ def test_ranks_follow_the_score_with_shared_places():
     only_missing = [scoring.Score(1, None), scoring.Score(2, None)]
     scoring.rank_scores(only_missing)
     assert [s.rank for s in only_missing] == [1, 1]
+
+
+def test_attainment_of_a_band_uses_both_edges_of_the_measure():
+    measure = Measure("B", "b", 1, ATTAINMENT, direction="band", band_low=10.0, band_high=20.0)
+    assert scoring.points_for(measure, 15.0, None, []) == (100.0, 1.0, "")
+    assert scoring.points_for(measure, 5.0, None, []) == (50.0, 0.5, "")     # half the width below 10
+    assert scoring.points_for(measure, 25.0, None, []) == (50.0, 0.5, "")    # half the width above 20
+    assert scoring.points_for(measure, 25.0, 30.0, []) == (50.0, 0.5, "")    # the edges, not the target
