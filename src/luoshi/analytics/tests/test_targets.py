@@ -86,6 +86,7 @@ def test_a_band_with_one_edge_takes_the_target_for_the_other():
 def test_reached_allows_rounding_noise_only():
     assert targets.reached(100.0, 100.0) is True
     assert targets.reached(100.0 - 1e-8, 100.0) is True        # share 1 - 1e-10
+    assert targets.reached(1.0 - 1e-9, 1.0) is True             # exactly at the allowance
     assert targets.reached(99.9, 100.0) is False
     assert targets.reached(99.9999, 100.0) is False            # share 1 - 1e-6
     assert targets.reached(4.0, 5.0, LOWER) is True
