@@ -114,6 +114,7 @@ def test_a_bad_indicator_line_is_named(text, message):
 def test_indicators_are_written_one_a_line_with_the_code_only_when_there_is_one():
     assert rules.format_indicators([{"name": "a", "unit": "%", "direction": "down", "code": "Z1"}, {"name": "b"}]) == (
         "a | % | down | Z1\nb |  | up")
+    assert rules.format_indicators([{}]) == " |  | up"
 
 
 @pytest.mark.parametrize(("line", "done"), [
