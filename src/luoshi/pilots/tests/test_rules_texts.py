@@ -151,7 +151,7 @@ def test_a_figure_may_be_written_as(text, value):
     assert rules.parse_number(text) == value
 
 
-@pytest.mark.parametrize("text", ["很多", "", "Infinity", "-inf", "NaN", "1.2.3"])
+@pytest.mark.parametrize("text", ["很多", "", "Infinity", "-inf", "NaN", "1.2.3", "12X", "12%X"])
 def test_what_is_not_a_figure(text):
     with pytest.raises(ValueError) as refused:
         rules.parse_number(text)
@@ -182,3 +182,11 @@ def test_figure_changes_say_whether_the_indicator_moved_the_wanted_way():
     assert rows[0] == {"name": "up", "unit": "%", "baseline": "10", "latest": "12.5", "change": Decimal("2.5"),
                        "improved": True}
     assert rows[1]["unit"] == ""
+
+
+def test_small_changes_count_and_a_missing_figure_or_name_gives_no_change():
+    indicators = [{"name": "up"}, {"name": "down", "direction": "down"}, {"name": "gone"}, {}]
+    rows = rules.figure_changes(indicators, {"up": "1", "down": "1", "gone": "1"}, {"up": "1.5", "down": "1.5", "gone": ""})
+    assert [(r["change"], r["improved"]) for r in rows] == [
+        (Decimal("0.5"), True), (Decimal("0.5"), False), (None, None), (None, None)]
+    assert rows[3]["name"] == "" and rows[3]["baseline"] is None
