@@ -146,3 +146,16 @@ def test_without_a_usable_target_the_explanation_says_so():
     negative = targets.trend([(2021, 1.0), (2022, 2.0)], 2030, -5.0)      # a target attainment cannot judge
     assert negative.on_course is None
     assert negative.explain().endswith("There is no target to compare with.")
+
+
+def test_values_and_targets_under_one_are_compared_like_any_other():
+    assert targets.attainment(0.5, 0.25, LOWER) == 0.5
+    assert targets.attainment(1.0, 0.5, LOWER) == 0.5
+    assert targets.attainment(0.25, 0.5) == 0.5
+    assert targets.attainment(0.75, 0.5) == 1.5
+
+
+def test_a_slow_rise_is_still_a_rise_and_the_line_is_returned_whole():
+    slow = targets.trend([(2020, 1.0), (2022, 2.0)], 2030, None)
+    assert (slow.slope, slow.intercept) == (pytest.approx(0.5), pytest.approx(1.0 - 0.5 * 2020))
+    assert slow.explain().startswith("From 2020 to 2022 (2 values) the value rose by 0.5 a year on average")
