@@ -75,9 +75,6 @@ class Trend:
     projected: float
     on_course: bool | None  # None: no target to compare with
 
-    def value_in(self, year: int) -> float:
-        return self.intercept + self.slope * year
-
     def explain(self, direction: str = HIGHER) -> str:
         """The projection in words (shown beside the chart)."""
         change = _("rose") if self.slope > 0 else _("fell") if self.slope < 0 else _("stayed level")
