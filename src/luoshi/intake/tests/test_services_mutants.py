@@ -15,21 +15,11 @@ from luoshi.intake.errors import IntakeError
 from luoshi.intake.models import Draft
 
 from .conftest import fixture_text
+from .test_services import english, planner  # noqa: F401  (fixtures: English messages, the planner)
 
 pytestmark = pytest.mark.django_db
 
 REPORT = fixture_text("city_conference_noisy.txt")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def planner(world):
-    return world.user("ministry_planner")
 
 
 def _records(action: str):
@@ -57,8 +47,6 @@ def test_a_lone_surrogate_is_named_with_the_file_and_where_it_is(planner):
 
 
 def test_the_lone_surrogate_refusal_reads_in_chinese_on_the_page(planner):
-    from django.utils import translation
-
     from luoshi.intake import display
 
     with pytest.raises(IntakeError) as refused:
