@@ -114,6 +114,8 @@ def database_config(env: Env, data_dir: Path) -> dict:
         raise ConfigError("LUOSHI_DATABASE_URL: no database name in the URL")
     if scheme == "sqlite":
         config["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": SQLITE_BUSY_SECONDS}
+    else:
+        config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
     return config
 
 
