@@ -122,6 +122,7 @@ def saturate(port: int, path: str, clients: int, seconds: float, logged_in: bool
             s.login(USERS[n % len(USERS)])
         sessions.append(s)
     cpu0 = measure() if measure else None
+    client0 = time.process_time()
     stop = time.monotonic() + seconds
     start = time.monotonic()
 
@@ -141,8 +142,10 @@ def saturate(port: int, path: str, clients: int, seconds: float, logged_in: bool
     for t in threads:
         t.join()
     wall = time.monotonic() - start
+    client_cpu = time.process_time() - client0
     result = {"path": path, "requests": len(times), "rps": len(times) / wall, "p50": percentile(times, 50),
-              "p95": percentile(times, 95), "errors": len(errors)}
+              "p95": percentile(times, 95), "errors": len(errors),
+              "client_cpu_ms": client_cpu * 1000 / max(1, len(times))}
     if measure and times:
         cpu1 = measure()
         result["server_cpu_ms"] = cpu_used(cpu0, cpu1, "server") * 1000 / len(times)
@@ -308,11 +311,11 @@ def main() -> int:
 
     print(f"{result['database']}, luoshi serve --workers {result['workers']} --threads {result['threads']}, load average {result['load_before']} → {result['load_after']}")
     print(f"\n| saturation ({args.clients} clients, no pause, {args.seconds:.0f} s) | requests/s | p50 ms | p95 ms | errors "
-          "| server CPU ms/request | database CPU ms/request |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+          "| server CPU ms/request | database CPU ms/request | client CPU ms/request |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in result["saturation"]:
         print(f"| {row['name']} | {row['rps']:.1f} | {row['p50']:.0f} | {row['p95']:.0f} | {row['errors']} "
-              f"| {row.get('server_cpu_ms', float('nan')):.1f} | {row.get('db_cpu_ms', float('nan')):.1f} |")
+              f"| {row.get('server_cpu_ms', float('nan')):.1f} | {row.get('db_cpu_ms', float('nan')):.1f} | {row.get('client_cpu_ms', float('nan')):.1f} |")
     t = result["thinking"]
     print(f"\n| {t['users']} users, 1–3 s think time, {args.think_seconds:.0f} s | requests | p50 ms | p95 ms |")
     print("|---|---:|---:|---:|")

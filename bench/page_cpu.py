@@ -82,7 +82,7 @@ def main() -> int:
             for _ in range(args.repeat):
                 c.get(path)
         prof.disable()
-        pstats.Stats(prof).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(prof).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(int(os.environ.get("PROFILE_LINES", "60")))
         return 0
     results = {name: {} for name in pages}
     for name, path in pages.items():

@@ -203,7 +203,12 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
     user = request.user
     form = ItemFilterForm(request.GET or None, user=user, plan=plan)
     filters = form.filters()
-    roots = queries.mark_expandable(user, plan, _first_page(queries.children(user, plan, None), CHILDREN_PAGE))
+    if filters:
+        # A flat list of matches instead of the tree: the top-level items only feed the chart
+        # (the chart's page, whose count says whether there are more than it shows).
+        roots = _first_page(queries.children(user, plan, None), CHART_BARS)
+    else:
+        roots = queries.mark_expandable(user, plan, _first_page(queries.children(user, plan, None), CHILDREN_PAGE))
     context = {"plan": plan, "filter_form": form, "filtering": bool(filters), "roots": roots, "rule_text": LIGHT_RULE_TEXT,
                "chart_bars": CHART_BARS}
     if filters:

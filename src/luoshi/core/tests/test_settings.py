@@ -11,6 +11,7 @@ from django.test import Client
 
 from luoshi import settings as live_settings
 from luoshi.conf import ConfigError
+from luoshi.core.testing.skips import requires_postgres
 
 SETTINGS_FILE = live_settings.__file__
 GOOD_KEY = secrets.token_urlsafe(50)
@@ -86,6 +87,17 @@ def test_it_reads_good_values(load_settings):
     assert (config["EMAIL_HOST"], config["EMAIL_PORT"], config["EMAIL_USE_TLS"]) == ("mail.example.org", 587, True)
 
 
+def test_postgresql_binds_parameters_on_the_server_and_prepares_repeated_statements(load_settings):
+    db = load_settings(LUOSHI_DATABASE_URL="postgresql://luoshi:pw@db.example.org/luoshi")["DATABASES"]["default"]
+    assert db["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 2}
+    off = load_settings(LUOSHI_DATABASE_URL="postgresql://luoshi:pw@db.example.org/luoshi", LUOSHI_DATABASE_PREPARED="false")
+    assert off["DATABASES"]["default"]["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": None}
+    tls = load_settings(LUOSHI_DATABASE_URL="postgresql://luoshi:pw@db.example.org/luoshi?sslmode=require")
+    assert tls["DATABASES"]["default"]["OPTIONS"]["sslmode"] == "require"
+    assert "OPTIONS" not in load_settings()["DATABASES"]["default"] or \
+        "server_side_binding" not in load_settings()["DATABASES"]["default"]["OPTIONS"]
+
+
 def test_it_hardens_cookies_and_transport_in_production(load_settings):
     config = load_settings(**PRODUCTION)
     assert config["SESSION_COOKIE_SECURE"] and config["CSRF_COOKIE_SECURE"] and config["SESSION_COOKIE_HTTPONLY"]
@@ -130,3 +142,19 @@ def test_it_passes_the_deployment_checks_in_production(run_luoshi):
     result = run_luoshi("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@requires_postgres()
+@pytest.mark.django_db
+def test_a_statement_run_again_on_a_connection_is_prepared_there():
+    """Server-side binding in use: the page's repeated reads are parsed and planned once."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    User = get_user_model()
+    for name in ("a", "b", "c"):
+        list(User.objects.filter(username=name))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE NOT from_sql")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "auth_user"' in s and "$1" in s for s in statements), statements
