@@ -25,7 +25,7 @@ and cycles between derived indicators (``find_cycle``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -408,8 +408,10 @@ def is_comparison(node: Node) -> bool:
 
 
 def _constant(node: Node) -> Number:
-    """The value of a subtree without references (``None`` if it has any or is not computable)."""
-    return evaluate(node, {}) if not refs(node) else None
+    """The value of a subtree whatever the values of its references (``None`` if it depends on them
+    or is not computable): it is evaluated with no values, so a reference that is read makes it
+    ``None``; one read only in the branch of an ``if`` not taken (``if(0, A, 0)``) does not."""
+    return evaluate(node, {})
 
 
 def check(text: str, known: Iterable[str], *, comparison: bool = False) -> tuple[Node, list[FormulaError]]:
@@ -463,26 +465,25 @@ def find_cycle(graph: Mapping[str, Iterable[str]], start: str) -> list[str] | No
 
 
 def evaluation_order(graph: Mapping[str, Iterable[str]]) -> list[str]:
-    """Codes ordered so that each comes after the codes it refers to (graph must be acyclic)."""
+    """Codes ordered so that each comes after the codes it refers to (graph must be acyclic).
+
+    Iterative depth-first search; each code is listed once (a code is marked when first reached)."""
     order: list[str] = []
-    state: dict[str, int] = {}
+    seen: set[str] = set()
     for root in graph:
-        if state.get(root):
+        if root in seen:
             continue
-        stack: list[tuple[str, Iterable[str]]] = [(root, iter(graph.get(root, ())))]
-        state[root] = 1
+        seen.add(root)
+        stack: list[tuple[str, Iterator[str]]] = [(root, iter(graph[root]))]
         while stack:
             node, children = stack[-1]
-            advanced = False
             for child in children:
-                if not state.get(child):
-                    state[child] = 1
+                if child not in seen:
+                    seen.add(child)
                     stack.append((child, iter(graph.get(child, ()))))
-                    advanced = True
                     break
-            if not advanced:
+            else:  # every child is listed (or on the stack): the node comes next
                 stack.pop()
-                state[node] = 2
                 order.append(node)
     return order
 

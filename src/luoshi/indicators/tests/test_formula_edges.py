@@ -316,3 +316,18 @@ def test_a_long_chain_is_ordered_without_recursion():
     chain = {f"I{i}": [f"I{i + 1}"] for i in range(5000)}
     order = formula.evaluation_order(chain)
     assert order[0] == "I5000" and order[-1] == "I0" and len(order) == 5001
+
+
+def test_a_divisor_that_is_zero_whatever_the_values_is_found():
+    # the reference sits in the branch of an ``if`` that is never taken: the divisor is always 0
+    assert problems("A / if(0, B, 0)") == [("division by zero", 2)]
+    assert problems("A / if(1, 0, B)") == [("division by zero", 2)]
+    assert problems("A / if(1, 2, B)") == []
+    assert problems("A / if(B, 1, 0)") == []          # zero only when B is
+
+
+def test_each_code_is_listed_once_even_around_a_cycle():
+    # saving refuses cycles (find_cycle); the order still never repeats a code nor loops
+    assert formula.evaluation_order({"A": ["B"], "B": ["A"]}) == ["B", "A"]
+    assert formula.evaluation_order({"A": ["A"]}) == ["A"]
+    assert formula.evaluation_order({"A": ["B"], "B": ["C"], "C": ["A", "D"]}) == ["D", "C", "B", "A"]
