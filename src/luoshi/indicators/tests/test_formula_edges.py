@@ -74,6 +74,21 @@ def test_the_two_character_operators():
     ("if(A, B, C, D)", "if() takes 3 arguments, not 4", 0),
     ("A < B == C", "comparisons cannot be chained; use parentheses", 6),
     ("min()", "unexpected ')'", 4),
+    # digits of other scripts (which Decimal would read) are never part of a number
+    ("A + .x", "unexpected character '.'", 4),
+    (".１", "unexpected character '.'", 0),
+    ("1１", "a code cannot start with a digit", 0),
+    ("1.１", "a digit must follow the decimal point", 2),
+    ("1.5１", "a code cannot start with a digit", 0),
+    ("1e１", "a code cannot start with a digit", 0),
+    ("1e5１", "a code cannot start with a digit", 0),
+    ("1e+１", "a code cannot start with a digit", 0),
+    # an exponent is e or E, an optional sign and digits: anything else ends the number
+    ("1X5", "a code cannot start with a digit", 0),
+    ("1eX5", "a code cannot start with a digit", 0),
+    ("2e+ 1", "a code cannot start with a digit", 0),
+    ("2e- 1", "a code cannot start with a digit", 0),
+    ("(2e+)", "a code cannot start with a digit", 1),
 ])
 def test_every_refusal_names_the_problem_and_where_it_is(text, message, position):
     error = refused(text)
@@ -331,3 +346,16 @@ def test_each_code_is_listed_once_even_around_a_cycle():
     assert formula.evaluation_order({"A": ["B"], "B": ["A"]}) == ["B", "A"]
     assert formula.evaluation_order({"A": ["A"]}) == ["A"]
     assert formula.evaluation_order({"A": ["B"], "B": ["C"], "C": ["A", "D"]}) == ["D", "C", "B", "A"]
+
+
+def test_a_finished_group_gives_its_depth_back_exactly():
+    # after "(A)" or "-A" the depth is back where it was: the next group still stops at 61 levels
+    assert formula.parse("(A) + " + "(" * 59 + "A" + ")" * 59) is not None
+    error = refused("(A) + " + "(" * 60 + "A" + ")" * 60)
+    assert (error.message, error.position) == ("the formula is nested too deeply", 66)
+    assert formula.parse("-A + " + "-" * 59 + "A") is not None
+    error = refused("-A + " + "-" * 60 + "A")
+    assert (error.message, error.position) == ("the formula is nested too deeply", 64)
+    assert formula.parse("min(A, " + "(" * 58 + "A" + ")" * 58 + ")") is not None
+    error = refused("min(A, " + "(" * 59 + "A" + ")" * 59 + ")")
+    assert (error.message, error.position) == ("the formula is nested too deeply", 66)
