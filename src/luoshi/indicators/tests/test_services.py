@@ -191,12 +191,14 @@ def test_an_indicator_in_use_is_not_deleted(world, setup):
     assert refusal(info) == ["TEACH is used in the formulas or rules X3, R_TEACH_F"]
     # a code that only contains another (TEACH in TEACH_F) is not a use of it
     services.delete_rule(planner, setup.rule)
+    services.create_rule(planner, code="R_F", expression="TEACH_F >= 0", owner_unit=world.unit("MOE"))
     services.delete_indicator(planner, Indicator.objects.get(code="X3"))
     services.save_values(world.beijing_reporter, dataset=setup.dataset, unit=world.unit("110101"), period="2024",
                          entries=[E("TEACH", "10")])
     with pytest.raises(ValidationError) as info:
         services.delete_indicator(planner, setup.teach)
     assert refusal(info) == ["TEACH has reported values; deactivate it instead"]
+    services.delete_rule(planner, ValidationRule.objects.get(code="R_F"))
     pk = setup.teach_f.pk
     services.delete_indicator(planner, setup.teach_f)
     assert not Indicator.objects.filter(pk=pk).exists()
