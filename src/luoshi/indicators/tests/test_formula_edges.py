@@ -33,6 +33,14 @@ def test_numbers_may_be_written_as(text, number):
     assert formula.parse(text) == Num(Decimal(number))
 
 
+def test_a_number_ends_where_its_digits_do():
+    assert formula.parse("A *\u3000.5") == Binary("*", Ref("A"), Num(Decimal("0.5")))
+    assert formula.parse("A*.5") == Binary("*", Ref("A"), Num(Decimal("0.5")))
+    assert formula.parse("1e3*A") == Binary("*", Num(Decimal(1000)), Ref("A"))
+    assert formula.parse("12+A") == Binary("+", Num(Decimal(12)), Ref("A"))
+    assert formula.parse("1.5/A") == Binary("/", Num(Decimal("1.5")), Ref("A"))
+
+
 def test_white_space_of_any_kind_separates_tokens():
     assert formula.parse("\tA\r\n+\u3000B ") == Binary("+", Ref("A"), Ref("B"))
 
@@ -89,6 +97,9 @@ def test_the_two_character_operators():
     ("2e+ 1", "a code cannot start with a digit", 0),
     ("2e- 1", "a code cannot start with a digit", 0),
     ("(2e+)", "a code cannot start with a digit", 1),
+    # an exponent too large for a decimal
+    ("1e9999999999999999999", "not a number: 1e9999999999999999999", 0),
+    ("A + 1e-9999999999999999999", "not a number: 1e-9999999999999999999", 4),
 ])
 def test_every_refusal_names_the_problem_and_where_it_is(text, message, position):
     error = refused(text)
@@ -359,3 +370,29 @@ def test_a_finished_group_gives_its_depth_back_exactly():
     assert formula.parse("min(A, " + "(" * 58 + "A" + ")" * 58 + ")") is not None
     error = refused("min(A, " + "(" * 59 + "A" + ")" * 59 + ")")
     assert (error.message, error.position) == ("the formula is nested too deeply", 66)
+
+
+def test_the_depth_given_back_is_the_depth_before_the_group_at_any_level():
+    assert formula.parse("((A) + " + "(" * 58 + "A" + ")" * 58 + ")") is not None
+    error = refused("((A) + " + "(" * 59 + "A" + ")" * 59 + ")")
+    assert (error.message, error.position) == ("the formula is nested too deeply", 66)
+    assert formula.parse("(-A + " + "-" * 58 + "A)") is not None
+    error = refused("(-A + " + "-" * 59 + "A)")
+    assert (error.message, error.position) == ("the formula is nested too deeply", 64)
+
+
+def test_comparisons_without_a_tolerance_are_exact():
+    assert formula.evaluator("A == B")({"A": 1.0, "B": 1.5}) == 0.0
+    assert formula.evaluator("A > B")({"A": 2.5, "B": 3.0}) == 0.0
+    assert formula.evaluator("A >= B")({"A": 3.0, "B": 3.0}) == 1.0
+
+
+def test_a_number_too_large_for_a_float_is_not_computable():
+    assert value("1e999999999999999999") is None
+    assert value("A + 1e400", A=1.0) is None
+    assert value("if(1, 2, 1e400)") == 2.0
+
+
+def test_a_formula_error_keeps_its_message_and_position():
+    error = refused("A +")
+    assert error.args == ("the formula ends too early", 3)
