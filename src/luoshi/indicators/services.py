@@ -192,7 +192,8 @@ def update_indicator(actor, indicator: Indicator, *, expected_version: int | Non
 def delete_indicator(actor, indicator: Indicator) -> None:
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     authz.require(actor, "delete", indicator)
-    dependants = [code for code, refs in _formula_graph(indicator.pk).items() if indicator.code in refs]
+    # (its own formula never names it: a cycle is refused when a formula is saved)
+    dependants = [code for code, refs in _formula_graph().items() if indicator.code in refs]
     dependants += list(ValidationRule.objects.filter(refs__icontains=f'"{indicator.code}"').values_list("code", flat=True))
     if dependants:
         raise ValidationError(_("%(code)s is used in the formulas or rules %(others)s") % {"code": indicator.code, "others": ", ".join(dependants)})
@@ -227,8 +228,6 @@ def set_indicator_items(actor, indicator: Indicator, items: Iterable) -> Indicat
 def _set_categories(category_set: CategorySet, categories) -> None:
     rows = [(str(c).strip(), str(n).strip()) for c, n in categories]
     codes = [c for c, _n in rows]
-    if not rows:
-        raise ValidationError({"categories": _("a category set needs at least two categories")})
     if len(rows) < 2:
         raise ValidationError({"categories": _("a category set needs at least two categories")})
     if len(set(codes)) != len(codes):
