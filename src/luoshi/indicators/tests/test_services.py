@@ -136,6 +136,13 @@ def test_a_formula_may_not_lead_back_to_its_own_indicator(world, setup):
     with pytest.raises(ValidationError) as info:
         services.update_indicator(world.ministry_planner, setup.ger, formula="ENROL + X3 / POP")
     assert refusal(info) == {"formula": ["circular reference: GER → X3 → GER (at character 9)"]}
+    # the position is that of the first reference on the cycle, wherever it sits
+    with pytest.raises(ValidationError) as info:
+        services.update_indicator(world.ministry_planner, setup.ger, formula="max(1, -X3) + 1")
+    assert refusal(info) == {"formula": ["circular reference: GER → X3 → GER (at character 9)"]}
+    with pytest.raises(ValidationError) as info:
+        services.update_indicator(world.ministry_planner, setup.ger, formula="X3 * 2")
+    assert refusal(info) == {"formula": ["circular reference: GER → X3 → GER (at character 1)"]}
     # an indicator's own stored formula is not part of the graph its new formula is checked against
     services.update_indicator(world.ministry_planner, setup.ger, formula="ENROL / POP")
     setup.ger.refresh_from_db()
@@ -290,6 +297,8 @@ def test_a_category_with_values_is_not_removed_and_one_without_is(world, setup):
                                          categories=[("f", "女"), ("m", "男")])
     services.delete_category_set(planner, other)
     assert not CategorySet.objects.filter(code="CS2").exists()
+    gone = AuditRecord.objects.get(content_type__model="categoryset", object_id=str(other.pk), action="delete")
+    assert (gone.before["code"], gone.after, gone.actor_id) == ("CS2", None, planner.pk)
 
 
 # Targets and rules ------------------------------------------------------------------------------
@@ -387,8 +396,11 @@ def test_a_data_set_with_submitted_data_is_not_deleted(world, setup):
     with pytest.raises(ValidationError) as info:
         services.delete_dataset(planner, setup.dataset)
     assert refusal(info) == ["data of this data set has been submitted; it cannot be deleted"]
+    pk = draft_only.pk
     services.delete_dataset(planner, draft_only)
     assert not DataSet.objects.filter(code="DS3").exists()
+    gone = AuditRecord.objects.get(content_type__model="dataset", object_id=str(pk), action="delete")
+    assert (gone.before["code"], gone.after, gone.actor_id) == ("DS3", None, planner.pk)
 
 
 def test_a_period_is_read_for_the_data_sets_period_type(world, setup):
@@ -399,7 +411,7 @@ def test_a_period_is_read_for_the_data_sets_period_type(world, setup):
     assert refusal(info) == {"period": ["2024-Q1 is not a Yearly period"]}
     with pytest.raises(ValidationError) as info:
         services.normalise_period(setup.dataset, "soon")
-    assert list(refusal(info)) == ["period"]
+    assert refusal(info) == {"period": ["not a period: 'soon' (write 2024, 2024-H2, 2024-Q3 or 2024-07)"]}
 
 
 def test_locked_keys_are_the_submitted_and_approved_values(world, setup):
