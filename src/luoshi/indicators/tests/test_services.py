@@ -259,6 +259,7 @@ def test_category_codes_do_not_repeat_and_are_kept_in_order(world):
     assert [(c.code, c.name, c.order) for c in cs.categories.order_by("order")] == [("b", "乙", 0), ("a", "甲", 1), ("c", "丙", 2)]
     made = records(cs, "create")[0]
     assert made.after["categories"] == [["b", "乙"], ["a", "甲"], ["c", "丙"]] and made.before is None
+    assert made.actor_id == world.ministry_planner.pk
 
 
 def test_a_category_set_update_renames_reorders_and_is_audited_once(world, setup):
@@ -271,6 +272,7 @@ def test_a_category_set_update_renames_reorders_and_is_audited_once(world, setup
     change = records(cs, "update")[-1]
     assert change.before["categories"] == [["urban", "城镇"], ["rural", "乡村"]]
     assert change.after["categories"] == [["rural", "农村"], ["urban", "城镇"]] and change.after["version"] == version + 1
+    assert (change.actor_id, change.before["name"], change.after["name"]) == (planner.pk, "城乡", "城乡分类")
     count = len(records(cs))
     services.update_category_set(planner, cs, name="城乡分类", categories=[("rural", "农村"), ("urban", "城镇")])
     services.update_category_set(planner, cs)
@@ -305,13 +307,18 @@ def test_a_category_with_values_is_not_removed_and_one_without_is(world, setup):
 
 def test_a_target_is_created_once_then_updated(world, setup):
     planner, beijing = world.ministry_planner, world.unit("110000")
+    pop = services.set_target(planner, indicator=setup.pop, unit=beijing, year=2025, value=50)
+    shanghai = services.set_target(planner, indicator=setup.enrol, unit=world.unit("310000"), year=2025, value=60)
     target = services.set_target(planner, indicator=setup.enrol, unit=beijing, year=2025, value="95")
+    assert len({pop.pk, shanghai.pk, target.pk}) == 3
+    assert records(target, "create")[0].actor_id == planner.pk
     assert (target.value, target.version) == (95.0, target.version)
     again = services.set_target(planner, indicator=setup.enrol, unit=beijing, year=2025, value=97.5)
     assert again.pk == target.pk and Target.objects.get(pk=target.pk).value == 97.5
-    assert Target.objects.filter(indicator=setup.enrol).count() == 1
+    assert Target.objects.filter(indicator=setup.enrol, unit=beijing).count() == 1
     change = records(target, "update")[-1]
-    assert (change.before["value"], change.after["value"]) == (95.0, 97.5)
+    assert (change.before["value"], change.after["value"], change.actor_id) == (95.0, 97.5, planner.pk)
+    assert [t.value for t in Target.objects.filter(pk__in=[pop.pk, shanghai.pk]).order_by("value")] == [50.0, 60.0]
     other_year = services.set_target(planner, indicator=setup.enrol, unit=beijing, year=2026, value=1)
     assert other_year.pk != target.pk
     services.delete_target(planner, other_year)
@@ -334,12 +341,22 @@ def test_a_rule_is_stored_canonical_with_its_references(world, setup):
     with pytest.raises(ValidationError) as info:
         services.create_rule(planner, code="R3", expression="ENROL < ", owner_unit=moe)
     assert refusal(info) == {"expression": ["the formula ends too early (at character 9)"]}
+    assert records(rule, "create")[0].actor_id == planner.pk
+    plain = services.create_rule(planner, code="R4", expression="ENROL >= 0", owner_unit=moe)
+    plain.refresh_from_db()
+    assert (plain.tolerance, plain.severity, plain.message, plain.is_active) == (0.0, "error", "", True)
     with pytest.raises(TypeError) as info:
         services.update_rule(planner, rule, colour="red")
     assert str(info.value) == "unknown rule field 'colour'"
     services.update_rule(planner, rule, expression="TEACH<=ENROL", is_active=False)
     rule.refresh_from_db()
     assert (rule.expression, rule.refs, rule.is_active) == ("TEACH <= ENROL", ["TEACH", "ENROL"], False)
+    change = records(rule, "update")[-1]
+    assert (change.actor_id, change.before["expression"], change.after["expression"]) == (
+        planner.pk, "ENROL >= TEACH * 2", "TEACH <= ENROL")
+    count = len(records(rule))
+    services.update_rule(planner, rule, expression="TEACH <= ENROL")
+    assert len(records(rule)) == count
     with pytest.raises(EditConflict):
         services.update_rule(planner, rule, expected_version=rule.version - 1, message="x")
     pk = rule.pk
