@@ -96,6 +96,14 @@ MODULES["core/services.py"] = ["core/tests/test_services*.py", "plans/tests/test
 MODULES["orgs/services.py"] = ["orgs/tests/test_permissions.py", "orgs/tests/test_import.py",
                                "orgs/tests/test_invitations.py", "orgs/tests/test_security.py",
                                "orgs/tests/test_tree.py", "orgs/tests/test_services*.py"]
+# indicators/services.py: indicators/tests/ without test_import_process.py (it runs the importer
+# in subprocesses on a 100,000-row file, where no mutant is active; its time limit is 1500 s) and
+# without the formula tests (the pure formula language: they never reach the services).
+MODULES["indicators/services.py"] = ["indicators/tests/test_services*.py", "indicators/tests/test_approval.py",
+                                     "indicators/tests/test_transitions.py", "indicators/tests/test_permissions.py",
+                                     "indicators/tests/test_pages.py", "indicators/tests/test_import.py",
+                                     "indicators/tests/test_validation.py", "indicators/tests/test_outliers.py",
+                                     "indicators/tests/test_demo.py"]
 # Every services.py, each with its own domain's tests (browser tests are deselected).
 for _services in sorted(SRC.glob("*/services.py")):
     _domain = _services.parent.name

@@ -25,7 +25,7 @@ and cycles between derived indicators (``find_cycle``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 MAX_LENGTH = 1000
 MAX_DEPTH = 60
-FUNCTIONS = {"min": (1, None), "max": (1, None), "if": (3, 3)}  # name -> (min args, max args)
+FUNCTIONS = {"min": None, "max": None, "if": 3}  # name -> how many arguments (None: one or more)
 RESERVED = frozenset(FUNCTIONS)
 COMPARISONS = ("<=", ">=", "==", "!=", "<", ">")
 PRECEDENCE = {"cmp": 1, "+": 2, "-": 2, "*": 3, "/": 3, "neg": 4, "atom": 5}
@@ -43,8 +43,7 @@ class FormulaError(ValueError):
     """A formula that cannot be used; ``position`` is the 0-based offset in the text."""
 
     def __init__(self, message: str, position: int) -> None:
-        super().__init__(message)
-        self.message = message
+        self.message = message  # (Exception.__new__ keeps both as ``args``)
         self.position = position
 
     def __str__(self) -> str:
@@ -152,11 +151,11 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("op", two, start))
             i += 2
             continue
-        if ch in "+-*/<>":
+        if ch in ("+", "-", "*", "/", "<", ">"):
             tokens.append(Token("op", ch, start))
             i += 1
             continue
-        if ch in "(),":
+        if ch in ("(", ")", ","):
             tokens.append(Token(ch, ch, start))
             i += 1
             continue
@@ -197,10 +196,10 @@ class _Parser:
     def formula(self) -> Node:
         self.enter(self.tok.pos)
         left = self.sum()
-        if self.tok.kind == "op" and self.tok.text in COMPARISONS:
+        if self.tok.text in COMPARISONS:  # (only an operator is spelled so)
             op = self.take()
             right = self.sum()
-            if self.tok.kind == "op" and self.tok.text in COMPARISONS:
+            if self.tok.text in COMPARISONS:
                 raise FormulaError(_("comparisons cannot be chained; use parentheses"), self.tok.pos)
             left = Binary(op.text, left, right, op.pos)
         self.depth -= 1
@@ -208,20 +207,20 @@ class _Parser:
 
     def sum(self) -> Node:
         left = self.product()
-        while self.tok.kind == "op" and self.tok.text in "+-":
+        while self.tok.text in ("+", "-"):
             op = self.take()
             left = Binary(op.text, left, self.product(), op.pos)
         return left
 
     def product(self) -> Node:
         left = self.unary()
-        while self.tok.kind == "op" and self.tok.text in "*/":
+        while self.tok.text in ("*", "/"):
             op = self.take()
             left = Binary(op.text, left, self.unary(), op.pos)
         return left
 
     def unary(self) -> Node:
-        if self.tok.kind == "op" and self.tok.text in "+-":
+        if self.tok.text in ("+", "-"):
             op = self.take()
             self.enter(op.pos)
             operand = self.unary()
@@ -233,12 +232,10 @@ class _Parser:
         tok = self.tok
         if tok.kind == "num":
             self.take()
-            try:
+            try:  # digits, a fraction and an exponent (tokenize): only an exponent too large fails
                 value = Decimal(tok.text)
             except InvalidOperation:
                 raise FormulaError(_("not a number: %(text)s") % {"text": tok.text}, tok.pos) from None
-            if not value.is_finite():
-                raise FormulaError(_("not a number: %(text)s") % {"text": tok.text}, tok.pos)
             return Num(value, tok.pos)
         if tok.kind == "ident":
             self.take()
@@ -266,11 +263,10 @@ class _Parser:
             self.take()
             args.append(self.formula())
         self.expect(")", _("',' or ')'"))
-        low, high = FUNCTIONS[name]
-        if len(args) < low or (high is not None and len(args) > high):
-            wanted = str(low) if high == low else _("at least %(n)d") % {"n": low}
+        wanted = FUNCTIONS[name]  # (one argument at least is in the grammar)
+        if wanted is not None and len(args) != wanted:
             raise FormulaError(_("%(name)s() takes %(wanted)s arguments, not %(got)d")
-                               % {"name": name, "wanted": wanted, "got": len(args)}, name_tok.pos)
+                               % {"name": name, "wanted": str(wanted), "got": len(args)}, name_tok.pos)
         return Call(name, tuple(args), name_tok.pos)
 
 
@@ -323,11 +319,11 @@ def to_text(node: Node) -> str:
 
 def refs(node: Node) -> list[str]:
     """The codes referenced, in order of first appearance."""
-    seen: dict[str, None] = {}
+    codes: list[str] = []
 
     def walk(n: Node) -> None:
         if isinstance(n, Ref):
-            seen.setdefault(n.code, None)
+            codes.append(n.code)
         elif isinstance(n, Neg):
             walk(n.operand)
         elif isinstance(n, Binary):
@@ -338,7 +334,7 @@ def refs(node: Node) -> list[str]:
                 walk(a)
 
     walk(node)
-    return list(seen)
+    return list(dict.fromkeys(codes))
 
 
 # Evaluation ----------------------------------------------------------------------------------
@@ -346,7 +342,7 @@ def refs(node: Node) -> list[str]:
 Number = float | None
 
 
-def _compare(op: str, a: float, b: float, tolerance: float = 0.0) -> bool:
+def _compare(op: str, a: float, b: float, tolerance: float) -> bool:
     if op == "==":
         return abs(a - b) <= tolerance
     if op == "!=":
@@ -366,7 +362,8 @@ def evaluate(node: Node, values: Mapping[str, Number], tolerance: float = 0.0) -
     A comparison gives 1.0 or 0.0; ``tolerance`` widens the comparisons (rules ``A == B + C``).
     """
     if isinstance(node, Num):
-        return float(node.value)
+        number = float(node.value)  # a huge exponent (1e400) is no number either
+        return number if math.isfinite(number) else None
     if isinstance(node, Ref):
         value = values.get(node.code)
         return None if value is None else float(value)
@@ -408,8 +405,10 @@ def is_comparison(node: Node) -> bool:
 
 
 def _constant(node: Node) -> Number:
-    """The value of a subtree without references (``None`` if it has any or is not computable)."""
-    return evaluate(node, {}) if not refs(node) else None
+    """The value of a subtree whatever the values of its references (``None`` if it depends on them
+    or is not computable): it is evaluated with no values, so a reference that is read makes it
+    ``None``; one read only in the branch of an ``if`` not taken (``if(0, A, 0)``) does not."""
+    return evaluate(node, {})
 
 
 def check(text: str, known: Iterable[str], *, comparison: bool = False) -> tuple[Node, list[FormulaError]]:
@@ -463,26 +462,25 @@ def find_cycle(graph: Mapping[str, Iterable[str]], start: str) -> list[str] | No
 
 
 def evaluation_order(graph: Mapping[str, Iterable[str]]) -> list[str]:
-    """Codes ordered so that each comes after the codes it refers to (graph must be acyclic)."""
+    """Codes ordered so that each comes after the codes it refers to (graph must be acyclic).
+
+    Iterative depth-first search; each code is listed once (a code is marked when first reached)."""
     order: list[str] = []
-    state: dict[str, int] = {}
+    seen: set[str] = set()
     for root in graph:
-        if state.get(root):
+        if root in seen:
             continue
-        stack: list[tuple[str, Iterable[str]]] = [(root, iter(graph.get(root, ())))]
-        state[root] = 1
+        seen.add(root)
+        stack: list[tuple[str, Iterator[str]]] = [(root, iter(graph[root]))]
         while stack:
             node, children = stack[-1]
-            advanced = False
             for child in children:
-                if not state.get(child):
-                    state[child] = 1
+                if child not in seen:
+                    seen.add(child)
                     stack.append((child, iter(graph.get(child, ()))))
-                    advanced = True
                     break
-            if not advanced:
+            else:  # every child is listed (or on the stack): the node comes next
                 stack.pop()
-                state[node] = 2
                 order.append(node)
     return order
 

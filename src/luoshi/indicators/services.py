@@ -85,11 +85,9 @@ def _check_unit_types(types, field_name: str) -> list[str]:
     return types
 
 
-def _formula_graph(exclude_pk=None) -> dict[str, list[str]]:
-    qs = Indicator.objects.exclude(formula="")
-    if exclude_pk is not None:
-        qs = qs.exclude(pk=exclude_pk)
-    return {code: list(refs) for code, refs in qs.values_list("code", "formula_refs")}
+def _formula_graph() -> dict[str, list[str]]:
+    """code → the codes its formula refers to, for every indicator (a reported one refers to none)."""
+    return {code: list(refs) for code, refs in Indicator.objects.values_list("code", "formula_refs")}
 
 
 def _check_formula(indicator: Indicator) -> None:
@@ -106,8 +104,8 @@ def _check_formula(indicator: Indicator) -> None:
     if problems:
         raise ValidationError({"formula": [str(p) for p in problems]})
     refs = formula.refs(tree)
-    graph = _formula_graph(indicator.pk)
-    graph[indicator.code] = refs
+    graph = _formula_graph()
+    graph[indicator.code] = refs  # (the stored formula is replaced: a code never changes)
     cycle = formula.find_cycle(graph, indicator.code)
     if cycle:
         first = next(n for n in _ref_nodes(tree) if n.code in cycle)
@@ -192,7 +190,8 @@ def update_indicator(actor, indicator: Indicator, *, expected_version: int | Non
 def delete_indicator(actor, indicator: Indicator) -> None:
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
     authz.require(actor, "delete", indicator)
-    dependants = [code for code, refs in _formula_graph(indicator.pk).items() if indicator.code in refs]
+    # (its own formula never names it: a cycle is refused when a formula is saved)
+    dependants = [code for code, refs in _formula_graph().items() if indicator.code in refs]
     dependants += list(ValidationRule.objects.filter(refs__icontains=f'"{indicator.code}"').values_list("code", flat=True))
     if dependants:
         raise ValidationError(_("%(code)s is used in the formulas or rules %(others)s") % {"code": indicator.code, "others": ", ".join(dependants)})
@@ -227,8 +226,6 @@ def set_indicator_items(actor, indicator: Indicator, items: Iterable) -> Indicat
 def _set_categories(category_set: CategorySet, categories) -> None:
     rows = [(str(c).strip(), str(n).strip()) for c, n in categories]
     codes = [c for c, _n in rows]
-    if not rows:
-        raise ValidationError({"categories": _("a category set needs at least two categories")})
     if len(rows) < 2:
         raise ValidationError({"categories": _("a category set needs at least two categories")})
     if len(set(codes)) != len(codes):
@@ -247,7 +244,7 @@ def _set_categories(category_set: CategorySet, categories) -> None:
 
 
 def _category_snapshot(category_set: CategorySet) -> list:
-    return [[c.code, c.name] for c in category_set.categories.order_by("order", "code")]
+    return [[c.code, c.name] for c in category_set.categories.order_by("order")]  # (orders are 0, 1, 2 …)
 
 
 @transaction.atomic

@@ -33,6 +33,14 @@ def test_numbers_may_be_written_as(text, number):
     assert formula.parse(text) == Num(Decimal(number))
 
 
+def test_a_number_ends_where_its_digits_do():
+    assert formula.parse("A *\u3000.5") == Binary("*", Ref("A"), Num(Decimal("0.5")))
+    assert formula.parse("A*.5") == Binary("*", Ref("A"), Num(Decimal("0.5")))
+    assert formula.parse("1e3*A") == Binary("*", Num(Decimal(1000)), Ref("A"))
+    assert formula.parse("12+A") == Binary("+", Num(Decimal(12)), Ref("A"))
+    assert formula.parse("1.5/A") == Binary("/", Num(Decimal("1.5")), Ref("A"))
+
+
 def test_white_space_of_any_kind_separates_tokens():
     assert formula.parse("\tA\r\n+\u3000B ") == Binary("+", Ref("A"), Ref("B"))
 
@@ -74,6 +82,24 @@ def test_the_two_character_operators():
     ("if(A, B, C, D)", "if() takes 3 arguments, not 4", 0),
     ("A < B == C", "comparisons cannot be chained; use parentheses", 6),
     ("min()", "unexpected ')'", 4),
+    # digits of other scripts (which Decimal would read) are never part of a number
+    ("A + .x", "unexpected character '.'", 4),
+    (".１", "unexpected character '.'", 0),
+    ("1１", "a code cannot start with a digit", 0),
+    ("1.１", "a digit must follow the decimal point", 2),
+    ("1.5１", "a code cannot start with a digit", 0),
+    ("1e１", "a code cannot start with a digit", 0),
+    ("1e5１", "a code cannot start with a digit", 0),
+    ("1e+１", "a code cannot start with a digit", 0),
+    # an exponent is e or E, an optional sign and digits: anything else ends the number
+    ("1X5", "a code cannot start with a digit", 0),
+    ("1eX5", "a code cannot start with a digit", 0),
+    ("2e+ 1", "a code cannot start with a digit", 0),
+    ("2e- 1", "a code cannot start with a digit", 0),
+    ("(2e+)", "a code cannot start with a digit", 1),
+    # an exponent too large for a decimal
+    ("1e9999999999999999999", "not a number: 1e9999999999999999999", 0),
+    ("A + 1e-9999999999999999999", "not a number: 1e-9999999999999999999", 4),
 ])
 def test_every_refusal_names_the_problem_and_where_it_is(text, message, position):
     error = refused(text)
@@ -316,3 +342,57 @@ def test_a_long_chain_is_ordered_without_recursion():
     chain = {f"I{i}": [f"I{i + 1}"] for i in range(5000)}
     order = formula.evaluation_order(chain)
     assert order[0] == "I5000" and order[-1] == "I0" and len(order) == 5001
+
+
+def test_a_divisor_that_is_zero_whatever_the_values_is_found():
+    # the reference sits in the branch of an ``if`` that is never taken: the divisor is always 0
+    assert problems("A / if(0, B, 0)") == [("division by zero", 2)]
+    assert problems("A / if(1, 0, B)") == [("division by zero", 2)]
+    assert problems("A / if(1, 2, B)") == []
+    assert problems("A / if(B, 1, 0)") == []          # zero only when B is
+
+
+def test_each_code_is_listed_once_even_around_a_cycle():
+    # saving refuses cycles (find_cycle); the order still never repeats a code nor loops
+    assert formula.evaluation_order({"A": ["B"], "B": ["A"]}) == ["B", "A"]
+    assert formula.evaluation_order({"A": ["A"]}) == ["A"]
+    assert formula.evaluation_order({"A": ["B"], "B": ["C"], "C": ["A", "D"]}) == ["D", "C", "B", "A"]
+
+
+def test_a_finished_group_gives_its_depth_back_exactly():
+    # after "(A)" or "-A" the depth is back where it was: the next group still stops at 61 levels
+    assert formula.parse("(A) + " + "(" * 59 + "A" + ")" * 59) is not None
+    error = refused("(A) + " + "(" * 60 + "A" + ")" * 60)
+    assert (error.message, error.position) == ("the formula is nested too deeply", 66)
+    assert formula.parse("-A + " + "-" * 59 + "A") is not None
+    error = refused("-A + " + "-" * 60 + "A")
+    assert (error.message, error.position) == ("the formula is nested too deeply", 64)
+    assert formula.parse("min(A, " + "(" * 58 + "A" + ")" * 58 + ")") is not None
+    error = refused("min(A, " + "(" * 59 + "A" + ")" * 59 + ")")
+    assert (error.message, error.position) == ("the formula is nested too deeply", 66)
+
+
+def test_the_depth_given_back_is_the_depth_before_the_group_at_any_level():
+    assert formula.parse("((A) + " + "(" * 58 + "A" + ")" * 58 + ")") is not None
+    error = refused("((A) + " + "(" * 59 + "A" + ")" * 59 + ")")
+    assert (error.message, error.position) == ("the formula is nested too deeply", 66)
+    assert formula.parse("(-A + " + "-" * 58 + "A)") is not None
+    error = refused("(-A + " + "-" * 59 + "A)")
+    assert (error.message, error.position) == ("the formula is nested too deeply", 64)
+
+
+def test_comparisons_without_a_tolerance_are_exact():
+    assert formula.evaluator("A == B")({"A": 1.0, "B": 1.5}) == 0.0
+    assert formula.evaluator("A > B")({"A": 2.5, "B": 3.0}) == 0.0
+    assert formula.evaluator("A >= B")({"A": 3.0, "B": 3.0}) == 1.0
+
+
+def test_a_number_too_large_for_a_float_is_not_computable():
+    assert value("1e999999999999999999") is None
+    assert value("A + 1e400", A=1.0) is None
+    assert value("if(1, 2, 1e400)") == 2.0
+
+
+def test_a_formula_error_keeps_its_message_and_position():
+    error = refused("A +")
+    assert error.args == ("the formula ends too early", 3)
