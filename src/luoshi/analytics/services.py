@@ -73,7 +73,7 @@ def _clean_measures(actor, measures: Iterable[dict]) -> list[SchemeMeasure]:
         try:
             weight = float(m.get("weight", 1))
         except (TypeError, ValueError):
-            weight = -1.0
+            weight = math.nan
         if not math.isfinite(weight) or weight < 0:
             raise ValidationError({"measures": _("measure %(n)d: the weight must be a number ≥ 0") % {"n": n + 1}})
         indicator = m.get("indicator")
@@ -147,7 +147,7 @@ def update_scheme(actor, scheme: EvaluationScheme, *, expected_version: int | No
     check_version(scheme, expected_version)
     if not scheme.is_current:
         raise ValidationError(_("this is an old revision; change the current one"))
-    unknown = set(fields) - set(SCHEME_FIELDS) - {"code"}
+    unknown = set(fields) - set(SCHEME_FIELDS)
     if unknown:
         raise ValidationError(_("unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     fields.pop("code", None)
@@ -157,7 +157,6 @@ def update_scheme(actor, scheme: EvaluationScheme, *, expected_version: int | No
                       bands=m.bands) for m in scheme.measures.all()]
     if scheme.runs.filter(state=EvaluationRun.State.PUBLISHED).exists():
         EvaluationScheme.objects.filter(pk=scheme.pk).update(is_current=False)
-        scheme.is_current = False
         old = scheme
         scheme = EvaluationScheme(code=old.code, revision=old.revision + 1, name=old.name, description=old.description,
                                   owner_unit=old.owner_unit, peer_group=old.peer_group, peer_parent=old.peer_parent,

@@ -128,6 +128,8 @@ def test_plan_measures_have_no_indicator_and_bands_are_read_as_numbers(world, se
                                    (1, "plan_overdue", None, 1.0, "bands", [[5.0, 100.0], [10.0, 0.0]])]
     stored = EvaluationScheme.objects.get(pk=scheme.pk)
     assert (stored.description, stored.peer_unit_type) == ("说明", "county")
+    assert records(scheme)[-1].after["measures"][0] == {"kind": "plan_on_time", "indicator": None, "weight": 0.0,
+                                                        "normalisation": "attainment", "bands": []}
 
 
 BAD_MEASURES = [
@@ -204,6 +206,14 @@ def test_who_may_make_a_scheme_and_over_which_peers(world, setup):
         services.create_scheme(world.user("beijing_planner"), code="R", name="x", owner_unit=world.unit("110000"),
                                peer_parent=world.unit("310000"), measures=[{"indicator": "ENROL"}])
     assert not EvaluationScheme.objects.filter(code="R").exists()
+    from luoshi.orgs import services as org_services
+
+    shanghai = org_services.create_group(world.user("shanghai_admin"), code="SHG", name="上海组", owner=world.unit("310000"),
+                                         members=[world.unit("310101")])
+    with pytest.raises(Http404):
+        services.create_scheme(world.user("beijing_planner"), code="R", name="x", owner_unit=world.unit("110000"),
+                               peer_group=shanghai, measures=[{"indicator": "ENROL"}])
+    assert not EvaluationScheme.objects.filter(code="R").exists()
     services.create_scheme(world.user("beijing_planner"), code="R", name="x", owner_unit=world.unit("110000"),
                            peer_parent=world.unit("110000"), measures=[{"indicator": "ENROL"}])
 
@@ -260,6 +270,8 @@ def test_scheme_update_refusals(world, setup):
     with pytest.raises(PermissionDenied):  # moved to a unit the planner does not cover
         services.update_scheme(world.user("beijing_planner"), beijing, owner_unit=world.unit("MOE"))
     assert EvaluationScheme.objects.get(code="BJ2").owner_unit == world.unit("110000")
+    services.update_scheme(world.user("beijing_planner"), beijing, owner_unit=world.unit("110101"))
+    assert EvaluationScheme.objects.get(code="BJ2").owner_unit == world.unit("110101")
     assert EvaluationScheme.objects.get(pk=scheme.pk).name == "一"
 
 
@@ -402,7 +414,7 @@ def test_a_run_explains_each_units_score_measure_by_measure(world, filled):
     scheme = scheme_of(world, measures=[
         {"indicator": "ENROL", "weight": 2},
         {"kind": "plan_on_time", "weight": 1},
-        {"kind": "plan_overdue", "weight": 1, "normalisation": "bands", "bands": [[0, 100], [1, 40]]}])
+        {"kind": "plan_overdue", "weight": 1, "normalisation": "bands", "bands": [[0, 100], [2, 40]]}])
     planner = world.user("ministry_planner")
     before = timezone.now()
     run = services.compute_run(planner, scheme, 2024)
@@ -430,6 +442,19 @@ def test_an_indicator_measure_reads_the_years_totals_only(world, filled):
     assert (values["110101"], values["110102"]) == (400.0, 250.0)
     other_year = services.compute_run(world.user("ministry_planner"), scheme, 2023)
     assert all(r.breakdown[0]["value"] is None and r.score is None for r in other_year.results.all())
+
+
+def test_an_indicator_scored_by_bands_uses_its_direction(world, filled):
+    from luoshi.indicators.models import Indicator
+
+    measures = [{"indicator": "ENROL", "normalisation": "bands", "bands": [[400, 50], [800, 100]]}]
+    run = services.compute_run(world.user("ministry_planner"), scheme_of(world, measures=measures), 2024)
+    points = {r.unit.code: r.breakdown[0]["points"] for r in run.results.select_related("unit")}
+    assert (points["110101"], points["110102"]) == (100.0, 50.0)  # 900 reaches 800, 450 reaches 400
+    Indicator.objects.filter(code="ENROL").update(direction="lower")
+    run = services.compute_run(world.user("ministry_planner"), scheme_of(world, code="LOW", measures=measures), 2024)
+    points = {r.unit.code: r.breakdown[0]["points"] for r in run.results.select_related("unit")}
+    assert (points["110101"], points["110102"]) == (0.0, 100.0)  # 900 exceeds both, 450 does not exceed 800
 
 
 def test_a_band_indicator_is_scored_by_its_band(world, filled):
