@@ -293,7 +293,7 @@ def publish_run(actor, run: EvaluationRun) -> EvaluationRun:
     before = audit.snapshot(run)
     run.state = EvaluationRun.State.PUBLISHED
     run.published_at = timezone.now()
-    run.published_by = actor if getattr(actor, "pk", None) else None
+    run.published_by = actor
     run.version += 1
     run.save()
     audit.record(actor, "update", run, before, audit.snapshot(run), verb="publish")
