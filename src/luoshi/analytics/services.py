@@ -96,6 +96,8 @@ def _clean_measures(actor, measures: Iterable[dict]) -> list[SchemeMeasure]:
             if not bands or any(not 0 <= p <= 100 or not math.isfinite(t) for t, p in bands):
                 raise ValidationError({"measures": _("measure %(n)d: give bands as [threshold, points 0–100] pairs")
                                        % {"n": n + 1}})
+            if len({t for t, _p in bands}) < len(bands):
+                raise ValidationError({"measures": _("measure %(n)d: give each band its own threshold") % {"n": n + 1}})
         out.append(SchemeMeasure(order=n, kind=kind, indicator=indicator, weight=weight, normalisation=norm, bands=bands))
     if not out:
         raise ValidationError({"measures": _("a scheme needs at least one measure")})

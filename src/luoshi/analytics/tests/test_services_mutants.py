@@ -158,6 +158,8 @@ BAD_MEASURES = [
      "measure 1: give bands as [threshold, points 0–100] pairs"),
     ([{"indicator": "ENROL", "normalisation": "bands", "bands": [[1]]}],
      "measure 1: give bands as [threshold, points 0–100] pairs"),
+    ([{"indicator": "ENROL", "normalisation": "bands", "bands": [[1, 50], ["1.0", 80]]}],
+     "measure 1: give each band its own threshold"),
     ([], "a scheme needs at least one measure"),
     ([{"indicator": "ENROL", "weight": 0}, {"kind": "plan_on_time", "weight": 0}], "the weights must not all be zero"),
 ]
@@ -173,8 +175,9 @@ def test_bad_measures_are_refused_with_their_number(world, setup, measures, mess
 
 
 def test_bands_at_the_ends_of_the_points_range_are_kept(world, setup):
-    scheme = scheme_of(world, measures=[{"indicator": "ENROL", "normalisation": "bands", "bands": [[10, 100], [0, 0]]}])
-    assert measures_of(scheme)[0][5] == [[10.0, 100.0], [0.0, 0.0]]
+    scheme = scheme_of(world, measures=[{"indicator": "ENROL", "normalisation": "bands",
+                                         "bands": [[10, 100], [5, 0], [0, 0]]}])
+    assert measures_of(scheme)[0][5] == [[10.0, 100.0], [5.0, 0.0], [0.0, 0.0]]  # points may repeat, thresholds not
 
 
 def test_an_indicator_the_planner_cannot_see_is_not_a_measure(world, setup):
