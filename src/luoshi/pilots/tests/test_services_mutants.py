@@ -716,6 +716,13 @@ def test_the_latest_figures_are_each_indicators_most_recent_by_date_then_order(w
         {"name": "教师信息素养达标率", "baseline": "60", "result": "80"}]
 
 
+def test_of_two_entries_of_one_day_the_later_one_gives_the_latest_figure(world, today):
+    pilot = make_pilot(world, world.unit(SCHOOL))
+    for value in ("20", "25", "22"):
+        services.add_entry(world.admin, pilot, {"done": "x", "entry_date": today, "figures": {"数字化教学课时占比": value}})
+    assert services.latest_figures(pilot) == {"数字化教学课时占比": "22"}
+
+
 def test_review_figures_without_programme_indicators_list_the_baseline_then_the_results(world):
     programme = _set(make_programme(world), indicators=[])
     application = services.save_application(world.admin, programme, world.unit(SCHOOL),
