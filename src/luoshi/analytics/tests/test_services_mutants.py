@@ -313,6 +313,16 @@ def test_a_published_scheme_is_revised_and_the_old_revision_stays(world, setup):
     assert EvaluationScheme.objects.get(pk=third.pk).revision == 3
 
 
+def test_a_revision_keeps_the_peer_group(world, setup):
+    group = OrgGroup.objects.order_by("pk").first()
+    scheme = services.create_scheme(world.user("ministry_planner"), code="GRP", name="组内评价", owner_unit=world.unit("MOE"),
+                                    peer_group=group, measures=[{"indicator": "ENROL"}])
+    _published(world, scheme)
+    revised = services.update_scheme(world.user("ministry_planner"), scheme, name="组内评价（二）")
+    fresh = EvaluationScheme.objects.get(pk=revised.pk)
+    assert (fresh.revision, fresh.peer_group, fresh.peer_parent, fresh.name) == (2, group, None, "组内评价（二）")
+
+
 def test_a_revision_moved_to_another_unit_needs_the_right_to_add_there(world, setup):
     planner = world.user("beijing_planner")
     scheme = services.create_scheme(planner, code="BJR", name="x", owner_unit=world.unit("110000"),
