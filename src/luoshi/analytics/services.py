@@ -244,7 +244,8 @@ def _inputs(scheme: EvaluationScheme, year: int, units: list[OrgUnit]):
             measures.append(scoring.Measure(key, ind.name, m.weight, m.normalisation, ind.direction,
                                             tuple(tuple(b) for b in m.bands), ind.band_low, ind.band_high))
         else:
-            plans = plans or plan_measures(units, year)
+            if plans is None:  # read once, for both plan measures
+                plans = plan_measures(units, year)
             key = m.kind
             values[key] = plans[m.kind]
             target_of[key] = {u.pk: 100.0 for u in units} if m.kind == MeasureKind.PLAN_ON_TIME else {}
