@@ -799,6 +799,17 @@ def test_a_review_is_edited_while_draft_or_returned_and_only_through_its_pilot(w
     assert Review.objects.get(pk=review.pk).lessons == "新经验。"
 
 
+def test_of_a_pilots_two_reviews_the_one_named_is_edited(world):
+    pilot = make_pilot(world, world.unit(SCHOOL))
+    midterm = services.save_review(world.admin, pilot, dict(REVIEW_DATA), kind="midterm")
+    services.submit_review(world.admin, midterm)
+    services.decide_review(world.user("ministry_reviewer"), midterm, "continue", "继续。")
+    final = services.save_review(world.admin, pilot, dict(REVIEW_DATA))
+    services.save_review(world.admin, pilot, {"lessons": "终期经验。"}, review=final)
+    assert Review.objects.get(pk=final.pk).lessons == "终期经验。"
+    assert Review.objects.get(pk=midterm.pk).lessons == REVIEW_DATA["lessons"]
+
+
 def test_submitting_a_review_needs_its_four_main_answers(world):
     pilot = make_pilot(world, world.unit(SCHOOL))
     review = services.save_review(world.admin, pilot, {"aims_vs_results": " ", "lessons": "有。"})
