@@ -73,7 +73,7 @@ def _clean_measures(actor, measures: Iterable[dict]) -> list[SchemeMeasure]:
         try:
             weight = float(m.get("weight", 1))
         except (TypeError, ValueError):
-            weight = -1.0
+            weight = math.nan
         if not math.isfinite(weight) or weight < 0:
             raise ValidationError({"measures": _("measure %(n)d: the weight must be a number ≥ 0") % {"n": n + 1}})
         indicator = m.get("indicator")
@@ -96,6 +96,8 @@ def _clean_measures(actor, measures: Iterable[dict]) -> list[SchemeMeasure]:
             if not bands or any(not 0 <= p <= 100 or not math.isfinite(t) for t, p in bands):
                 raise ValidationError({"measures": _("measure %(n)d: give bands as [threshold, points 0–100] pairs")
                                        % {"n": n + 1}})
+            if len({t for t, _p in bands}) < len(bands):
+                raise ValidationError({"measures": _("measure %(n)d: give each band its own threshold") % {"n": n + 1}})
         out.append(SchemeMeasure(order=n, kind=kind, indicator=indicator, weight=weight, normalisation=norm, bands=bands))
     if not out:
         raise ValidationError({"measures": _("a scheme needs at least one measure")})
@@ -147,7 +149,7 @@ def update_scheme(actor, scheme: EvaluationScheme, *, expected_version: int | No
     check_version(scheme, expected_version)
     if not scheme.is_current:
         raise ValidationError(_("this is an old revision; change the current one"))
-    unknown = set(fields) - set(SCHEME_FIELDS) - {"code"}
+    unknown = set(fields) - set(SCHEME_FIELDS)
     if unknown:
         raise ValidationError(_("unknown fields: %(f)s") % {"f": ", ".join(sorted(unknown))})
     fields.pop("code", None)
@@ -157,7 +159,6 @@ def update_scheme(actor, scheme: EvaluationScheme, *, expected_version: int | No
                       bands=m.bands) for m in scheme.measures.all()]
     if scheme.runs.filter(state=EvaluationRun.State.PUBLISHED).exists():
         EvaluationScheme.objects.filter(pk=scheme.pk).update(is_current=False)
-        scheme.is_current = False
         old = scheme
         scheme = EvaluationScheme(code=old.code, revision=old.revision + 1, name=old.name, description=old.description,
                                   owner_unit=old.owner_unit, peer_group=old.peer_group, peer_parent=old.peer_parent,
@@ -243,7 +244,8 @@ def _inputs(scheme: EvaluationScheme, year: int, units: list[OrgUnit]):
             measures.append(scoring.Measure(key, ind.name, m.weight, m.normalisation, ind.direction,
                                             tuple(tuple(b) for b in m.bands), ind.band_low, ind.band_high))
         else:
-            plans = plans or plan_measures(units, year)
+            if plans is None:  # read once, for both plan measures
+                plans = plan_measures(units, year)
             key = m.kind
             values[key] = plans[m.kind]
             target_of[key] = {u.pk: 100.0 for u in units} if m.kind == MeasureKind.PLAN_ON_TIME else {}
@@ -294,7 +296,7 @@ def publish_run(actor, run: EvaluationRun) -> EvaluationRun:
     before = audit.snapshot(run)
     run.state = EvaluationRun.State.PUBLISHED
     run.published_at = timezone.now()
-    run.published_by = actor if getattr(actor, "pk", None) else None
+    run.published_by = actor
     run.version += 1
     run.save()
     audit.record(actor, "update", run, before, audit.snapshot(run), verb="publish")

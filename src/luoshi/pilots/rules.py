@@ -40,7 +40,7 @@ class Machine:
         sources, target = self.transitions[action]
         if state not in sources:
             raise TransitionRefused(
-                _("A %(kind)s in state “%(state)s” cannot be %(action)s.")
+                _("This %(kind)s is in state “%(state)s” and cannot be %(action)s.")
                 % {"kind": self.name, "state": state_label or state, "action": self.labels[action]}
             )
         return target

@@ -387,8 +387,7 @@ def add_evidence(actor, entry: ProgressEntry, upload) -> PilotEvidence:
     name, content_type = uploads.check_upload(upload, plan_services.EVIDENCE_TYPES)
     evidence = PilotEvidence(entry=entry, name=name, size=upload.size, content_type=content_type,
                              uploaded_by=actor if actor.pk else None)
-    evidence.file.save(name, upload, save=False)
-    evidence.save()
+    evidence.file.save(name, upload)  # stores the file, then saves the row with its name
     audit.record(actor, "create", evidence, None, {"entry": entry.pk, "name": name, "size": upload.size})
     return evidence
 

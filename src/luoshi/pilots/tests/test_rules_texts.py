@@ -20,12 +20,12 @@ def refusal(call) -> str:
 
 def test_a_refusal_names_the_kind_the_state_and_the_action():
     assert refusal(lambda: rules.PILOT.target("promoted", "submit_review")) == (
-        "A pilot in state “promoted” cannot be put under review.")
+        "This pilot is in state “promoted” and cannot be put under review.")
     assert refusal(lambda: rules.PILOT.target("closed", "promote", "Closed")) == (
-        "A pilot in state “Closed” cannot be promoted.")
-    assert refusal(lambda: rules.REVIEW.target("draft", "decide")) == "A review in state “draft” cannot be decided."
+        "This pilot is in state “Closed” and cannot be promoted.")
+    assert refusal(lambda: rules.REVIEW.target("draft", "decide")) == "This review is in state “draft” and cannot be decided."
     assert refusal(lambda: rules.PROGRAMME.target("finished", "reopen")) == (
-        "A programme in state “finished” cannot be reopened.")
+        "This programme is in state “finished” and cannot be reopened.")
     assert refusal(lambda: rules.PILOT.target("running", "explode")) == "Unknown action 'explode'."
 
 

@@ -22,7 +22,7 @@ def _forbidden(machine: rules.Machine, states) -> list[tuple[str, str]]:
 
 
 def _refusal(machine: rules.Machine, state_label, action: str) -> str:
-    return f"A {machine.name} in state “{state_label}” cannot be {machine.labels[action]}."
+    return f"This {machine.name} is in state “{state_label}” and cannot be {machine.labels[action]}."
 
 
 # Programmes -------------------------------------------------------------------------------------
