@@ -336,7 +336,9 @@ def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str
             if not authz.is_unrestricted(actor) and not (existing and existing.parent_id is None):
                 err(number, "parent_code", _("required (only a superuser can create top-level units)"))
             continue
-        if parent_code not in file_rows:
+        # A parent that exists is checked even when the file lists it too (an exported ancestor the
+        # importer may only see is listed, unchanged): the rows of new units are written unchecked.
+        if parent_code in db_units or parent_code not in file_rows:
             parent = db_units.get(parent_code)
             if parent is None or not authz.can(actor, "view", parent):
                 err(number, "parent_code", _("unknown unit %(code)s (not in this file, nor visible to you)") % {"code": parent_code})
