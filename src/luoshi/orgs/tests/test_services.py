@@ -304,3 +304,49 @@ def test_a_deleted_group_is_recorded_with_what_it_was(world):
     record = AuditRecord.objects.get(content_type__model="orggroup", object_id=str(pk), action="delete")
     assert (record.actor, record.before["name"], record.before["members"], record.after) == (
         world.beijing_admin, "将删除的组", [world.unit("110101").pk], None)
+
+
+# Units and the grants they change -----------------------------------------------------------------
+
+def test_a_unit_is_created_as_asked_and_recorded(world):
+    from luoshi.audit.models import AuditRecord
+
+    parent = world.unit("110101")
+    unit = services.create_unit(world.beijing_admin, code=_code(), name="新学校", type="school", parent=parent,
+                                short_name="新校", is_active=False)
+    stored = OrgUnit.objects.get(pk=unit.pk)
+    assert (stored.name, stored.short_name, stored.type, stored.is_active, stored.parent, stored.depth, stored.path) == (
+        "新学校", "新校", "school", False, parent, parent.depth + 1, f"{parent.path}{unit.pk}/")
+    record = AuditRecord.objects.get(content_type__model="orgunit", object_id=str(unit.pk))
+    assert (record.action, record.actor, record.before, record.after["short_name"], record.after["is_active"]) == (
+        "create", world.beijing_admin, None, "新校", False)
+
+
+def test_a_unit_edit_changes_only_its_fields_moves_it_and_refuses_a_stale_copy(world):
+    from luoshi.audit.models import AuditRecord
+    from luoshi.core.services import EditConflict
+
+    unit = services.create_unit(world.admin, code=_code(), name="学校", type="school", parent=world.unit("110101"))
+    target = world.unit("110102")
+    services.update_unit(world.beijing_admin, unit, {"name": "改名学校", "parent": target, "depth": 9, "path": "/x/",
+                                                     "version": 40}, expected_version=unit.version)
+    stored = OrgUnit.objects.get(pk=unit.pk)
+    assert (stored.name, stored.parent, stored.depth, stored.path, stored.version) == (
+        "改名学校", target, target.depth + 1, f"{target.path}{unit.pk}/", 3)  # moved (+1), then renamed (+1)
+    records = AuditRecord.objects.filter(content_type__model="orgunit", object_id=str(unit.pk), action="update").order_by("id")
+    assert [(r.verb, r.actor) for r in records] == [("move", world.beijing_admin), ("", world.beijing_admin)]
+    assert records[0].before["parent"] == world.unit("110101").pk and records[0].after["parent"] == target.pk
+    with pytest.raises(EditConflict):
+        services.update_unit(world.beijing_admin, unit, {"name": "再改"}, expected_version=1)
+    assert OrgUnit.objects.get(pk=unit.pk).name == "改名学校"
+
+
+def test_a_new_or_removed_role_counts_at_once_for_the_person_it_concerns(world):
+    from luoshi.core import authz
+
+    person, unit = _person(world), world.unit("110101")
+    assert not authz.can(person, "view", unit)  # grants read now and kept on the object
+    membership = services.add_membership(world.admin, user=person, unit=unit, role="viewer")
+    assert authz.can(person, "view", unit)
+    services.remove_membership(world.beijing_admin, membership)
+    assert not authz.can(person, "view", unit)
