@@ -239,7 +239,8 @@ def update_membership(actor, membership: Membership, data: dict, expected_versio
     _check_appointment(actor, membership.unit, data.get("role", membership.role),
                        data.get("covers_below", membership.covers_below))
     core.apply_changes(actor, membership, {k: v for k, v in data.items() if k in ("role", "covers_below")}, expected_version)
-    authz.forget(membership.user)
+    # (no authz.forget: grants are cached on a user object, and this membership's user was just read
+    # here; the caller's own objects keep theirs, as for any change made in another request)
     return membership
 
 
