@@ -237,11 +237,13 @@ def test_a_document_issued_at_once_supersedes_those_it_revises_and_repeals_and_s
     drafting, old, other = factories.policy(world, unit), factories.policy(world, unit, status="issued"), \
         factories.policy(world, unit, status="issued")
     new = factories.policy(world, unit, status="drafting")
+    gone = factories.policy(world, unit, status="issued")  # issued the same day after ``old``: read before it
+    services.set_policy_status(world.admin, gone, "repeal")
     issued_now = services.create_policy(world.admin, unit=unit, title="新办法", status="issued",
-                                        revises=[drafting, old], repeals=[other], solutions=[], plan_items=[])
+                                        revises=[drafting, old, gone], repeals=[other], solutions=[], plan_items=[])
     assert issued_now.status == "issued"
-    assert [PolicyDocument.objects.get(pk=d.pk).status for d in (drafting, old, other, new)] == [
-        "drafting", "revised", "repealed", "drafting"]
+    assert [PolicyDocument.objects.get(pk=d.pk).status for d in (drafting, old, other, new, gone)] == [
+        "drafting", "revised", "repealed", "drafting", "repealed"]
     assert [r.verb for r in _records(old, action="update")] == ["issue", "revise"]
 
 
