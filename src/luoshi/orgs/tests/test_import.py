@@ -484,3 +484,16 @@ def test_an_admin_adds_no_unit_below_an_ancestor_that_the_file_lists_unchanged(w
         (3, "parent_code", "you may not add units under MOE")]
     assert do_import(world.ministry_admin, f"{FULL}\n{line(moe)}\nX2,二,school,MOE,\n") == {
         "created": 1, "updated": 0, "unchanged": 1}
+
+
+def test_a_site_set_to_english_still_reads_the_chinese_type_labels(world, settings, monkeypatch):
+    """The types are read by their labels in both languages whatever language the site is set to
+    (``LUOSHI_LANGUAGE``): a language without a catalogue falls back to the site's."""
+    from django.utils.translation import trans_real
+
+    settings.LANGUAGE_CODE = "en"
+    monkeypatch.setattr(trans_real, "_translations", {})  # built again for the site's language
+    result = do_import(world.admin, f"{HEADER}\nT1,一,学校,110101\nT2,二,直属单位,110101\nT3,三,Affiliated Unit,110101\n")
+    assert result == {"created": 3, "updated": 0, "unchanged": 0}
+    assert dict(OrgUnit.objects.filter(code__startswith="T").values_list("code", "type")) == {
+        "T1": "school", "T2": "affiliated", "T3": "affiliated"}
