@@ -239,7 +239,8 @@ def update_membership(actor, membership: Membership, data: dict, expected_versio
     _check_appointment(actor, membership.unit, data.get("role", membership.role),
                        data.get("covers_below", membership.covers_below))
     core.apply_changes(actor, membership, {k: v for k, v in data.items() if k in ("role", "covers_below")}, expected_version)
-    authz.forget(membership.user)
+    # (no authz.forget: grants are cached on a user object, and this membership's user was just read
+    # here; the caller's own objects keep theirs, as for any change made in another request)
     return membership
 
 
@@ -271,7 +272,10 @@ def _type_lookup() -> dict[str, str]:
 
 
 def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str):
-    """Check every row; return (plan, errors). Nothing is written."""
+    """Check every row; return (plan, errors). Nothing is written.
+
+    ``rows`` are ``read_table``'s: every row holds every column of ``IMPORT_COLUMNS`` (``short_name``
+    only when the file has that column) and its row number."""
     from luoshi.core.tabular import RowError
 
     errors: list[RowError] = []
@@ -283,7 +287,7 @@ def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str
     seen: dict[str, int] = {}
     file_rows: dict[str, tuple[int, dict[str, str]]] = {}
     for number, values in rows:
-        code, name = values.get("code", ""), values.get("name", "")
+        code, name = values["code"], values["name"]
         ok = True
         if not code:
             err(number, "code", _("required")); ok = False
@@ -300,18 +304,18 @@ def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str
             err(number, "name", _("longer than 200 characters"))
         if len(values.get("short_name", "")) > 60:
             err(number, "short_name", _("longer than 60 characters"))
-        raw_type = values.get("type", "")
+        raw_type = values["type"]
         if raw_type.lower() not in types:
             err(number, "type", _("unknown type %(type)r; use one of %(types)s") % {"type": raw_type, "types": ", ".join(sorted(set(types.values())))})
         else:
             values["type"] = types[raw_type.lower()]
-        if values.get("parent_code") and values["parent_code"] == code:
+        if values["parent_code"] and values["parent_code"] == code:
             err(number, "parent_code", _("a unit cannot be its own parent")); ok = False
         if code and ok:
             seen[code] = number
             file_rows[code] = (number, values)
 
-    codes = set(file_rows) | {v["parent_code"] for _n, v in file_rows.values() if v.get("parent_code")}
+    codes = set(file_rows) | {v["parent_code"] for _n, v in file_rows.values() if v["parent_code"]}
     db_units = {u.code: u for u in OrgUnit.objects.filter(code__in=codes)}
     ancestor_ids = {pk for u in db_units.values() for pk in u.ancestor_ids()}
     by_id = {u.pk: u for u in OrgUnit.objects.filter(pk__in=ancestor_ids)} | {u.pk: u for u in db_units.values()}
@@ -325,7 +329,7 @@ def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str
         return by_id[unit.parent_id].code if unit.parent_id in by_id else None
 
     for code, (number, values) in file_rows.items():
-        parent_code = values.get("parent_code", "")
+        parent_code = values["parent_code"]
         existing = db_units.get(code)
         if existing is not None and not authz.can(actor, "change", existing):
             if authz.can(actor, "view", existing) and _row_matches(existing, values, db_parent_code(code)):
@@ -336,7 +340,9 @@ def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str
             if not authz.is_unrestricted(actor) and not (existing and existing.parent_id is None):
                 err(number, "parent_code", _("required (only a superuser can create top-level units)"))
             continue
-        if parent_code not in file_rows:
+        # A parent that exists is checked even when the file lists it too (an exported ancestor the
+        # importer may only see is listed, unchanged): the rows of new units are written unchecked.
+        if parent_code in db_units or parent_code not in file_rows:
             parent = db_units.get(parent_code)
             if parent is None or not authz.can(actor, "view", parent):
                 err(number, "parent_code", _("unknown unit %(code)s (not in this file, nor visible to you)") % {"code": parent_code})
@@ -352,7 +358,7 @@ def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str
                 err(number, "parent_code", _("cycle: %(code)s would end up below itself") % {"code": code})
                 break
             chain.add(current)
-            current = file_rows[current][1].get("parent_code", "") if current in file_rows else db_parent_code(current)
+            current = file_rows[current][1]["parent_code"] if current in file_rows else db_parent_code(current)
     return file_rows, db_units, errors
 
 
@@ -360,7 +366,7 @@ def _row_matches(unit: OrgUnit, values: dict[str, str], parent_code: str | None)
     """Would importing ``values`` leave ``unit`` exactly as it is?"""
     return (unit.name == values.get("name") and unit.type == values.get("type")
             and ("short_name" not in values or unit.short_name == values["short_name"])
-            and (values.get("parent_code") or None) == parent_code)
+            and (values["parent_code"] or None) == parent_code)
 
 
 IMPORT_BATCH = 200
@@ -381,12 +387,12 @@ def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -
 
     file_rows, db_units, errors = validate_import(actor, rows, filename)
     if errors:
-        raise TableError(sorted(errors, key=lambda e: (e.row or 0, e.field)))
+        raise TableError(sorted(errors, key=lambda e: (e.row, e.field)))
 
     def depth_in_file(code: str) -> int:
-        depth, current = 0, file_rows[code][1].get("parent_code", "")
+        depth, current = 0, file_rows[code][1]["parent_code"]
         while current in file_rows:
-            depth, current = depth + 1, file_rows[current][1].get("parent_code", "")
+            depth, current = depth + 1, file_rows[current][1]["parent_code"]
         return depth
 
     ordered = sorted(file_rows, key=lambda c: (depth_in_file(c), file_rows[c][0]))
@@ -406,7 +412,7 @@ def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -
         new = []
         for code in codes:
             values = file_rows[code][1]
-            parent = units.get(values.get("parent_code")) if values.get("parent_code") else None
+            parent = units.get(values["parent_code"]) if values["parent_code"] else None
             new.append(OrgUnit(parent=parent, code=code, name=values["name"], type=values["type"],
                                short_name=values.get("short_name", "")))
         OrgUnit.objects.bulk_create(new)
@@ -423,7 +429,7 @@ def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -
         for code in codes:
             values = file_rows[code][1]
             existing = OrgUnit.objects.select_for_update().get(pk=db_units[code].pk)
-            parent = units.get(values.get("parent_code")) if values.get("parent_code") else None
+            parent = units.get(values["parent_code"]) if values["parent_code"] else None
             if parent is not None:
                 parent.refresh_from_db(fields=["path", "depth"])
             data = {"name": values["name"], "type": values["type"]}

@@ -254,3 +254,246 @@ def test_it_round_trips_a_unit_whose_name_looks_like_a_formula(world, login):
     with nothing_written():
         do_import(world.admin, exported, "org_units.csv")
     assert OrgUnit.objects.get(code="EVIL").name == FORMULA
+
+
+# Each check's exact answer (issue 13: cases the mutation run of orgs/services.py showed unchecked)
+
+FULL = "code,name,type,parent_code,short_name"
+TYPES = "affiliated, city, county, department, ministry, other, province, school, university"
+
+
+def problems(actor, text: str) -> list[tuple]:
+    """The refusal of importing ``text``, as the import page lists it: (row, field, message)."""
+    return [(e.row, e.field, e.message) for e in refused(actor, text)]
+
+
+def line(unit, parent_code: str | None = None, **changes) -> str:
+    """``unit`` as an import row (as exported), with ``changes``."""
+    values = {"code": unit.code, "name": unit.name, "type": unit.type,
+              "parent_code": unit.parent.code if parent_code is None and unit.parent_id else (parent_code or ""),
+              "short_name": unit.short_name, **changes}
+    return ",".join(values[k] for k in ("code", "name", "type", "parent_code", "short_name"))
+
+
+def test_every_refusal_of_a_row_is_worded_in_full_and_listed_by_row_then_field(world):
+    errors = problems(world.admin, "\n".join([
+        FULL,
+        ",无代码,school,NOPE,",                       # 2: no code (and no further check of the row)
+        "bad code!,坏代码,school,NOPE,",              # 3: a malformed code (likewise)
+        "X1,一,school,110101,",                       # 4
+        "X1,重复,school,NOPE,",                       # 5: a duplicate (likewise)
+        "X2,,school,NOPE,",                           # 6: no name, and its parent is still checked
+        f"X3,{'长' * 201},school,110101,",            # 7
+        f"X4,{'长' * 200},school,110101,{'短' * 60}",  # 8: both at their limits: accepted
+        f"X5,五,school,110101,{'短' * 61}",            # 9
+        "X6,六,village,110101,",                      # 10
+        "X7,七,castle,X7,{}".format("短" * 61),        # 11: own parent (not a cycle too), long short name, bad type
+        "X8,八,school,X9,",                           # 12: a cycle through the file
+        "X9,九,school,X8,",                           # 13
+        "Y1,子,school,Y2,",                           # 14: its parent row is refused, not this one
+        "Y2,父,school,NOPE3,",                        # 15
+    ]) + "\n")
+    assert errors == [
+        (2, "code", "required"),
+        (3, "code", "Use 1–32 letters, digits, '.', '_' or '-', starting with a letter or digit."),
+        (5, "code", "duplicate code X1 (first in row 4)"),
+        (6, "name", "required"),
+        (6, "parent_code", "unknown unit NOPE (not in this file, nor visible to you)"),
+        (7, "name", "longer than 200 characters"),
+        (9, "short_name", "longer than 60 characters"),
+        (10, "type", f"unknown type 'village'; use one of {TYPES}"),
+        (11, "parent_code", "a unit cannot be its own parent"),
+        (11, "short_name", "longer than 60 characters"),
+        (11, "type", f"unknown type 'castle'; use one of {TYPES}"),
+        (12, "parent_code", "cycle: X8 would end up below itself"),
+        (13, "parent_code", "cycle: X9 would end up below itself"),
+        (15, "parent_code", "unknown unit NOPE3 (not in this file, nor visible to you)"),
+    ]
+
+
+def test_a_type_is_read_by_its_value_or_its_label_in_english_or_chinese_in_any_case(world):
+    result = do_import(world.admin, f"{HEADER}\nT1,一,SCHOOL,110101\nT2,二,学校,110101\nT3,三,Affiliated Unit,110101\n"
+                                    f"T4,四,直属单位,110101\nT5,五,County,110101\n")
+    assert result == {"created": 5, "updated": 0, "unchanged": 0}
+    assert dict(OrgUnit.objects.filter(code__startswith="T").values_list("code", "type")) == {
+        "T1": "school", "T2": "school", "T3": "affiliated", "T4": "affiliated", "T5": "county"}
+
+
+def test_only_a_superuser_imports_top_level_units_and_an_admin_may_keep_their_own(world):
+    moe, beijing = world.unit("MOE"), world.unit("110000")
+    assert do_import(world.admin, f"{FULL}\n{line(moe)}\n") == {"created": 0, "updated": 0, "unchanged": 1}
+    assert do_import(world.ministry_admin, f"{FULL}\n{line(moe)}\n") == {"created": 0, "updated": 0, "unchanged": 1}
+    top = "required (only a superuser can create top-level units)"
+    assert problems(world.ministry_admin, f"{FULL}\nTOP1,顶级,ministry,,\n{line(beijing, parent_code='')}\n") == [
+        (2, "parent_code", top), (3, "parent_code", top)]
+    assert do_import(world.admin, f"{FULL}\nTOP1,顶级,ministry,,\nTOP2,其下,school,TOP1,\n") == {
+        "created": 2, "updated": 0, "unchanged": 0}
+    top1, top2 = OrgUnit.objects.get(code="TOP1"), OrgUnit.objects.get(code="TOP2")
+    assert (top1.parent, top1.depth, top1.path) == (None, 0, f"/{top1.pk}/")
+    assert (top2.parent, top2.depth, top2.path) == (top1, 1, f"/{top1.pk}/{top2.pk}/")
+
+
+def test_the_rows_after_one_that_is_passed_over_or_refused_are_still_checked(world):
+    moe, dongcheng, huangpu = world.unit("MOE"), world.unit("110101"), world.unit("310101")
+    errors = problems(world.beijing_admin, "\n".join([
+        FULL,
+        line(moe),                                    # 2: an ancestor it may only see, unchanged: passed over
+        "X0,零,school,NOPE,",                         # 3
+        line(huangpu),                                # 4: another province's unit, even unchanged
+        "X1,一,school,NOPE,",                         # 5
+        "X2,二,school,MOE,",                          # 6: a unit it may see but not add below
+        line(dongcheng, parent_code="MOE"),           # 7: nor move a unit below
+        "X3,三,school,NOPE,",                         # 8
+    ]) + "\n")
+    unknown = "unknown unit NOPE (not in this file, nor visible to you)"
+    assert errors == [
+        (3, "parent_code", unknown),
+        (4, "code", "unit 310101 already exists outside what you may change"),
+        (5, "parent_code", unknown),
+        (6, "parent_code", "you may not add units under MOE"),
+        (7, "parent_code", "you may not add units under MOE"),
+        (8, "parent_code", unknown),
+    ]
+    assert problems(world.admin, f"{FULL}\nTOP1,顶级,ministry,,\nX3,三,school,NOPE,\n") == [(3, "parent_code", unknown)]
+
+
+def test_an_import_without_short_names_keeps_them_and_gives_new_units_none(world):
+    dongcheng = world.unit("110101")
+    services.update_unit(world.admin, dongcheng, {"short_name": "东城"})
+    dongcheng.refresh_from_db()
+    kept = f"{dongcheng.code},{dongcheng.name},{dongcheng.type},110000"
+    assert do_import(world.admin, f"{HEADER}\n{kept}\n") == {"created": 0, "updated": 0, "unchanged": 1}
+    renamed = f"{dongcheng.code},东城区教委,{dongcheng.type},110000"
+    assert do_import(world.admin, f"{HEADER}\n{renamed}\nN1,新,school,110101\n") == {"created": 1, "updated": 1, "unchanged": 0}
+    dongcheng.refresh_from_db()
+    assert (dongcheng.name, dongcheng.short_name) == ("东城区教委", "东城")
+    assert OrgUnit.objects.get(code="N1").short_name == ""
+
+
+def test_an_import_records_who_created_and_who_changed_each_unit_and_moves_only_what_moves(world):
+    dongcheng = world.unit("110101")
+    audits = AuditRecord.objects.count()
+    result = do_import(world.beijing_admin, f"{FULL}\n{line(dongcheng, name='东城区教委', short_name='东城')}\n"
+                                            "N1,新学校,school,110101,新校\n")
+    assert result == {"created": 1, "updated": 1, "unchanged": 0}
+    new = OrgUnit.objects.get(code="N1")
+    records = list(AuditRecord.objects.order_by("id")[audits:])
+    assert [(r.action, r.verb, r.object_id, r.actor, r.actor_username) for r in records] == [
+        ("create", "import", str(new.pk), world.beijing_admin, "beijing_admin"),
+        ("update", "import", str(dongcheng.pk), world.beijing_admin, "beijing_admin")]
+    created, changed = records
+    assert created.before is None
+    assert {k: created.after[k] for k in ("code", "name", "short_name", "type", "parent", "is_active")} == {
+        "code": "N1", "name": "新学校", "short_name": "新校", "type": "school", "parent": dongcheng.pk, "is_active": True}
+    assert (new.path, new.depth) == (f"{dongcheng.path}{new.pk}/", dongcheng.depth + 1)
+    assert (changed.before["name"], changed.after["name"]) == (dongcheng.name, "东城区教委")
+    assert (changed.before["short_name"], changed.after["short_name"]) == (dongcheng.short_name, "东城")
+    assert changed.after["parent"] == dongcheng.parent_id and changed.after["version"] == dongcheng.version + 1
+
+
+def test_an_import_moves_units_to_the_top_below_a_top_level_unit_and_below_a_unit_it_moves(world):
+    dongcheng, xicheng_school, shanghai = world.unit("110101"), world.unit("S110102001"), world.unit("310000")
+    top = services.create_unit(world.admin, code="TOP1", name="顶级", type="ministry")
+    result = do_import(world.admin, "\n".join([
+        FULL,
+        line(xicheng_school, parent_code="110101"),   # below a unit this file moves (written after it)
+        line(dongcheng, parent_code="310000"),
+        line(top, parent_code="MOE"),                 # a top-level unit moved below another
+        line(world.unit("S310101001"), parent_code=""),   # a school moved to the top
+    ]) + "\n")
+    assert result == {"created": 0, "updated": 4, "unchanged": 0}
+    dongcheng, school = world.fresh_unit("110101"), world.fresh_unit("S110102001")
+    moe, top, lone = world.fresh_unit("MOE"), world.fresh_unit("TOP1"), world.fresh_unit("S310101001")
+    assert (dongcheng.parent_id, dongcheng.path, dongcheng.depth) == (shanghai.pk, f"{shanghai.path}{dongcheng.pk}/", 2)
+    assert (school.parent_id, school.path, school.depth) == (dongcheng.pk, f"{dongcheng.path}{school.pk}/", 3)
+    assert (top.parent_id, top.path, top.depth) == (moe.pk, f"{moe.path}{top.pk}/", 1)
+    assert (lone.parent_id, lone.path, lone.depth) == (None, f"/{lone.pk}/", 0)
+    moves = AuditRecord.objects.filter(verb="move", object_id__in=[str(u.pk) for u in (dongcheng, school, top, lone)])
+    assert moves.count() == 4
+
+
+def test_a_unit_created_meanwhile_by_someone_else_refuses_the_whole_import_and_says_to_try_again(world, monkeypatch):
+    real = OrgUnit.objects.bulk_create
+
+    def someone_else_first(objs, *args, **kwargs):
+        OrgUnit.objects.create(code="X2", name="别人先建的", type="school", path="/x/", depth=9)
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(OrgUnit.objects, "bulk_create", someone_else_first)
+    with pytest.raises(TableError) as caught:
+        do_import(world.admin, f"{HEADER}\nX1,一,school,110101\nX2,二,school,110101\n")
+    assert [(e.filename, e.row, e.field, e.message) for e in caught.value.errors] == [
+        ("units.csv", None, "code", "another user created or changed the same units while the file was being imported; "
+                                    "nothing was imported, please try again")]
+    assert not OrgUnit.objects.filter(code="X1").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_failing_after_others_were_written_undoes_them_newest_first(world, monkeypatch):
+    """Outside a transaction (as on the import page) each batch commits on its own; when a later one
+    fails, those written are undone: new units deleted, changed ones put back where and as they were."""
+    from django.core.exceptions import ValidationError
+
+    admin = world.admin
+    p1 = services.create_unit(admin, code="P1", name="甲", short_name="甲短", type="school", parent=world.unit("110101"))
+    p2 = services.create_unit(admin, code="P2", name="乙", type="school", parent=world.unit("110101"))
+    q = services.create_unit(admin, code="Q", name="丙", type="school", parent=world.unit("110102"))
+    monkeypatch.setattr(services, "IMPORT_BATCH", 2)  # changes then go one per batch
+    real, calls = OrgUnit.objects.bulk_create, []
+
+    def another_user_moves_p2_below_q(objs, *args, **kwargs):
+        calls.append([u.code for u in objs])
+        if len(calls) == 1:
+            services.update_unit(admin, OrgUnit.objects.get(code="P2"), {"parent": OrgUnit.objects.get(code="Q")})
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(OrgUnit.objects, "bulk_create", another_user_moves_p2_below_q)
+    before_p1 = OrgUnit.objects.values("name", "short_name", "parent_id", "path", "depth").get(pk=p1.pk)
+    last = AuditRecord.objects.order_by("id").last().pk
+    with batch("import"), pytest.raises(ValidationError) as caught:
+        services.import_units(admin, read_table("\n".join([
+            FULL,
+            "N1,新一,school,110101,",
+            "N2,新二,school,N1,",
+            "N3,新三,school,110101,",
+            "P1,甲改,school,110102,",    # renamed and moved: written, then undone
+            "Q,丙,school,P2,",           # P2 is now below Q: this batch fails
+        ]).encode() + b"\n", "units.csv", services.IMPORT_COLUMNS, services.IMPORT_OPTIONAL), "units.csv")
+    assert caught.value.messages == ["A unit cannot be moved below itself or one of its own units."]
+    assert calls == [["N1", "N3"], ["N2"]]
+    assert not OrgUnit.objects.filter(code__in=["N1", "N2", "N3"]).exists()
+    assert OrgUnit.objects.values("name", "short_name", "parent_id", "path", "depth").get(pk=p1.pk) == before_p1
+    assert OrgUnit.objects.get(pk=q.pk).parent_id == world.unit("110102").pk
+    assert OrgUnit.objects.get(pk=p2.pk).parent_id == q.pk  # the other user's move stays
+    undone = list(AuditRecord.objects.filter(pk__gt=last, verb="import undone").order_by("id"))
+    new_ids = {r.object_id for r in AuditRecord.objects.filter(verb="import", action="create")}
+    assert [(r.action, r.object_id if r.object_id == str(p1.pk) else "new") for r in undone] == [
+        ("update", str(p1.pk)), ("delete", "new"), ("delete", "new"), ("delete", "new")]
+    assert {r.object_id for r in undone if r.action == "delete"} <= new_ids
+    p1_undone = undone[0]
+    assert (p1_undone.before["name"], p1_undone.after["name"]) == ("甲改", "甲")
+    assert p1_undone.after["short_name"] == "甲短" and p1_undone.actor == admin
+
+
+def test_an_admin_adds_no_unit_below_an_ancestor_that_the_file_lists_unchanged(world):
+    """An export lists the ancestors the importer may only see; listing one must not let a row add
+    a unit below it (the add check was skipped for a parent listed in the file, and new units are
+    written without another check: 北京's admin created a unit below 教育部)."""
+    moe = world.unit("MOE")
+    assert problems(world.beijing_admin, f"{FULL}\n{line(moe)}\nX2,二,school,MOE,\n") == [
+        (3, "parent_code", "you may not add units under MOE")]
+    assert do_import(world.ministry_admin, f"{FULL}\n{line(moe)}\nX2,二,school,MOE,\n") == {
+        "created": 1, "updated": 0, "unchanged": 1}
+
+
+def test_a_site_set_to_english_still_reads_the_chinese_type_labels(world, settings, monkeypatch):
+    """The types are read by their labels in both languages whatever language the site is set to
+    (``LUOSHI_LANGUAGE``): a language without a catalogue falls back to the site's."""
+    from django.utils.translation import trans_real
+
+    settings.LANGUAGE_CODE = "en"
+    monkeypatch.setattr(trans_real, "_translations", {})  # built again for the site's language
+    result = do_import(world.admin, f"{HEADER}\nT1,一,学校,110101\nT2,二,直属单位,110101\nT3,三,Affiliated Unit,110101\n")
+    assert result == {"created": 3, "updated": 0, "unchanged": 0}
+    assert dict(OrgUnit.objects.filter(code__startswith="T").values_list("code", "type")) == {
+        "T1": "school", "T2": "affiliated", "T3": "affiliated"}
