@@ -204,3 +204,27 @@ def test_continuation_notes_and_editor_tails_are_cut_from_their_line():
     line = "正文内容。（责任编辑：李四）"
     assert b.editor_tail_spans(line, b.key_of(line)) == [(5, len(line), "boilerplate")]
     assert b.editor_tail_spans("正文内容。", "正文内容。") == []
+
+
+# Found by the mutation run (2026-12-04) ---------------------------------------------------------------------
+
+def test_what_precedes_a_meta_tail_at_its_limits():
+    # Without a label or a date: at most six characters left.
+    assert b.head_is_meta("某某市教育局") and not b.head_is_meta("某某市教育局网")
+    # A weak label (作者, 来源 …) counts here: what is left may then be sixteen characters long.
+    assert b.head_is_meta("作者：张三李四王五赵六") and not b.head_is_meta("张三李四王五赵六钱七")
+    assert b.head_is_meta("作者：" + "甲" * 16) and not b.head_is_meta("作者：" + "甲" * 17)
+    # A time of day counts as a date.
+    assert b.head_is_meta("10:20 " + "甲" * 16) and not b.head_is_meta("10:20 " + "甲" * 17)
+    assert not b.head_is_meta("甲" * 16)
+
+
+def test_a_meta_lines_impossible_date_keeps_its_problem():
+    [hint] = b.meta_hints("发布日期：2024年2月30日")
+    assert (hint.field, hint.value, hint.priority, hint.problem) == (
+        "date", "2024年2月30日", 1, "2024-2-30 is not a calendar date")
+
+
+def test_blank_lines_and_nicknames_above_a_comment_section_join_it():
+    assert _block(["甲" * 49, "", "用户14xxx47", "用户15xxx88"]) == [0, 2, 3]
+    assert _block(["网友X", "用户14xxx47", "用户15xxx88"]) == [0, 1, 2]
