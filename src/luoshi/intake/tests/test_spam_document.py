@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from luoshi.intake import boilerplate, spam
+from luoshi.intake import boilerplate, spam, spammodel
 from luoshi.intake.charsets import to_simplified
+from luoshi.intake.cleaning import clean
 from luoshi.intake.tests.test_spam import POLICY, TRAD_REPORT
 
 P = list(POLICY)
@@ -63,7 +64,7 @@ def test_slogans_next_to_an_ad_are_removed_with_it():
         5: ("remove", "ad", 0.9644, ("reads like advertising", "exclamatory slogan"), (), True),
         6: ("remove", "gambling", 0.9849, ("reads like advertising",), (), True),
         7: ("remove", "ad", 0.9909, ("reads like advertising", "exclamatory slogan", "slogan next to an advertisement"),
-            (), True)}
+            (), False)}   # removed only with its neighbour's help: not spam on its own evidence
 
 
 def test_an_ad_sentence_glued_to_a_paragraph_is_cut_out_and_the_paragraph_kept():
@@ -126,3 +127,78 @@ def test_a_judgement_reads_as_category_confidence_and_reasons():
                                           ("13812345678", True)])
 def test_a_source_name_that_reads_as_spam(text, spammy):
     assert spam.looks_like_spam(text) is spammy
+
+
+# With a silent model (its word is 0 on every line) the rules' own arithmetic shows exactly --------------
+
+SILENT = spammodel.Model({}, {name: {} for name in spammodel.SPAM_CLASSES},
+                         {name: 0.0 for name in spammodel.SPAM_CLASSES})
+PHONE = "13812345678"                 # structure: 6.0, the removal bar exactly
+MESSENGER = "加微信abcde123"           # structure: 3.0
+SLOGAN = "太好了!!快来"                # structure: 1.0
+
+
+@pytest.fixture
+def silent():
+    with spammodel.using(SILENT):
+        yield
+
+
+def test_a_line_at_the_removal_bar_is_removed_on_its_own_evidence(silent):
+    assert judge(P[:5] + [PHONE] + P[5:]) == {
+        5: ("remove", "gambling", round(spam.confidence(6.0), 4), ("line is only a phone number",), (), True)}
+
+
+def test_a_keyword_list_is_flagged_and_the_margin_adds_to_it(silent):
+    words = "学校、家庭、社会、政府"
+    assert judge(P[:5] + [words] + P[5:]) == {
+        5: ("flag", "gambling", round(spam.confidence(3.0), 4), ("keyword list without verbs",), (), False)}
+    assert judge(P + [words]) == {
+        len(P): ("flag", "gambling", round(spam.confidence(5.0), 4),
+                 ("keyword list without verbs", "after the last sentence of the document"), (), False)}
+
+
+def test_a_line_without_evidence_gets_nothing_from_the_margin(silent):
+    assert judge(["甲乙丙丁"] + P + ["戊己庚辛"]) == {}
+
+
+def test_a_slogan_next_to_an_ad_reaches_the_removal_bar(silent):
+    # Found by the mutation run: the slogan's +5 from its neighbour was counted as the line's own
+    # evidence ("strong"), so a page-meta line next to an ad was taken as spam, not as page meta.
+    assert judge(P[:5] + [PHONE, SLOGAN] + P[5:]) == {
+        5: ("remove", "gambling", round(spam.confidence(6.0), 4), ("line is only a phone number",), (), True),
+        6: ("remove", "gambling", round(spam.confidence(6.0), 4),
+            ("exclamatory slogan", "slogan next to an advertisement"), (), False)}
+
+
+def test_ad_blocks_grow_until_nothing_changes(silent):
+    # The messenger line only touches the slogan, which becomes an ad in the first pass.
+    result = judge(P[:5] + [MESSENGER, SLOGAN, PHONE] + P[5:])
+    assert result == {
+        5: ("remove", "gambling", round(spam.confidence(6.0), 4), ("messenger contact", "next to an advertisement"),
+            (), False),
+        6: ("remove", "gambling", round(spam.confidence(6.0), 4),
+            ("exclamatory slogan", "slogan next to an advertisement"), (), False),
+        7: ("remove", "gambling", round(spam.confidence(6.0), 4), ("line is only a phone number",), (), True)}
+
+
+def test_a_line_is_boosted_by_its_neighbours_once(silent):
+    result = judge(P[:5] + [PHONE, "本站资料", PHONE] + P[5:])
+    assert 6 not in result
+    result = judge(P[:5] + [PHONE, MESSENGER, PHONE] + P[5:])
+    assert result[6] == ("remove", "gambling", round(spam.confidence(6.0), 4),
+                         ("messenger contact", "next to an advertisement"), (), False)
+
+
+def test_the_script_is_read_from_the_first_400_000_characters():
+    first = "關" * 16 + "关" * 4 + "甲" * (399_999 - 20)
+    assert spam.document_script([first, "关" * 10]) == "traditional"
+    assert spam.document_script([first + "关"]) is None
+
+
+def test_a_page_meta_line_next_to_an_ad_stays_page_meta(silent):
+    # The source line only reaches the removal bar with its neighbour's help: it is page meta, and
+    # the ad below it is spam (before the fix both were removed as spam).
+    result = clean("\n".join(P + ["来源：市教育局!!", PHONE]))
+    assert [(entry.kind, entry.text) for entry in result.removed] == [("page_meta", "来源：市教育局!!"), ("spam", PHONE)]
+    assert result.text == "\n".join(P)
