@@ -124,11 +124,8 @@ def keys_of(lines: list[str]) -> list[str]:
     OpenCC converts phrases, so a line whose length changes falls back to the
     character table.
     """
-    converted = to_simplified("\n".join(lines))
-    lowered = converted.lower()
-    if len(lowered) == len(converted):
-        converted = lowered
-    parts = converted.split("\n")
+    # ASCII letters only, as key_of: str.lower() could change a length ("İ") or lower other scripts.
+    parts = to_simplified("\n".join(lines)).translate(_ASCII_LOWER).split("\n")
     if len(parts) != len(lines):
         return [key_of(line) for line in lines]
     return [

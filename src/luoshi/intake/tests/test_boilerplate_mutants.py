@@ -228,3 +228,14 @@ def test_a_meta_lines_impossible_date_keeps_its_problem():
 def test_blank_lines_and_nicknames_above_a_comment_section_join_it():
     assert _block(["甲" * 49, "", "用户14xxx47", "用户15xxx88"]) == [0, 2, 3]
     assert _block(["网友X", "用户14xxx47", "用户15xxx88"]) == [0, 1, 2]
+
+
+def test_the_keys_of_many_lines_are_each_lines_key():
+    # Found by the mutation run: keys_of lowered with str.lower(), and kept the whole document in
+    # upper case when that changed a length ("İ" becomes two characters), so no rule written in
+    # lower case ("page 2 of 9", "copyright", "icp备") matched any line of it; it also lowered
+    # other scripts, which key_of leaves as they are.
+    lines = ["İstanbul 简报", "Page 2 of 9", "ΑΒΓ Ｐage", "關於ABC", ""]
+    assert b.keys_of(lines) == [b.key_of(line) for line in lines] == [
+        "İstanbul 简报", "page 2 of 9", "ΑΒΓ Ｐage", "关于abc", ""]
+    assert b.keys_of([]) == []
