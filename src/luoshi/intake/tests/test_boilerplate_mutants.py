@@ -239,3 +239,28 @@ def test_the_keys_of_many_lines_are_each_lines_key():
     assert b.keys_of(lines) == [b.key_of(line) for line in lines] == [
         "İstanbul 简报", "page 2 of 9", "ΑΒΓ Ｐage", "关于abc", ""]
     assert b.keys_of([]) == []
+
+
+def test_a_meta_line_with_a_strong_and_a_weak_label_or_two_dates():
+    assert b.is_page_meta(b.key_of("发布时间：2024-03-01 来源：市教育局"), True)
+    assert b.is_page_meta(b.key_of("发布时间：2024-03-01 更新时间：2024-03-02"), False)
+    assert b.meta_tail_start(b.key_of("关于通知发布时间：2024-03-01 更新时间：2024-03-02")) == 4
+
+
+@pytest.mark.parametrize("line, hint", [
+    ("首页 > 新闻", True), ("主办：某某局 | 承办：某某中心", True), ("© 某某网", True), ("版权所有", True),
+    ("京ICP备12345号", True), ("当前位置", True), ("发布于2024-3-1", True),
+    ("一、健全工作机制，明确各方责任。", False), ("2024年3月1日", False),
+])
+def test_the_hints_without_which_running_text_is_never_chrome(line, hint):
+    assert b.has_chrome_hint(b.key_of(line)) is hint
+
+
+def test_running_text_with_a_chrome_hint_is_still_checked_for_chrome():
+    from luoshi.intake.cleaning import clean
+
+    body = "一、健全工作机制，明确各方责任，确保各项任务落到实处。"
+    copyright_line = "版权所有：某某市人民政府办公室主办；未经书面许可不得转载复制"
+    assert b.is_body(copyright_line)
+    result = clean("\n".join([body, copyright_line, body]))
+    assert result.text == f"{body}\n{body}"
