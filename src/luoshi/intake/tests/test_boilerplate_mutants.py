@@ -3,30 +3,11 @@ on a line just inside and just outside its limits. The lines are written for the
 
 from __future__ import annotations
 
-import signal
-
 import pytest
 
 from luoshi.intake import boilerplate as b
 
-CPU_SECONDS = 10
-
-
-@pytest.fixture(autouse=True)
-def _endless_loops_fail():
-    """Each test here needs milliseconds; one that spends CPU_SECONDS of CPU time is in an endless
-    loop (a mutant of comment_block's walks, ``start -= 1`` made ``start = 1``) and fails.
-
-    CPU time, not wall time: on the shared machine a paused or starved process must not fail
-    (the reason the mutation driver does not count mutmut's timeouts as kills)."""
-    def endless(signum, frame):
-        raise TimeoutError(f"more than {CPU_SECONDS} s of CPU time: an endless loop")
-
-    previous = signal.signal(signal.SIGVTALRM, endless)
-    signal.setitimer(signal.ITIMER_VIRTUAL, CPU_SECONDS)
-    yield
-    signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-    signal.signal(signal.SIGVTALRM, previous)
+pytestmark = pytest.mark.usefixtures("endless_loops_fail")
 
 
 def kind(line: str, in_margin: bool = False) -> str | None:

@@ -11,6 +11,8 @@ import pytest
 
 from luoshi.intake.html_text import html_to_text
 
+pytestmark = pytest.mark.usefixtures("endless_loops_fail")
+
 BODY = "<p>一、健全工作机制，明确各方责任。</p><p>二、加强督促检查，确保任务落实。</p>"
 
 
