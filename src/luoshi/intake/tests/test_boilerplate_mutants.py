@@ -245,3 +245,24 @@ def test_running_text_with_a_chrome_hint_is_still_checked_for_chrome():
     assert b.is_body(copyright_line)
     result = clean("\n".join([body, copyright_line, body]))
     assert result.text == f"{body}\n{body}"
+
+
+@pytest.mark.parametrize("line", [
+    "发布时间：2024-03-01 更新时间：2024-03-02 ",      # two dates, cut from the last one back
+    "发布时间：2024-03-01 http://example.cn/a ",        # an address
+    "发布时间：2024-03-01 10:20 ",                      # a time of day
+    "发布时间：2024-03-01 【大】【中】【小】",            # the font-size widget
+])
+def test_what_a_meta_line_may_hold_besides_its_fields_is_sixteen_characters(line):
+    assert b.is_page_meta(b.key_of(line + "甲" * 16), False)
+    assert not b.is_page_meta(b.key_of(line + "甲" * 17), False)
+
+
+def test_running_text_is_never_page_meta():
+    line = "发布时间：2024年3月1日。浏览次数：12。责任编辑：张三李四。"
+    assert b.is_body(line) and not b.is_page_meta(b.key_of(line), False)
+
+
+def test_a_byline_of_up_to_forty_characters_in_the_margin():
+    assert b.is_page_meta(b.key_of("记者：张三 " + "1" * 34), True)
+    assert not b.is_page_meta(b.key_of("记者：张三 " + "1" * 35), True)
