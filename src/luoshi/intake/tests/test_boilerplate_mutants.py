@@ -266,3 +266,8 @@ def test_running_text_is_never_page_meta():
 def test_a_byline_of_up_to_forty_characters_in_the_margin():
     assert b.is_page_meta(b.key_of("记者：张三 " + "1" * 34), True)
     assert not b.is_page_meta(b.key_of("记者：张三 " + "1" * 35), True)
+
+
+def test_an_archive_list_has_fewer_han_characters_than_a_fifth_of_its_length():
+    assert len("甲乙丙|a|b|c|d|efffffff") == 20 and b.is_navigation(b.key_of("甲乙丙|a|b|c|d|efffffff"))
+    assert not b.is_navigation(b.key_of("甲乙丙丁|a|b|c|d|effffff"))          # 4 of 20: a fifth
