@@ -271,3 +271,7 @@ def test_a_byline_of_up_to_forty_characters_in_the_margin():
 def test_an_archive_list_has_fewer_han_characters_than_a_fifth_of_its_length():
     assert len("甲乙丙|a|b|c|d|efffffff") == 20 and b.is_navigation(b.key_of("甲乙丙|a|b|c|d|efffffff"))
     assert not b.is_navigation(b.key_of("甲乙丙丁|a|b|c|d|effffff"))          # 4 of 20: a fifth
+
+
+def test_the_keys_of_lines_with_spaces_and_empty_lines_stay_with_their_lines():
+    assert b.keys_of(["Page 2", "X", ""]) == ["page 2", "x", ""]
