@@ -275,3 +275,8 @@ def test_an_archive_list_has_fewer_han_characters_than_a_fifth_of_its_length():
 
 def test_the_keys_of_lines_with_spaces_and_empty_lines_stay_with_their_lines():
     assert b.keys_of(["Page 2", "X", ""]) == ["page 2", "x", ""]
+
+
+def test_a_meta_tail_may_hold_weak_labels_too():
+    assert b.meta_tail_start(b.key_of("关于通知发布日期:2025-04-22 来源：" + "甲" * 16)) == 4
+    assert b.meta_tail_start(b.key_of("关于通知发布日期:2025-04-22 来源：" + "甲" * 17)) is None
