@@ -306,7 +306,7 @@ def comment_block(lines: list[str], keys: list[str], taken: set[int]) -> list[in
                if i not in taken and len(key) < 60 and _COMMENT_HEADER.match(key)]
     if len(markers) < 2 and not headers:
         return []
-    first = min(markers[:1] + headers[:1])
+    first = min(markers + headers)
     start = first
     while start > 0 and (start - 1) not in taken and _comment_like(lines[start - 1]):
         start -= 1

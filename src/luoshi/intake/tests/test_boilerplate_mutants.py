@@ -280,3 +280,15 @@ def test_the_keys_of_lines_with_spaces_and_empty_lines_stay_with_their_lines():
 def test_a_meta_tail_may_hold_weak_labels_too():
     assert b.meta_tail_start(b.key_of("关于通知发布日期:2025-04-22 来源：" + "甲" * 16)) == 4
     assert b.meta_tail_start(b.key_of("关于通知发布日期:2025-04-22 来源：" + "甲" * 17)) is None
+
+
+def test_comment_markers_and_headers_are_shorter_than_sixty_characters():
+    assert _block(["#3楼" + "甲" * 56, "用户14xxx47"]) == [0, 1]
+    assert _block(["#3楼" + "甲" * 57, "用户14xxx47"]) == []
+    assert _block(["网友评论" + "甲" * 55, "写得好"]) == [0, 1]
+    assert _block(["网友评论" + "甲" * 56, "写得好"]) == []
+
+
+def test_a_comment_section_does_not_reach_above_a_line_already_taken():
+    assert _block(["留言须知", "分享到微博", "用户14xxx47", "用户15xxx88"], taken={1}) == [2, 3]
+    assert _block(["留言须知", "分享到微博", "用户14xxx47", "用户15xxx88"]) == [0, 1, 2, 3]
