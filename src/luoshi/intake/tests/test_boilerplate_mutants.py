@@ -292,3 +292,9 @@ def test_comment_markers_and_headers_are_shorter_than_sixty_characters():
 def test_a_comment_section_does_not_reach_above_a_line_already_taken():
     assert _block(["留言须知", "分享到微博", "用户14xxx47", "用户15xxx88"], taken={1}) == [2, 3]
     assert _block(["留言须知", "分享到微博", "用户14xxx47", "用户15xxx88"]) == [0, 1, 2, 3]
+
+
+def test_a_line_of_separators_only_is_no_chrome_and_an_archive_list_is():
+    assert kind("【】") is None and kind("· · ·") is None and kind("|  |") is None
+    assert kind("2024-01-02 2024-02-03 2024-03-04 x") == "boilerplate"
+    assert kind("2024-01-02 | 2024-02-03 | 2024-03-04 | " + "x" * 190) == "boilerplate"   # over 200
