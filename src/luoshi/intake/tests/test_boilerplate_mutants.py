@@ -298,3 +298,8 @@ def test_a_line_of_separators_only_is_no_chrome_and_an_archive_list_is():
     assert kind("【】") is None and kind("· · ·") is None and kind("|  |") is None
     assert kind("2024-01-02 2024-02-03 2024-03-04 x") == "boilerplate"
     assert kind("2024-01-02 | 2024-02-03 | 2024-03-04 | " + "x" * 190) == "boilerplate"   # over 200
+
+
+def test_every_breadcrumb_part_but_the_last_is_at_most_thirty_characters():
+    assert not b.is_breadcrumb(b.key_of("甲 > " + "乙" * 31 + " > 丙"))
+    assert b.is_breadcrumb(b.key_of("甲 > " + "乙" * 30 + " > 丙"))
