@@ -115,9 +115,13 @@ for _services in sorted(SRC.glob("*/services.py")):
 # missing-report reminder goes out) is asserted in detail by the recipient and text tests. It is
 # transactional (it flushes the test database, which the next test then builds again) and starts
 # the worker, so it made every reminder mutant that reached it cost far more than the rules' tests.
+# `test_no_rule_names_a_brand` reads the deciding modules as text and the benchmark's lexicon
+# (bench/data, outside src: missing in the workspace, where it failed mutmut's first run); it
+# calls no function of spam.py, so no mutant can fail it.
 DESELECT: dict[str, list[str]] = {
     "plans/reminders.py": ["plans/tests/test_reminders.py::test_it_runs_supervision_in_the_real_worker"],
     "plans/notify.py": ["plans/tests/test_reminders.py::test_it_runs_supervision_in_the_real_worker"],
+    "intake/spam.py": ["intake/tests/test_spam.py::test_no_rule_names_a_brand"],
 }
 
 # The bounded CI sample draws only from these: modules whose mapped tests need no database, so the

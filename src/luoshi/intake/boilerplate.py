@@ -124,11 +124,8 @@ def keys_of(lines: list[str]) -> list[str]:
     OpenCC converts phrases, so a line whose length changes falls back to the
     character table.
     """
-    converted = to_simplified("\n".join(lines))
-    lowered = converted.lower()
-    if len(lowered) == len(converted):
-        converted = lowered
-    parts = converted.split("\n")
+    # ASCII letters only, as key_of: str.lower() could change a length ("İ") or lower other scripts.
+    parts = to_simplified("\n".join(lines)).translate(_ASCII_LOWER).split("\n")
     if len(parts) != len(lines):
         return [key_of(line) for line in lines]
     return [
@@ -309,7 +306,7 @@ def comment_block(lines: list[str], keys: list[str], taken: set[int]) -> list[in
                if i not in taken and len(key) < 60 and _COMMENT_HEADER.match(key)]
     if len(markers) < 2 and not headers:
         return []
-    first = min(markers[:1] + headers[:1])
+    first = min(markers + headers)
     start = first
     while start > 0 and (start - 1) not in taken and _comment_like(lines[start - 1]):
         start -= 1

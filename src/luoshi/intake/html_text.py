@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bs4 import BeautifulSoup, Comment, NavigableString, Tag
-from bs4.element import Declaration, Doctype, ProcessingInstruction
+from bs4.element import Declaration, Doctype, ProcessingInstruction, Script, Stylesheet, TemplateString
 
 from .model import Removal
 
@@ -75,8 +75,6 @@ def _classes(tag: Tag) -> str:
 
 
 def _is_hidden(tag: Tag) -> bool:
-    if tag.attrs is None:
-        return False
     return (
         tag.has_attr("hidden")
         or str(tag.get("aria-hidden", "")).lower() == "true"
@@ -90,8 +88,6 @@ def _inside(tag: Tag, names: tuple[str, ...]) -> bool:
 
 
 def _is_nav(tag: Tag) -> bool:
-    if tag.attrs is None:
-        return False
     if tag.name in ("nav", "aside", "menu"):
         return True
     if tag.name in ("header", "footer") and not _inside(tag, ("article", "main")):
@@ -103,8 +99,10 @@ def _is_nav(tag: Tag) -> bool:
 
 
 def _remove(soup: BeautifulSoup, test: Callable[[Tag], bool], kind: str, removed: list[Removal]) -> None:
+    # find_all tests every tag before any is decomposed; a tag inside one decomposed before it
+    # has lost its parent (decompose clears it) and is skipped, as the decomposed one itself.
     for tag in soup.find_all(test):
-        if getattr(tag, "decomposed", False) or tag.parent is None:
+        if tag.parent is None:
             continue
         text = " ".join(tag.get_text(" ").split())
         if text:
@@ -143,7 +141,8 @@ def _block_text(root: Tag) -> str:
             out.append(_BREAK if node != "cell" else " ")
             continue
         if isinstance(node, NavigableString):
-            if not isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction)):
+            if not isinstance(node, (Comment, Declaration, Doctype, ProcessingInstruction, Script, Stylesheet,
+                                     TemplateString)):
                 out.append(str(node))
             continue
         if not isinstance(node, Tag):
@@ -169,10 +168,11 @@ def html_to_text(markup: str) -> HtmlText:
     title = _meta(soup, "ArticleTitle", "og:title")
     h1 = soup.find("h1")
     if not title and isinstance(h1, Tag):
-        title = " ".join(h1.get_text(" ").split()) or None
+        title = " ".join(_block_text(h1).split()) or None
     if not title and soup.title and soup.title.string:
         title = " ".join(soup.title.string.split()) or None
-    date = _meta(soup, "PubDate", "publishdate", "article:published_time", "pubdate", "date")
+    # _meta matches names in any case ("pubdate" is "PubDate").
+    date = _meta(soup, "PubDate", "publishdate", "article:published_time", "date")
     source = _meta(soup, "ContentSource", "source", "og:site_name")
     for tag in soup(_DROP):
         tag.decompose()
@@ -181,8 +181,9 @@ def html_to_text(markup: str) -> HtmlText:
     _remove(soup, _is_nav, "html_nav", removed)
     main = _main_block(soup)
     text = _block_text(main)
-    if isinstance(h1, Tag) and not getattr(h1, "decomposed", False) and h1.parent is not None:
-        heading = " ".join(h1.get_text(" ").split())
+    if isinstance(h1, Tag) and h1.parent is not None:  # not dropped (a dropped tag loses its parent)
+        # The heading as the main text shows it: inline markup adds no space, <br> breaks the line.
+        heading = _block_text(h1)
         if heading and heading not in text[: len(heading) + 200]:
             text = f"{heading}\n{text}"
     return HtmlText(text, removed, title, date, source)

@@ -290,7 +290,7 @@ def _judgement(model: spammodel.Model, line: str, total: float, reasons: list[st
 _DOCUMENT_REASONS = {"keyword list without verbs": W_KEYWORDS, "repeated keywords": W_STUFFING,
                      "after the last sentence of the document": W_MARGIN,
                      "before the first sentence of the document": W_MARGIN,
-                     "next to an advertisement": W_NEIGHBOUR}
+                     "next to an advertisement": W_NEIGHBOUR, "slogan next to an advertisement": W_SLOGAN}
 
 
 def _document_points(reasons: list[str]) -> float:

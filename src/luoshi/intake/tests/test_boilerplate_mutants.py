@@ -7,6 +7,8 @@ import pytest
 
 from luoshi.intake import boilerplate as b
 
+pytestmark = pytest.mark.usefixtures("endless_loops_fail")
+
 
 def kind(line: str, in_margin: bool = False) -> str | None:
     return b.boilerplate_kind(b.key_of(line), in_margin)
@@ -183,3 +185,121 @@ def test_continuation_notes_and_editor_tails_are_cut_from_their_line():
     line = "正文内容。（责任编辑：李四）"
     assert b.editor_tail_spans(line, b.key_of(line)) == [(5, len(line), "boilerplate")]
     assert b.editor_tail_spans("正文内容。", "正文内容。") == []
+
+
+# Found by the mutation run (2026-12-04) ---------------------------------------------------------------------
+
+def test_what_precedes_a_meta_tail_at_its_limits():
+    # Without a label or a date: at most six characters left.
+    assert b.head_is_meta("某某市教育局") and not b.head_is_meta("某某市教育局网")
+    # A weak label (作者, 来源 …) counts here: what is left may then be sixteen characters long.
+    assert b.head_is_meta("作者：张三李四王五赵六") and not b.head_is_meta("张三李四王五赵六钱七")
+    assert b.head_is_meta("作者：" + "甲" * 16) and not b.head_is_meta("作者：" + "甲" * 17)
+    # A time of day counts as a date.
+    assert b.head_is_meta("10:20 " + "甲" * 16) and not b.head_is_meta("10:20 " + "甲" * 17)
+    assert not b.head_is_meta("甲" * 16)
+
+
+def test_a_meta_lines_impossible_date_keeps_its_problem():
+    [hint] = b.meta_hints("发布日期：2024年2月30日")
+    assert (hint.field, hint.value, hint.priority, hint.problem) == (
+        "date", "2024年2月30日", 1, "2024-2-30 is not a calendar date")
+
+
+def test_blank_lines_and_nicknames_above_a_comment_section_join_it():
+    assert _block(["甲" * 49, "", "用户14xxx47", "用户15xxx88"]) == [0, 2, 3]
+    assert _block(["网友X", "用户14xxx47", "用户15xxx88"]) == [0, 1, 2]
+
+
+def test_the_keys_of_many_lines_are_each_lines_key():
+    # Found by the mutation run: keys_of lowered with str.lower(), and kept the whole document in
+    # upper case when that changed a length ("İ" becomes two characters), so no rule written in
+    # lower case ("page 2 of 9", "copyright", "icp备") matched any line of it; it also lowered
+    # other scripts, which key_of leaves as they are.
+    lines = ["İstanbul 简报", "Page 2 of 9", "ΑΒΓ Ｐage", "關於ABC", ""]
+    assert b.keys_of(lines) == [b.key_of(line) for line in lines] == [
+        "İstanbul 简报", "page 2 of 9", "ΑΒΓ Ｐage", "关于abc", ""]
+    assert b.keys_of([]) == []
+
+
+def test_a_meta_line_with_a_strong_and_a_weak_label_or_two_dates():
+    assert b.is_page_meta(b.key_of("发布时间：2024-03-01 来源：市教育局"), True)
+    assert b.is_page_meta(b.key_of("发布时间：2024-03-01 更新时间：2024-03-02"), False)
+    assert b.meta_tail_start(b.key_of("关于通知发布时间：2024-03-01 更新时间：2024-03-02")) == 4
+
+
+@pytest.mark.parametrize("line, hint", [
+    ("首页 > 新闻", True), ("主办：某某局 | 承办：某某中心", True), ("© 某某网", True), ("版权所有", True),
+    ("京ICP备12345号", True), ("当前位置", True), ("发布于2024-3-1", True),
+    ("一、健全工作机制，明确各方责任。", False), ("2024年3月1日", False),
+])
+def test_the_hints_without_which_running_text_is_never_chrome(line, hint):
+    assert b.has_chrome_hint(b.key_of(line)) is hint
+
+
+def test_running_text_with_a_chrome_hint_is_still_checked_for_chrome():
+    from luoshi.intake.cleaning import clean
+
+    body = "一、健全工作机制，明确各方责任，确保各项任务落到实处。"
+    copyright_line = "版权所有：某某市人民政府办公室主办；未经书面许可不得转载复制"
+    assert b.is_body(copyright_line)
+    result = clean("\n".join([body, copyright_line, body]))
+    assert result.text == f"{body}\n{body}"
+
+
+@pytest.mark.parametrize("line", [
+    "发布时间：2024-03-01 更新时间：2024-03-02 ",      # two dates, cut from the last one back
+    "发布时间：2024-03-01 http://example.cn/a ",        # an address
+    "发布时间：2024-03-01 10:20 ",                      # a time of day
+    "发布时间：2024-03-01 【大】【中】【小】",            # the font-size widget
+])
+def test_what_a_meta_line_may_hold_besides_its_fields_is_sixteen_characters(line):
+    assert b.is_page_meta(b.key_of(line + "甲" * 16), False)
+    assert not b.is_page_meta(b.key_of(line + "甲" * 17), False)
+
+
+def test_running_text_is_never_page_meta():
+    line = "发布时间：2024年3月1日。浏览次数：12。责任编辑：张三李四。"
+    assert b.is_body(line) and not b.is_page_meta(b.key_of(line), False)
+
+
+def test_a_byline_of_up_to_forty_characters_in_the_margin():
+    assert b.is_page_meta(b.key_of("记者：张三 " + "1" * 34), True)
+    assert not b.is_page_meta(b.key_of("记者：张三 " + "1" * 35), True)
+
+
+def test_an_archive_list_has_fewer_han_characters_than_a_fifth_of_its_length():
+    assert len("甲乙丙|a|b|c|d|efffffff") == 20 and b.is_navigation(b.key_of("甲乙丙|a|b|c|d|efffffff"))
+    assert not b.is_navigation(b.key_of("甲乙丙丁|a|b|c|d|effffff"))          # 4 of 20: a fifth
+
+
+def test_the_keys_of_lines_with_spaces_and_empty_lines_stay_with_their_lines():
+    assert b.keys_of(["Page 2", "X", ""]) == ["page 2", "x", ""]
+
+
+def test_a_meta_tail_may_hold_weak_labels_too():
+    assert b.meta_tail_start(b.key_of("关于通知发布日期:2025-04-22 来源：" + "甲" * 16)) == 4
+    assert b.meta_tail_start(b.key_of("关于通知发布日期:2025-04-22 来源：" + "甲" * 17)) is None
+
+
+def test_comment_markers_and_headers_are_shorter_than_sixty_characters():
+    assert _block(["#3楼" + "甲" * 56, "用户14xxx47"]) == [0, 1]
+    assert _block(["#3楼" + "甲" * 57, "用户14xxx47"]) == []
+    assert _block(["网友评论" + "甲" * 55, "写得好"]) == [0, 1]
+    assert _block(["网友评论" + "甲" * 56, "写得好"]) == []
+
+
+def test_a_comment_section_does_not_reach_above_a_line_already_taken():
+    assert _block(["留言须知", "分享到微博", "用户14xxx47", "用户15xxx88"], taken={1}) == [2, 3]
+    assert _block(["留言须知", "分享到微博", "用户14xxx47", "用户15xxx88"]) == [0, 1, 2, 3]
+
+
+def test_a_line_of_separators_only_is_no_chrome_and_an_archive_list_is():
+    assert kind("【】") is None and kind("· · ·") is None and kind("|  |") is None
+    assert kind("2024-01-02 2024-02-03 2024-03-04 x") == "boilerplate"
+    assert kind("2024-01-02 | 2024-02-03 | 2024-03-04 | " + "x" * 190) == "boilerplate"   # over 200
+
+
+def test_every_breadcrumb_part_but_the_last_is_at_most_thirty_characters():
+    assert not b.is_breadcrumb(b.key_of("甲 > " + "乙" * 31 + " > 丙"))
+    assert b.is_breadcrumb(b.key_of("甲 > " + "乙" * 30 + " > 丙"))

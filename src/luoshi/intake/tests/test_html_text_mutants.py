@@ -5,9 +5,13 @@ written for these tests."""
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from luoshi.intake.html_text import html_to_text
+
+pytestmark = pytest.mark.usefixtures("endless_loops_fail")
 
 BODY = "<p>一、健全工作机制，明确各方责任。</p><p>二、加强督促检查，确保任务落实。</p>"
 
@@ -47,7 +51,10 @@ def test_a_meta_name_must_match_whole():
 
 def test_without_meta_fields_the_title_is_the_heading_then_the_window_title():
     result = html_to_text(_page("<title>窗口\n  标题</title>", "<h1> 第一\n 标题 </h1>" + BODY))
-    assert result.title == "第一 标题" and result.date is None and result.source is None
+    # The heading reads as the text shows it: a source line break between Chinese characters is no space.
+    assert result.title == "第一标题" and result.date is None and result.source is None
+    result = html_to_text(_page("", "<h1> First\n heading </h1>" + BODY))
+    assert result.title == "First heading"
     assert html_to_text(_page("<title> 窗口\n  标题 </title>")).title == "窗口 标题"
     assert html_to_text(_page("<title> 窗口标题 </title>", "<h1> </h1>" + BODY)).title == "窗口标题"
     assert html_to_text(_page("<title>  </title>")).title is None
@@ -237,3 +244,76 @@ def test_of_two_content_blocks_of_the_same_size_the_first_is_the_main_text():
 def test_a_page_without_a_body_has_no_text_but_keeps_its_title():
     result = html_to_text("<html><head><title>只有标题</title></head></html>")
     assert (result.text, result.title) == ("", "只有标题")
+
+
+@pytest.mark.parametrize("meta, expected", [
+    ('<meta name="ArticleTitle" content="标题甲">', ("标题甲", None, None)),
+    ('<meta property="og:title" content="标题乙">', ("标题乙", None, None)),
+    ('<meta name="og:title" content="标题丙">', ("标题丙", None, None)),
+    ('<meta name="PubDate" content="2024-01-02">', (None, "2024-01-02", None)),
+    ('<meta name="pubdate" content="2024-01-03">', (None, "2024-01-03", None)),
+    ('<meta name="publishdate" content="2024-01-04">', (None, "2024-01-04", None)),
+    ('<meta property="article:published_time" content="2024-01-05">', (None, "2024-01-05", None)),
+    ('<meta name="date" content="2024-01-06">', (None, "2024-01-06", None)),
+    ('<meta name="DATE" content="2024-01-07">', (None, "2024-01-07", None)),
+    ('<meta name="ContentSource" content="来源甲">', (None, None, "来源甲")),
+    ('<meta name="source" content="来源乙">', (None, None, "来源乙")),
+    ('<meta property="og:site_name" content="来源丙">', (None, None, "来源丙")),
+])
+def test_each_meta_name_alone_gives_its_field(meta, expected):
+    result = html_to_text(_page(meta))
+    assert (result.title, result.date, result.source) == expected
+
+
+@pytest.mark.parametrize("meta", [
+    '<meta name="date2" content="2024-01-02">',
+    '<meta name="update" content="2024-01-02">',
+    '<meta name="sources" content="来源">',
+    '<meta name="og:site" content="来源">',
+    '<meta name="title" content="标题">',
+])
+def test_look_alike_meta_names_give_nothing(meta):
+    result = html_to_text(_page(meta))
+    assert (result.title, result.date, result.source) == (None, None, None)
+
+
+def test_a_heading_with_inline_markup_is_read_as_the_text_shows_it_and_not_repeated():
+    # Found by the mutation run (the heading read with another separator survived): the heading
+    # was read with a space between its pieces ("关于 做好 工作"), so the title had stray spaces and
+    # a heading inside the article, where the text shows "关于做好工作", was put before it again.
+    article = "<article><h1>关于<span>做好</span>工作</h1>" + "正文内容" * 20 + "</article>"
+    result = html_to_text(_page("", article))
+    assert result.title == "关于做好工作"
+    assert result.text == "关于做好工作\n" + "正文内容" * 20
+    outside = "<h1>关于<b>做好</b>工作<br>的通知</h1><article>" + "正文内容" * 20 + "</article>"
+    result = html_to_text(_page("", outside))
+    assert result.title == "关于做好工作 的通知"
+    assert result.text == "关于做好工作\n的通知\n" + "正文内容" * 20
+
+
+def test_a_heading_within_its_length_plus_200_characters_of_the_text_is_not_repeated():
+    def page(lead: int) -> str:
+        return _page("", f"<article><p>{'甲' * lead}</p><h1>通知</h1><p>{'正文内容' * 20}</p></article>")
+
+    # 199 characters and a line break: the heading starts at 200, inside the window.
+    assert html_to_text(page(199)).text == f"{'甲' * 199}\n通知\n{'正文内容' * 20}"
+    # One more: the heading starts at 201 and ends after the window, so it is put first too.
+    assert html_to_text(page(200)).text == f"通知\n{'甲' * 200}\n通知\n{'正文内容' * 20}"
+
+
+def test_a_heading_dropped_as_navigation_is_not_put_back():
+    result = html_to_text(_page("", "<nav><h1>导航标题</h1></nav><article>" + "正文内容" * 20 + "</article>"))
+    assert result.text == "正文内容" * 20 and result.title == "导航标题"
+
+
+def test_scripts_inside_the_heading_are_not_part_of_the_title():
+    result = html_to_text(_page("", "<h1>通知<script>var x = 1;</script><style>h1 {}</style></h1>" + BODY))
+    assert result.title == "通知"
+
+
+def test_reading_a_page_gives_no_warning():
+    # The parser is named: left to Beautiful Soup, it warns ("No parser was explicitly specified")
+    # on every page read.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert html_to_text(_page("<title>标题</title>")).title == "标题"

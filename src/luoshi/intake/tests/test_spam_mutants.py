@@ -125,3 +125,4 @@ def test_what_the_document_adds_to_a_lines_evidence():
     assert spam._document_points(["repeated keywords", "before the first sentence of the document"]) == (
         spam.W_STUFFING + spam.W_MARGIN)
     assert spam._document_points(["line is only a phone number"]) == 0.0
+    assert spam._document_points(["exclamatory slogan", "slogan next to an advertisement"]) == spam.W_SLOGAN
