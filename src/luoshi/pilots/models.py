@@ -82,6 +82,12 @@ class Programme(TrackedModel):
         return [i.get("name", "") for i in self.indicators if i.get("name")]
 
 
+def _baseline_items(owner) -> list[tuple[str, object]]:
+    from luoshi.pilots.rules import ordered_figures
+
+    return ordered_figures(owner.programme.indicator_names(), owner.baseline)
+
+
 class Application(TrackedModel):
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -99,6 +105,7 @@ class Application(TrackedModel):
     approach = models.TextField(_("approach"))
     resources = models.TextField(_("resources"), blank=True)
     baseline = models.JSONField(_("baseline figures"), default=dict, blank=True)
+    baseline_items = _baseline_items  # in the programme's indicator order (rules.ordered_figures)
     contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
     contact_info = models.CharField(_("contact details"), max_length=200, blank=True)
     decision_reason = models.TextField(_("reason"), blank=True)
@@ -148,6 +155,7 @@ class Pilot(TrackedModel):
     aims = models.TextField(_("aims"), blank=True)
     approach = models.TextField(_("approach"), blank=True)
     baseline = models.JSONField(_("baseline figures"), default=dict, blank=True)
+    baseline_items = _baseline_items  # in the programme's indicator order (rules.ordered_figures)
     participants = models.ManyToManyField(OrgUnit, verbose_name=_("participants"), blank=True, related_name="pilot_participations")
     contact_name = models.CharField(_("contact person"), max_length=100, blank=True)
     contact_info = models.CharField(_("contact details"), max_length=200, blank=True)

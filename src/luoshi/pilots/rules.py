@@ -227,6 +227,14 @@ def parse_figures(text: str, known: list[str]) -> dict[str, str]:
     return out
 
 
+def ordered_figures(names: list[str], figures: dict) -> list[tuple[str, object]]:
+    """``figures`` (name → value) in the order of ``names`` (the programme's indicators), then any
+    other names sorted. PostgreSQL gives a JSON object back in an order of its own (jsonb keeps
+    keys by length, then bytes), not as entered, so the stored order is never shown."""
+    first = [n for n in names if n in figures]
+    return [(n, figures[n]) for n in [*first, *sorted(set(figures) - set(first))]]
+
+
 def format_figures(figures: dict[str, str]) -> str:
     return "\n".join(f"{k} = {v}" for k, v in figures.items())
 

@@ -415,7 +415,7 @@ def latest_figures(pilot: Pilot) -> dict[str, str]:
 
 def _review_figures(pilot: Pilot, results: dict) -> list[dict]:
     results = _clean_figures(pilot, results)
-    names = pilot.programme.indicator_names() or list(dict.fromkeys([*pilot.baseline, *results]))
+    names = pilot.programme.indicator_names() or list(dict.fromkeys([*sorted(pilot.baseline), *results]))
     return [{"name": n, "baseline": pilot.baseline.get(n, ""), "result": results.get(n, "")} for n in names]
 
 
@@ -544,14 +544,14 @@ def export_programme_rows(programmes) -> tuple[list[str], list[list[object]]]:
 def export_application_rows(applications) -> tuple[list[str], list[list[object]]]:
     header = ["id", "programme", "unit", "unit_name", "state", "aims", "baseline", "contact", "decision_reason"]
     rows = [[a.pk, a.programme.title, a.unit.code, a.unit.name, a.state, a.aims,
-             "；".join(f"{k}={v}" for k, v in a.baseline.items()), a.contact_name, a.decision_reason] for a in applications]
+             "；".join(f"{k}={v}" for k, v in a.baseline_items()), a.contact_name, a.decision_reason] for a in applications]
     return header, rows
 
 
 def export_pilot_rows(pilots) -> tuple[list[str], list[list[object]]]:
     header = ["id", "title", "programme", "unit", "unit_name", "state", "starts_on", "ends_on", "contact", "baseline"]
     rows = [[p.pk, p.title, p.programme.title, p.unit.code, p.unit.name, p.state, _d(p.starts_on), _d(p.ends_on),
-             p.contact_name, "；".join(f"{k}={v}" for k, v in p.baseline.items())] for p in pilots]
+             p.contact_name, "；".join(f"{k}={v}" for k, v in p.baseline_items())] for p in pilots]
     return header, rows
 
 

@@ -189,7 +189,7 @@ def application_form(request: HttpRequest, programme_id: int) -> HttpResponse:
     initial = {"contact_name": request.user.get_full_name()}
     if application is not None:
         initial = {f: getattr(application, f) for f in services.APPLICATION_FIELDS} | {
-            "baseline": rules.format_figures(application.baseline), "unit": application.unit, "version": application.version}
+            "baseline": rules.format_figures(dict(application.baseline_items())), "unit": application.unit, "version": application.version}
     form = ApplicationForm(request.POST or None, user=request.user, programme=programme, application=application,
                            initial=initial)
     if application is None and not form.fields["unit"].queryset.exists():

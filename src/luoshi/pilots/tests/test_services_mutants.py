@@ -723,7 +723,7 @@ def test_of_two_entries_of_one_day_the_later_one_gives_the_latest_figure(world, 
     assert services.latest_figures(pilot) == {"数字化教学课时占比": "22"}
 
 
-def test_review_figures_without_programme_indicators_list_the_baseline_then_the_results(world):
+def test_review_figures_without_programme_indicators_list_the_baseline_by_name_then_the_new_results(world):
     programme = _set(make_programme(world), indicators=[])
     application = services.save_application(world.admin, programme, world.unit(SCHOOL),
                                             application_data(baseline={"甲": "1", "乙": "2"}))
@@ -731,8 +731,9 @@ def test_review_figures_without_programme_indicators_list_the_baseline_then_the_
     services.decide_application(world.user("ministry_reviewer"), application, "approve")
     pilot = Pilot.objects.get(application=application)
     review = services.save_review(world.admin, pilot, {"aims_vs_results": "x", "results": {"丙": "3", "乙": "5"}})
+    # sorted by name (乙 U+4E59 before 甲 U+7532): PostgreSQL does not keep a JSON object's order
     assert Review.objects.get(pk=review.pk).figures == [
-        {"name": "甲", "baseline": "1", "result": ""}, {"name": "乙", "baseline": "2", "result": "5"},
+        {"name": "乙", "baseline": "2", "result": "5"}, {"name": "甲", "baseline": "1", "result": ""},
         {"name": "丙", "baseline": "", "result": "3"}]
 
 
@@ -960,3 +961,18 @@ def test_money_reads_amounts_and_blanks():
     assert services.money(None) is None and services.money("") is None
     assert services.money("45.5") == Decimal("45.5") and services.money(0) == Decimal(0)
     assert services.money(1.1) == Decimal("1.1")
+
+
+def test_baseline_figures_are_shown_in_the_programmes_indicator_order_whatever_order_they_were_given_in(world):
+    """PostgreSQL keeps a JSON object's keys in an order of its own; every listing of a baseline
+    (exports, the application page, the edit form) follows the programme's indicators instead."""
+    from luoshi.pilots import rules
+
+    programme = make_programme(world)
+    names = programme.indicator_names()
+    application = services.save_application(world.admin, programme, world.unit(SCHOOL),
+                                            application_data(baseline={names[1]: "60", names[0]: "12"}))
+    application = Application.objects.select_related("programme", "unit").get(pk=application.pk)
+    assert application.baseline_items() == [(names[0], "12"), (names[1], "60")]
+    assert services.export_application_rows([application])[1][0][6] == f"{names[0]}=12；{names[1]}=60"
+    assert rules.ordered_figures(["b"], {"c": 1, "a": 2, "b": 3}) == [("b", 3), ("a", 2), ("c", 1)]
