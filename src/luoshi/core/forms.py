@@ -41,7 +41,9 @@ class UnitSearchInput(forms.Widget):
         super().__init__(attrs)
         self.multiple = multiple
         self.search_url = ""
+        self.placeholder = ""  # e.g. "All units" on a filter, where an empty box means no filter
         self.labels: dict[str, str] = {}
+        self.resolved: list | None = None  # [unit] or [] once a filter has resolved what was sent
 
     def id_for_label(self, id_):
         return f"{id_}_search" if id_ else id_
@@ -63,7 +65,11 @@ class UnitSearchInput(forms.Widget):
 
         attrs = self.build_attrs(self.attrs, attrs or {})
         id_ = attrs.get("id", f"id_{name}")
-        if isinstance(value, dict):
+        if self.resolved is not None:
+            # what the field made of the submitted text and id: the unit's label, or an empty box
+            ids = [str(unit.pk) for unit in self.resolved]
+            text = "; ".join(unit_label(unit) for unit in self.resolved)
+        elif isinstance(value, dict):
             text, ids = value.get("search", ""), [i for i in value.get("ids", []) if i]
         else:
             ids = [str(v) for v in (value if isinstance(value, (list, tuple)) else [value]) if v not in (None, "")]
@@ -78,7 +84,8 @@ class UnitSearchInput(forms.Widget):
             '<ul id="{}_options" role="listbox" class="unit-options" hidden></ul>'
             '<div id="{}_hint" class="help">{}</div></div>',
             self.search_url, "true" if self.multiple else "false", hidden, name, id_, text, id_, id_,
-            mark_safe(' required') if self.is_required else "", id_, id_, hint)
+            mark_safe(' required') if self.is_required else format_html(' placeholder="{}"', self.placeholder) if self.placeholder else "",
+            id_, id_, hint)
 
 
 class _UnitSearchMixin:

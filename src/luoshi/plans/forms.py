@@ -7,6 +7,7 @@ from datetime import date
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -140,6 +141,35 @@ class PlanForm(forms.Form):
 
 # Items ----------------------------------------------------------------------------------------
 
+class UnitFilterField(UnitSearchField):
+    """The unit filter of the plan and supervision pages: a combobox (``UnitSearchInput``) whose
+    suggestions come from a search endpoint, so that a page view neither reads nor lists the units
+    (a national plan's filter would list thousands); a chosen or typed unit is looked up among the
+    units ``offer`` names, and only when the request names one. An empty box means all units."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=OrgUnit.objects.none(), required=False, **kwargs)
+
+    def offer(self, form: forms.Form, search_url: str, units) -> None:
+        """Suggest from ``search_url``; accept the units ``units()`` gives (called only when the
+        submitted data names a unit: its id, or text typed in the box)."""
+        self.widget.search_url = search_url
+        self.widget.placeholder = _("All units")
+        data = form.data
+        if form.is_bound and (data.get("unit") or data.get("unit_search", "").strip()):
+            self.queryset = units()
+
+    def to_python(self, value):
+        if isinstance(value, dict) and not value.get("search", "").strip():
+            return None  # the box was emptied: no filter, whatever the hidden id still says
+        return super().to_python(value)
+
+    def label_chosen(self, unit: OrgUnit | None) -> None:
+        """Show the unit the filter uses by its label in the box, however it was named (chosen,
+        typed as a code, or by id alone in a link); an empty box when there is none."""
+        self.widget.resolved = [unit] if unit is not None else []
+
+
 def item_unit_choices(user, item_qs):
     """Units leading any of the (already scoped) items, and the visible units above them.
 
@@ -153,21 +183,22 @@ def item_unit_choices(user, item_qs):
 
 class ItemFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    unit = UnitChoiceField(label=_("Unit"), required=False, queryset=OrgUnit.objects.none(), empty_label=_("All units"),
-                           widget=FastSelect)
+    unit = UnitFilterField(label=_("Unit"), help_text=_("Includes the units below it."))
     light = forms.ChoiceField(label=_("Light"), required=False, choices=[("", _("All lights")), *Light.choices], widget=FastSelect)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=[("", _("All kinds")), *ItemKind.choices], widget=FastSelect)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, user, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = item_unit_choices(user, queries.items(user, plan))
+        self.fields["unit"].offer(self, reverse("plans:filter_unit_options", args=[plan.pk]),
+                                  lambda: item_unit_choices(user, queries.items(user, plan)))
 
     def filters(self) -> dict:
         """The active filters as keyword arguments of ``queries.filtered_items`` (empty: none)."""
         if not self.is_bound or not self.is_valid():
             return {}
         data = self.cleaned_data
+        self.fields["unit"].label_chosen(data["unit"])
         active = {"q": data["q"].strip(), "unit": data["unit"], "light": data["light"], "kind": data["kind"], "overdue": data["overdue"]}
         return {k: v for k, v in active.items() if v}
 
@@ -301,18 +332,19 @@ class ImportForm(forms.Form):
 # Supervision ----------------------------------------------------------------------------------
 
 class SupervisionFilterForm(forms.Form):
-    unit = UnitChoiceField(label=_("Unit"), required=False, queryset=OrgUnit.objects.none(), empty_label=_("All units"),
-                           help_text=_("Includes the units below it."), widget=FastSelect)
+    unit = UnitFilterField(label=_("Unit"), help_text=_("Includes the units below it."))
     light = forms.ChoiceField(label=_("Light"), required=False, widget=FastSelect,
                               choices=[("", _("Red or amber")), (Light.RED, Light.RED.label), (Light.AMBER, Light.AMBER.label)])
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = item_unit_choices(user, queries.supervision(user))
+        self.fields["unit"].offer(self, reverse("plans:supervision_unit_options"),
+                                  lambda: item_unit_choices(user, queries.supervision(user)))
 
     def filters(self) -> dict:
         if not self.is_valid():
             return {}
         data = self.cleaned_data
+        self.fields["unit"].label_chosen(data["unit"])
         return {"unit": data["unit"], "light": data["light"], "overdue_only": data["overdue"]}

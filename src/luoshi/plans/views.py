@@ -27,7 +27,7 @@ from luoshi.core.tabular import TableError, read_table, write_csv, write_xlsx
 from luoshi.plans import queries, services, tables
 from luoshi.plans.forms import (
     EvidenceForm, ImportForm, ItemFilterForm, ItemForm, MoveForm, PlanFilterForm, PlanForm, ReportForm,
-    ReportTargetForm, ReviewForm, SupervisionFilterForm, report_periods,
+    ReportTargetForm, ReviewForm, SupervisionFilterForm, item_unit_choices, report_periods,
 )
 from luoshi.plans.models import Evidence, Plan, PlanItem, ProgressReport
 from luoshi.plans.rules import LIGHT_RULE_TEXT
@@ -236,14 +236,32 @@ UNIT_OPTIONS = 15
 def unit_options(request: HttpRequest) -> HttpResponse:
     """The combobox of the item form: up to 15 units matching ``q`` among those the user may
     assign work to (``authz.units_where``), as listbox options."""
+    return _unit_options(request, authz.units_where(request.user, "add", PlanItem))
+
+
+def _unit_options(request: HttpRequest, units) -> HttpResponse:
+    """Up to ``UNIT_OPTIONS`` of ``units`` (already scoped) matching ``q``, highest first."""
     from luoshi.core.text import search_q
 
     q = request.GET.get("q", "").strip()[:100]
-    units = authz.units_where(request.user, "add", PlanItem)
     if q:
         units = units.filter(search_q(q, "code", "name", "short_name"))
     found = list(units.order_by("depth", "path")[:UNIT_OPTIONS + 1])
     return render(request, "plans/_unit_options.html", {"units": found[:UNIT_OPTIONS], "more": len(found) > UNIT_OPTIONS, "q": q})
+
+
+@login_required
+def filter_unit_options(request: HttpRequest, plan_id: int) -> HttpResponse:
+    """The plan page's unit filter: the units leading items of the plan the user sees, and the
+    visible units above them (filtering by a unit includes the units below it)."""
+    plan = _plan(request, plan_id)
+    return _unit_options(request, item_unit_choices(request.user, queries.items(request.user, plan)))
+
+
+@login_required
+def supervision_unit_options(request: HttpRequest) -> HttpResponse:
+    """Supervision's unit filter: the units leading items on the user's supervision list, and above."""
+    return _unit_options(request, item_unit_choices(request.user, queries.supervision(request.user)))
 
 
 @login_required

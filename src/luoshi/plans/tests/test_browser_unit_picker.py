@@ -67,3 +67,40 @@ def test_units_are_chosen_in_the_combobox_with_keyboard_and_mouse_within_scope(w
     assert item.lead_unit.code == "110105"
     assert set(item.co_owners.values_list("code", flat=True)) == {"110102"}
     assert page.url == f"{base}/plans/{small.plan.pk}/items/{item.pk}/"
+
+
+def test_the_plan_pages_unit_filter_suggests_within_scope_and_filters_on_choosing(world, live_server, page, shots):
+    """The plan page's unit filter is a combobox too (issue 12: no option list on every page view):
+    北京's reporter types a district's name, chooses it, and the items panel shows that district's
+    item alone; 上海's units are never suggested; emptying the box shows the whole plan again."""
+    from playwright.sync_api import expect
+
+    small = build_small_plan(world)
+    base = live_server.url
+    page.set_default_timeout(30_000)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    log_in(page, base, "beijing_reporter", f"/plans/{small.plan.pk}/")
+
+    box = page.locator("#id_unit_search")
+    expect(box).to_have_attribute("role", "combobox")
+    options = page.locator("#id_unit_options")
+    box.press_sequentially("3100", delay=20)
+    expect(options).to_be_visible()
+    expect(options.locator("li[data-pk]")).to_have_count(0)
+
+    box.fill("")
+    box.press_sequentially("东城", delay=20)
+    dongcheng = world.unit("110101")
+    expect(options.locator("li[data-pk]")).to_have_count(1)
+    with page.expect_response(lambda r: f"/plans/{small.plan.pk}/?" in r.url and "unit=" in r.url):
+        options.locator(f"li[data-pk='{dongcheng.pk}']").click()
+    panel = page.locator("#items-panel")
+    expect(panel.get_by_role("link", name="东城区落实")).to_be_visible()
+    expect(panel.get_by_role("link", name="北京：推进学前教育普及普惠")).to_have_count(0)
+    assert f"unit={dongcheng.pk}" in page.url
+    page.screenshot(path=str(shots / "plan_unit_filter.png"))
+
+    with page.expect_response(lambda r: f"/plans/{small.plan.pk}/?" in r.url):
+        box.fill("")
+    expect(panel.get_by_role("link", name="东城区落实")).to_have_count(0)
+    expect(panel.get_by_role("link", name="夯实基础教育基点")).to_be_visible()

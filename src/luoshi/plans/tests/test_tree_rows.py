@@ -81,22 +81,6 @@ def test_fast_select_renders_what_djangos_select_renders(value):
     assert fast.count(" selected") == (0 if value in ("missing",) else 1)
 
 
-def test_the_unit_filters_options_are_those_of_the_full_unit_rows(world, small):
-    """The unit filters read only the columns their labels show: the options (values and labels,
-    in order) are those made from the complete unit rows, for every user, on the plan page's and
-    supervision's filter forms."""
-    from luoshi.plans.forms import ItemFilterForm, SupervisionFilterForm, UnitChoiceField
-
-    for user in world.users.values():
-        for form in (ItemFilterForm(user=user, plan=small.plan), SupervisionFilterForm(user=user)):
-            field = form.fields["unit"]
-            full = [("", str(field.empty_label))] + [(str(u.pk), UnitChoiceField.label_from_instance(field, u))
-                                                      for u in field.queryset]
-            assert [(str(value), str(label)) for value, label in field.choices] == full
-            if user.username == "ministry_planner":
-                assert len(full) > 3
-
-
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_item_rows_show_each_rows_own_progress_bar_and_escape_every_value(language, db):
     """``item_rows`` makes each progress bar once per value for a table: every row still shows the

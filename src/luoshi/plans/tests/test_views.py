@@ -65,6 +65,8 @@ def _urls(p: Pages) -> dict[str, tuple[str, str]]:
         "renumber": (reverse("plans:renumber", args=[plan]), "GET"),
         "children": (reverse("plans:children", args=[plan]) + f"?parent={p.small.beijing.pk}", "GET"),
         "unit_options": (reverse("plans:unit_options") + "?q=110", "GET"),
+        "filter_unit_options": (reverse("plans:filter_unit_options", args=[plan]) + "?q=110", "GET"),
+        "supervision_unit_options": (reverse("plans:supervision_unit_options") + "?q=110", "GET"),
         "item_create": (reverse("plans:item_create", args=[plan]) + f"?parent={item}", "GET"),
         "items_import": (reverse("plans:items_import", args=[plan]), "GET"),
         "items_export": (reverse("plans:items_export", args=[plan]), "GET"),

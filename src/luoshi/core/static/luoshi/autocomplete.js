@@ -42,7 +42,11 @@
       }
       close();
       input.focus();
+      chosen();
     }
+    // A form that acts as soon as a unit is chosen (a filter) listens for "unit-chosen"; it is
+    // also sent when a single box is emptied, which on a filter means "all units".
+    function chosen() { box.dispatchEvent(new CustomEvent("unit-chosen", { bubbles: true })); }
     function search() {
       var q = token().trim();
       var mine = ++seq;
@@ -58,6 +62,7 @@
     input.addEventListener("input", function () {
       if (!multiple && hidden) hidden.value = "";
       clearTimeout(timer);
+      if (!multiple && !input.value.trim()) { close(); chosen(); return; }
       timer = setTimeout(search, 200);
     });
     input.addEventListener("keydown", function (event) {
