@@ -62,9 +62,9 @@ def update_plan(actor, plan: Plan, data: dict, expected_version: int | None = No
         raise ValidationError(_("An archived plan cannot be changed."))
     fields = {k: v for k, v in data.items() if k in PLAN_FIELDS}
     _check_horizon(fields.get("start_year", plan.start_year), fields.get("end_year", plan.end_year))
-    if plan.status == Plan.Status.PUBLISHED and ("start_year" in fields or "end_year" in fields or "period" in fields):
-        if (fields.get("start_year", plan.start_year), fields.get("end_year", plan.end_year), fields.get("period", plan.period)) != (plan.start_year, plan.end_year, plan.period):
-            raise ValidationError(_("The horizon and reporting period of a published plan are fixed."))
+    horizon = (fields.get("start_year", plan.start_year), fields.get("end_year", plan.end_year), fields.get("period", plan.period))
+    if plan.status == Plan.Status.PUBLISHED and horizon != (plan.start_year, plan.end_year, plan.period):
+        raise ValidationError(_("The horizon and reporting period of a published plan are fixed."))
     core.apply_changes(actor, plan, fields, expected_version)
     return plan
 
@@ -307,8 +307,7 @@ def _check_report_target(actor, item: PlanItem, unit: OrgUnit, period_key: str):
         period = rules.parse_period(plan.period, period_key)
     except ValueError:
         raise ValidationError({"period": _("%(period)s is not a reporting period of this plan.") % {"period": period_key}}) from None
-    first, last = _horizon_dates(plan)
-    if not (first <= period.end and period.start <= last):
+    if not plan.start_year <= period.start.year <= plan.end_year:  # a period lies within one calendar year
         raise ValidationError({"period": _("%(period)s is outside the plan's horizon.") % {"period": period_key}})
     if period.start > timezone.localdate():
         raise ValidationError({"period": _("%(period)s has not started yet.") % {"period": period_key}})
