@@ -89,7 +89,7 @@ def delete_plan(actor, plan: Plan) -> None:
     if plan.status != Plan.Status.DRAFT:
         raise ValidationError(_("Only a draft plan can be deleted; archive a published one."))
     for item in plan.items.order_by("-depth"):
-        audit.record(actor, "delete", item, audit.snapshot(item), None)
+        audit.record(actor, "delete", item, audit.snapshot(item))
     core.delete(actor, plan)
 
 
@@ -286,11 +286,8 @@ def delete_item(actor, item: PlanItem) -> int:
     if item.plan.status != Plan.Status.DRAFT and ProgressReport.objects.filter(item__in=subtree, state=ProgressReport.State.APPROVED).exists():
         raise ValidationError(_("Items with approved reports cannot be deleted; their history must stay."))
     audit.record_many(audit.build(actor, "delete", i, audit.snapshot(i), None) for i in subtree)
-    parent_id = item.parent_id
     item.delete()
-    if parent_id:
-        PlanItem.objects.filter(pk=parent_id).update(child_count=F("child_count") - 1)
-    rollup.refresh_plan(item.plan_id)
+    rollup.refresh_plan(item.plan_id)  # the parent's child count too
     return len(subtree)
 
 

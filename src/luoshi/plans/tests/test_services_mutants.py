@@ -170,6 +170,8 @@ def test_a_deleted_draft_plans_items_are_recorded_deepest_first_with_what_they_w
     assert depths == sorted(depths, reverse=True)
     for record in deleted:
         assert (record.actor, record.after, record.before["title"]) == (planner, None, items[int(record.object_id)].title)
+    [plan_record] = AuditRecord.objects.filter(content_type__model="plan", action="delete")
+    assert (plan_record.actor, plan_record.after, plan_record.before["title"]) == (planner, None, "测试规划")
 
 
 # Item dates ---------------------------------------------------------------------------------------
@@ -756,3 +758,22 @@ def test_marking_notifications_read_records_each_with_the_time(world):
     assert Notification.objects.get(pk=b.pk).read_at is None
     assert services.mark_notifications_read(user) == 1
     assert services.mark_notifications_read(user) == 0
+
+
+def test_a_reviewer_of_the_assigning_unit_who_cannot_see_the_report_does_not_find_it(world, small):
+    from luoshi.accounts import services as account_services
+    from luoshi.orgs import services as org_services
+
+    admin = world.user("admin")
+    # a reviewer at 北京 itself, not covering the districts: 东城区's report is out of view
+    narrow = account_services.create_user(admin, username="narrow_reviewer", password=None, display_name="只审本级")
+    org_services.add_membership(admin, user=narrow, unit=world.unit("110000"), role="reviewer", covers_below=False)
+    reporter = world.user("beijing_reporter")
+    report = services.save_report(reporter, small.dongcheng, world.unit("110101"), "2024-Q1", dict(DATA))
+    services.submit_report(reporter, report)
+    for decide in (lambda: services.approve_report(narrow, report), lambda: services.return_report(narrow, report, "退回")):
+        with pytest.raises(Http404):
+            decide()
+    assert ProgressReport.objects.get(pk=report.pk).state == "submitted"
+    services.approve_report(world.user("beijing_reviewer"), report)  # who covers the district may
+    assert ProgressReport.objects.get(pk=report.pk).state == "approved"
