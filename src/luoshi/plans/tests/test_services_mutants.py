@@ -777,3 +777,92 @@ def test_a_reviewer_of_the_assigning_unit_who_cannot_see_the_report_does_not_fin
     assert ProgressReport.objects.get(pk=report.pk).state == "submitted"
     services.approve_report(world.user("beijing_reviewer"), report)  # who covers the district may
     assert ProgressReport.objects.get(pk=report.pk).state == "approved"
+
+
+# Drafting a plan from a policy outline ------------------------------------------------------------
+
+OUTLINE = {
+    "title": "关于推进学前教育普及普惠的通知", "doc_number": "教基〔2024〕1号", "date": "2024年3月1日", "source": "教育部",
+    "clean_text": "通知正文", "removed": [{"line": 3, "reason": "广告"}], "flags": [{"line": 5, "reason": "存疑"}],
+    "items": [
+        {"marker": "", "title": "", "text": "  总体要求说明  ", "children": [
+            {"marker": "（一）", "title": "子任务", "text": "", "children": []}]},
+        {"marker": "", "title": "", "text": "", "children": [  # a node without a headline: its children move up
+            {"marker": "一、", "title": "任务一", "text": "任务一正文", "children": [
+                {"marker": "1.", "title": "举措一", "text": "", "children": []},
+                {"marker": "", "title": "", "text": "说明段", "children": []}]}]},
+        {"marker": "二、", "title": "  任务二  ", "text": "", "children": []},
+        {"marker": "三、", "title": "长" * 600, "text": "", "children": []},
+    ],
+}
+
+
+def test_a_plan_is_drafted_from_an_outline_with_its_tree_kinds_and_source(world):
+    planner = world.user("ministry_planner")
+    plan = services.create_plan_from_outline(planner, title="学前教育规划", issuer=world.unit("MOE"), parsed=OUTLINE,
+                                             filename="通" * 300 + ".txt", start_year=2024, end_year=2025)
+    plan = Plan.objects.get(pk=plan.pk)
+    assert (plan.title, plan.issuer, plan.start_year, plan.end_year, plan.status, plan.description) == (
+        "学前教育规划", world.unit("MOE"), 2024, 2025, "draft", "关于推进学前教育普及普惠的通知")
+    source = plan.source
+    assert (source.unit, source.filename, source.title, source.doc_number, source.doc_date, source.source,
+            source.clean_text, source.removed, source.flags) == (
+        world.unit("MOE"), ("通" * 300 + ".txt")[:255], "关于推进学前教育普及普惠的通知", "教基〔2024〕1号", "2024年3月1日",
+        "教育部", "通知正文", [{"line": 3, "reason": "广告"}], [{"line": 5, "reason": "存疑"}])
+    items = {i.code: i for i in PlanItem.objects.filter(plan=plan)}
+    rows = {code: (i.kind, i.title, i.description, i.position, i.depth, i.child_count,
+                   items[code.rsplit(".", 1)[0]].pk if "." in code else None) for code, i in items.items()}
+    assert rows == {
+        "1": ("goal", "总体要求说明", "总体要求说明", 0, 0, 1, None),
+        "1.1": ("key_task", "子任务", "", 0, 1, 0, items["1"].pk),
+        "2": ("key_task", "任务一", "任务一正文", 1, 0, 2, None),
+        "2.1": ("measure", "举措一", "", 0, 1, 0, items["2"].pk),
+        "2.2": ("goal", "说明段", "说明段", 1, 1, 0, items["2"].pk),
+        "3": ("key_task", "任务二", "", 2, 0, 0, None),
+        "4": ("key_task", "长" * 500, "", 3, 0, 0, None),
+    }
+    for item in items.values():
+        assert item.path == (item.parent.path if item.parent_id else "/") + f"{item.pk}/"
+        assert (item.lead_unit, item.assigned_by) == (world.unit("MOE"), world.unit("MOE"))
+    created = AuditRecord.objects.filter(content_type__model="planitem", action="create")
+    assert sorted(int(r.object_id) for r in created) == sorted(i.pk for i in items.values())
+    assert {(r.actor, r.before, r.after["title"]) for r in created} == {(planner, None, i.title) for i in items.values()}
+    from luoshi.library.models import PolicyDocument
+
+    [policy] = PolicyDocument.objects.filter(source_document=source)
+    assert set(policy.plan_items.all()) == {items["1"], items["2"], items["3"], items["4"]}
+
+
+def test_an_outline_plan_without_years_is_this_years_and_a_source_without_fields_is_empty(world, monkeypatch):
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2027, 5, 1))
+    plan = services.create_plan_from_outline(world.user("ministry_planner"), title="无年份", issuer=world.unit("MOE"),
+                                             parsed={"clean_text": "正文", "items": [{"marker": "一、", "title": "任务", "children": []}]})
+    plan = Plan.objects.get(pk=plan.pk)
+    assert (plan.start_year, plan.end_year, plan.description) == (2027, 2027, "")
+    source = plan.source
+    assert (source.filename, source.title, source.doc_number, source.doc_date, source.source, source.clean_text,
+            source.removed, source.flags) == ("", "", "", "", "", "正文", [], [])
+    [item] = PlanItem.objects.filter(plan=plan)
+    assert (item.code, item.kind, item.title, item.description) == ("1", "key_task", "任务", "")
+    plan = services.create_plan_from_outline(world.user("ministry_planner"), title="起年", issuer=world.unit("MOE"),
+                                             parsed={"clean_text": "正文", "items": []}, start_year=2026)
+    assert (Plan.objects.get(pk=plan.pk).start_year, Plan.objects.get(pk=plan.pk).end_year) == (2026, 2026)
+
+
+def test_a_source_documents_fields_are_cut_to_their_columns(world):
+    parsed = {"title": "题" * 600, "doc_number": "号" * 150, "date": "日" * 50, "source": "源" * 600, "clean_text": "文"}
+    doc = services.save_source_document(world.user("ministry_planner"), world.unit("MOE"), parsed, "名" * 300)
+    doc = type(doc).objects.get(pk=doc.pk)
+    assert (doc.title, doc.doc_number, doc.doc_date, doc.source, doc.filename, doc.clean_text) == (
+        "题" * 500, "号" * 100, "日" * 40, "源" * 500, "名" * 255, "文")
+    [created] = records(doc)
+    assert (created.action, created.actor) == ("create", world.user("ministry_planner"))
+    with pytest.raises((PermissionDenied, Http404)):
+        services.save_source_document(world.user("beijing_planner"), world.unit("MOE"), parsed)
+
+
+def test_only_a_planner_of_the_issuer_drafts_a_plan_from_an_outline(world):
+    before = (Plan.objects.count(), PlanItem.objects.count())
+    with pytest.raises((PermissionDenied, Http404)):
+        services.create_plan_from_outline(world.user("beijing_planner"), title="越权", issuer=world.unit("MOE"), parsed=OUTLINE)
+    assert (Plan.objects.count(), PlanItem.objects.count()) == before
