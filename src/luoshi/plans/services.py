@@ -634,7 +634,7 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
             if item is None:
                 continue
             if entry[0] == "create":
-                audit.record(actor, "delete", item, audit.snapshot(item), None, verb="import undone")
+                audit.record(actor, "delete", item, audit.snapshot(item), verb="import undone")
                 parent_id = item.parent_id
                 item.delete()
                 if parent_id:

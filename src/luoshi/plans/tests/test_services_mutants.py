@@ -792,7 +792,9 @@ OUTLINE = {
                 {"marker": "1.", "title": "举措一", "text": "", "children": []},
                 {"marker": "", "title": "", "text": "说明段", "children": []}]}]},
         {"marker": "二、", "title": "  任务二  ", "text": "", "children": []},
-        {"marker": "三、", "title": "长" * 600, "text": "", "children": []},
+        {"marker": "三、", "title": "长" * 600, "text": "", "children": [
+            {"marker": "", "title": "", "text": ""},  # no headline and no children at all
+            {"marker": "1.", "title": "末项"}]},  # no children key
     ],
 }
 
@@ -819,7 +821,8 @@ def test_a_plan_is_drafted_from_an_outline_with_its_tree_kinds_and_source(world)
         "2.1": ("measure", "举措一", "", 0, 1, 0, items["2"].pk),
         "2.2": ("goal", "说明段", "说明段", 1, 1, 0, items["2"].pk),
         "3": ("key_task", "任务二", "", 2, 0, 0, None),
-        "4": ("key_task", "长" * 500, "", 3, 0, 0, None),
+        "4": ("key_task", "长" * 500, "", 3, 0, 1, None),
+        "4.1": ("measure", "末项", "", 0, 1, 0, items["4"].pk),
     }
     for item in items.values():
         assert item.path == (item.parent.path if item.parent_id else "/") + f"{item.pk}/"
@@ -845,7 +848,8 @@ def test_an_outline_plan_without_years_is_this_years_and_a_source_without_fields
     [item] = PlanItem.objects.filter(plan=plan)
     assert (item.code, item.kind, item.title, item.description) == ("1", "key_task", "任务", "")
     plan = services.create_plan_from_outline(world.user("ministry_planner"), title="起年", issuer=world.unit("MOE"),
-                                             parsed={"clean_text": "正文", "items": []}, start_year=2026)
+                                             parsed={"clean_text": "正文", "title": "题" * 2100, "items": []}, start_year=2026)
+    assert Plan.objects.get(pk=plan.pk).description == "题" * 2000
     assert (Plan.objects.get(pk=plan.pk).start_year, Plan.objects.get(pk=plan.pk).end_year) == (2026, 2026)
 
 
@@ -866,3 +870,71 @@ def test_only_a_planner_of_the_issuer_drafts_a_plan_from_an_outline(world):
     with pytest.raises((PermissionDenied, Http404)):
         services.create_plan_from_outline(world.user("beijing_planner"), title="越权", issuer=world.unit("MOE"), parsed=OUTLINE)
     assert (Plan.objects.count(), PlanItem.objects.count()) == before
+
+
+def test_a_source_document_without_text_is_refused(world):
+    with pytest.raises(ValidationError) as refused:
+        services.save_source_document(world.user("ministry_planner"), world.unit("MOE"), {"title": "无正文"})
+    assert refusal(refused.value) == {"clean_text": ["This field cannot be blank."]}
+
+
+def test_a_published_plans_other_fields_change_alone_and_its_years_may_be_given_again_one_by_one(world, small):
+    planner = world.user("ministry_planner")
+    services.update_plan(planner, small.plan, {"description": "只改说明"})
+    for same in ({"start_year": 2024}, {"end_year": 2025}, {"period": "quarterly"}):
+        services.update_plan(planner, small.plan, same)
+    plan = Plan.objects.get(pk=small.plan.pk)
+    assert (plan.description, plan.start_year, plan.end_year, plan.period) == ("只改说明", 2024, 2025, "quarterly")
+
+
+def test_a_plan_changed_meanwhile_is_a_conflict(world):
+    from luoshi.core.services import EditConflict
+
+    planner = world.user("ministry_planner")
+    plan = draft_plan(world)
+    stale = plan.version
+    services.update_plan(planner, plan, {"title": "先改"}, expected_version=stale)
+    with pytest.raises(EditConflict):
+        services.update_plan(planner, plan, {"title": "后改"}, expected_version=stale)
+    assert Plan.objects.get(pk=plan.pk).title == "先改"
+
+
+@pytest.mark.parametrize(("change", "error"), [
+    ({"start_date": date(2025, 7, 1)}, {"due_date": ["The due date is before the start date."]}),
+    ({"due_date": date(2023, 12, 31)}, {"due_date": ["The due date is before the start date."]}),
+    ({"due_date": date(2023, 12, 31), "start_date": None},
+     {"due_date": ["2023-12-31 is outside the plan's horizon (2024-01-01 to 2025-12-31)."]}),
+])
+def test_an_item_update_checks_the_new_date_against_the_one_kept(world, small, change, error):
+    # 东城区's item runs 2024-01-01 to 2025-06-30
+    with pytest.raises(ValidationError) as refused:
+        services.update_item(world.user("beijing_planner"), small.dongcheng, change)
+    assert refusal(refused.value) == error
+    item = PlanItem.objects.get(pk=small.dongcheng.pk)
+    assert (item.start_date, item.due_date) == (date(2024, 1, 1), date(2025, 6, 30))
+    services.update_item(world.user("beijing_planner"), small.dongcheng, {"start_date": date(2025, 6, 30)})
+    assert PlanItem.objects.get(pk=small.dongcheng.pk).start_date == date(2025, 6, 30)
+
+
+def test_a_concurrent_first_report_conflicts_with_that_report_not_another(world, small, monkeypatch):
+    from luoshi.core.services import EditConflict
+
+    reporter, unit = world.user("beijing_reporter"), world.unit("110000")
+    other = services.add_item(world.user("ministry_planner"), small.plan, parent=small.measure, title="北京：另一项",
+                              lead_unit=unit)
+    services.save_report(reporter, other, unit, "2024-Q1", dict(DATA))          # the unit's, another item
+    services.save_report(reporter, small.beijing, unit, "2024-Q2", dict(DATA))  # the item's, another period
+    target = services.save_report(reporter, small.beijing, unit, "2024-Q1", {"status": "on_track", "percent": Decimal(0), "achievements": "先"})
+    monkeypatch.setattr(services, "_locked_report", lambda item, unit, period: None)  # not yet visible
+    with pytest.raises(EditConflict) as conflict:
+        services.save_report(reporter, small.beijing, unit, "2024-Q1", {"achievements": "后"}, expected_version=0)
+    assert conflict.value.obj.pk == target.pk
+    assert conflict.value.changes == [("status", "", "on_track"), ("percent", "", Decimal("0.00")), ("achievements", "", "先")]
+
+
+def test_an_import_row_below_a_row_that_failed_names_its_parent(world, small):
+    rows = [(2, _row("A", due_date="2030-01-01")), (3, _row("A.1", "A"))]
+    assert _import_errors(world, small, rows) == [
+        (2, "due_date", "2030-01-01 is outside the plan's horizon (2024-01-01 to 2025-12-31)."),
+        (3, "parent_code", "the parent row A could not be imported"),
+    ]
