@@ -405,8 +405,7 @@ def _has_written(actor, report: ProgressReport) -> bool:
 
     if report.evidence.filter(uploaded_by=actor).exists():
         return True
-    if report.versions.filter(actor=actor, state=ProgressReport.State.SUBMITTED).exists():
-        return True
+    # Every submit is on the record (and frozen as a version with the same actor): the trail alone answers.
     return AuditRecord.objects.filter(
         content_type=ContentType.objects.get_for_model(ProgressReport), object_id=str(report.pk), actor=actor,
     ).filter(Q(action__in=["create", "update"]) | Q(action="transition", verb="submit")).exists()

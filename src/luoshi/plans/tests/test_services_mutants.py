@@ -938,3 +938,73 @@ def test_an_import_row_below_a_row_that_failed_names_its_parent(world, small):
         (2, "due_date", "2030-01-01 is outside the plan's horizon (2024-01-01 to 2025-12-31)."),
         (3, "parent_code", "the parent row A could not be imported"),
     ]
+
+
+# Self-review: who wrote, edited or submitted a report in any version does not review it ----------
+
+SELF_REVIEW = "You cannot review a report you wrote, edited or submitted yourself, in this or an earlier version."
+
+
+@pytest.fixture
+def both(world):
+    """Reports for 北京 and below, and reviews for 北京 (which assigned 东城区 its part)."""
+    from luoshi.accounts import services as account_services
+    from luoshi.orgs import services as org_services
+
+    admin = world.user("admin")
+    user = account_services.create_user(admin, username="writes_and_reviews", password=None, display_name="既写又审")
+    org_services.add_membership(admin, user=user, unit=world.unit("110000"), role="reporter")
+    org_services.add_membership(admin, user=user, unit=world.unit("110000"), role="reviewer")
+    return user
+
+
+def _dongcheng_report(world, small, author, period="2024-Q1"):
+    return services.save_report(author, small.dongcheng, world.unit("110101"), period, dict(DATA))
+
+
+def _refused_review(both, report):
+    for decide in (lambda: services.approve_report(both, report), lambda: services.return_report(both, report, "退回")):
+        with pytest.raises(PermissionDenied) as refused:
+            decide()
+        assert str(refused.value) == SELF_REVIEW
+    assert ProgressReport.objects.get(pk=report.pk).state == "submitted"
+
+
+def test_who_only_added_evidence_does_not_review(world, small, both):
+    reporter = world.user("beijing_reporter")
+    report = _dongcheng_report(world, small, reporter)
+    services.add_evidence(both, report, SimpleUploadedFile("统计.csv", b"a\n"))
+    services.submit_report(reporter, report)
+    _refused_review(both, report)
+    services.approve_report(world.user("beijing_reviewer"), report)
+
+
+def test_who_only_created_the_report_does_not_review(world, small, both):
+    reporter = world.user("beijing_reporter")
+    report = _dongcheng_report(world, small, both)
+    services.save_report(reporter, small.dongcheng, world.unit("110101"), "2024-Q1", {"percent": Decimal(45)})
+    services.submit_report(reporter, report)
+    _refused_review(both, report)
+
+
+def test_who_submitted_an_earlier_version_does_not_review(world, small, both):
+    reporter = world.user("beijing_reporter")
+    report = _dongcheng_report(world, small, reporter)
+    services.submit_report(both, report)
+    services.return_report(world.user("beijing_reviewer"), report, "请补充")
+    services.submit_report(reporter, report)
+    assert ProgressReport.objects.get(pk=report.pk).submitted_by == reporter
+    _refused_review(both, report)
+
+
+def test_a_reviewers_own_other_records_do_not_count_as_writing_the_report(world, small, both):
+    reporter = world.user("beijing_reporter")
+    services.save_report(both, small.dongcheng, world.unit("110101"), "2024-Q2", dict(DATA))  # another report
+    report = _dongcheng_report(world, small, reporter)
+    services.submit_report(reporter, report)
+    # a record of the reviewer's on another kind of object with the report's number
+    Notification.objects.filter(pk=report.pk).delete()
+    note = Notification.objects.create(pk=report.pk, user=both, kind="due_soon", title="提醒")
+    services.mark_notifications_read(both, [note.pk])
+    services.approve_report(both, report)
+    assert ProgressReport.objects.get(pk=report.pk).state == "approved"
