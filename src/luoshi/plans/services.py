@@ -381,7 +381,7 @@ def submit_report(actor, report: ProgressReport, expected_version: int | None = 
     core.check_version(report, expected_version)
     if report.item.plan.status != Plan.Status.PUBLISHED:
         raise ValidationError(_("Reports can only be made on a published plan."))
-    _transition(actor, report, "submit", {"submitted_by": actor, "submitted_at": timezone.now(), "review_comment": report.review_comment})
+    _transition(actor, report, "submit", {"submitted_by": actor, "submitted_at": timezone.now()})
     notify.report_submitted(report)
     return report
 

@@ -135,14 +135,15 @@ def test_publishing_needs_items_and_is_recorded(world):
         services.set_plan_status(planner, plan, "published")
     assert refusal(refused.value) == ["A plan without items cannot be published."]
     assert Plan.objects.get(pk=plan.pk).status == "draft"
-    item = services.add_item(planner, plan, title="事项", lead_unit=world.unit("MOE-JCJYS"))
+    overdue = services.add_item(planner, plan, title="已逾期", lead_unit=world.unit("MOE-JCJYS"), due_date=date(2024, 6, 30))
+    assert PlanItem.objects.get(pk=overdue.pk).light == "grey"  # a draft's lights are not computed
     services.set_plan_status(planner, plan, "published")
     assert Plan.objects.get(pk=plan.pk).status == "published"
     [published] = records(plan, action="update")
     assert (published.verb, published.actor, published.before["status"], published.after["status"]) == (
         "published", planner, "draft", "published")
-    # publishing computes the lights of the items (nothing reported yet: not grey-less)
-    assert PlanItem.objects.get(pk=item.pk).light != ""
+    # publishing computes the lights: an item due in 2024 with nothing reported is red
+    assert PlanItem.objects.get(pk=overdue.pk).light == "red"
 
 
 def test_a_plan_status_change_refusal_names_both_states(world):
@@ -1008,3 +1009,15 @@ def test_a_reviewers_own_other_records_do_not_count_as_writing_the_report(world,
     services.mark_notifications_read(both, [note.pk])
     services.approve_report(both, report)
     assert ProgressReport.objects.get(pk=report.pk).state == "approved"
+
+
+def test_an_approval_names_its_reviewer_time_and_an_empty_comment(world, small):
+    reporter, reviewer = world.user("beijing_reporter"), world.user("ministry_reviewer")
+    report = services.save_report(reporter, small.beijing, world.unit("110000"), "2024-Q1", dict(DATA))
+    services.submit_report(reporter, report)
+    before = timezone.now()
+    services.approve_report(reviewer, report)
+    report = ProgressReport.objects.get(pk=report.pk)
+    assert (report.state, report.reviewed_by, report.review_comment) == ("approved", reviewer, "")
+    assert before <= report.reviewed_at <= timezone.now()
+    assert report.submitted_by == reporter and report.submitted_at <= before
