@@ -383,6 +383,10 @@ def test_a_move_places_the_item_at_the_position_asked_clamped_and_is_recorded(wo
     last = records(extra, action="update")[-1]
     assert (last.verb, last.actor, last.before["parent"], last.after["parent"]) == ("move", planner, small.measure.pk, None)
     assert last.after["version"] == last.before["version"] + 1
+    # and from the top level below another item: its path and depth follow
+    moved = services.move_item(planner, extra, small.task)
+    assert (moved.parent_id, moved.depth, moved.path) == (small.task.pk, 1, f"{small.task.path}{extra.pk}/")
+    assert PlanItem.objects.get(pk=small.task.pk).child_count == 2
 
 
 def test_renumbering_follows_the_tree_and_records_each_change(world, small):
@@ -1021,3 +1025,14 @@ def test_an_approval_names_its_reviewer_time_and_an_empty_comment(world, small):
     assert (report.state, report.reviewed_by, report.review_comment) == ("approved", reviewer, "")
     assert before <= report.reviewed_at <= timezone.now()
     assert report.submitted_by == reporter and report.submitted_at <= before
+
+
+def test_a_return_names_its_reviewer_and_time(world, small):
+    reporter, reviewer = world.user("beijing_reporter"), world.user("ministry_reviewer")
+    report = services.save_report(reporter, small.beijing, world.unit("110000"), "2024-Q1", dict(DATA))
+    services.submit_report(reporter, report)
+    before = timezone.now()
+    services.return_report(reviewer, report, "补充")
+    report = ProgressReport.objects.get(pk=report.pk)
+    assert (report.state, report.reviewed_by, report.review_comment) == ("returned", reviewer, "补充")
+    assert before <= report.reviewed_at <= timezone.now()
