@@ -1036,3 +1036,17 @@ def test_a_return_names_its_reviewer_and_time(world, small):
     report = ProgressReport.objects.get(pk=report.pk)
     assert (report.state, report.reviewed_by, report.review_comment) == ("returned", reviewer, "补充")
     assert before <= report.reviewed_at <= timezone.now()
+
+
+def test_a_district_planner_does_not_break_down_its_provinces_item(world, small):
+    from luoshi.accounts import services as account_services
+    from luoshi.orgs import services as org_services
+
+    admin = world.user("admin")
+    district = account_services.create_user(admin, username="dongcheng_planner", password=None, display_name="东城规划员")
+    org_services.add_membership(admin, user=district, unit=world.unit("110101"), role="planner")
+    # it may assign work to 东城区 and sees 北京's item, but only 北京 breaks its own item down
+    with pytest.raises(PermissionDenied) as refused:
+        services.add_item(district, small.plan, parent=small.beijing, title="东城区自拆", lead_unit=world.unit("110101"))
+    assert str(refused.value) == "You may not break down this item."
+    assert not PlanItem.objects.filter(title="东城区自拆").exists()
