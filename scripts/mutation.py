@@ -104,6 +104,16 @@ MODULES["indicators/services.py"] = ["indicators/tests/test_services*.py", "indi
                                      "indicators/tests/test_pages.py", "indicators/tests/test_import.py",
                                      "indicators/tests/test_validation.py", "indicators/tests/test_outliers.py",
                                      "indicators/tests/test_demo.py"]
+# plans/services.py: plans/tests/ without the pure rules' tests (test_rules*.py, test_boundaries.py:
+# they call plans/rules.py only and never reach a service) and without test_demo.py, whose two tests
+# load whole demo plans (the national one: hundreds of items and reports, built through these
+# services) to check the dates the demo gives its history; what they would show of the services is
+# asserted directly by the workflow, cascade, guard and import tests, and a demo load would run for
+# every surviving mutant of add_item, save_report or the transitions. The real-worker test is left
+# out below (DESELECT), as for the reminders.
+MODULES["plans/services.py"] = [
+    f"plans/tests/{_test.name}" for _test in sorted((SRC / "plans" / "tests").glob("test_*.py"))
+    if not _test.name.startswith(("test_rules", "test_boundar", "test_demo"))]
 # Every services.py, each with its own domain's tests (browser tests are deselected).
 for _services in sorted(SRC.glob("*/services.py")):
     _domain = _services.parent.name
@@ -121,6 +131,7 @@ for _services in sorted(SRC.glob("*/services.py")):
 DESELECT: dict[str, list[str]] = {
     "plans/reminders.py": ["plans/tests/test_reminders.py::test_it_runs_supervision_in_the_real_worker"],
     "plans/notify.py": ["plans/tests/test_reminders.py::test_it_runs_supervision_in_the_real_worker"],
+    "plans/services.py": ["plans/tests/test_reminders.py::test_it_runs_supervision_in_the_real_worker"],
     "intake/spam.py": ["intake/tests/test_spam.py::test_no_rule_names_a_brand"],
 }
 

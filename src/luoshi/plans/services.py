@@ -62,9 +62,9 @@ def update_plan(actor, plan: Plan, data: dict, expected_version: int | None = No
         raise ValidationError(_("An archived plan cannot be changed."))
     fields = {k: v for k, v in data.items() if k in PLAN_FIELDS}
     _check_horizon(fields.get("start_year", plan.start_year), fields.get("end_year", plan.end_year))
-    if plan.status == Plan.Status.PUBLISHED and ("start_year" in fields or "end_year" in fields or "period" in fields):
-        if (fields.get("start_year", plan.start_year), fields.get("end_year", plan.end_year), fields.get("period", plan.period)) != (plan.start_year, plan.end_year, plan.period):
-            raise ValidationError(_("The horizon and reporting period of a published plan are fixed."))
+    horizon = (fields.get("start_year", plan.start_year), fields.get("end_year", plan.end_year), fields.get("period", plan.period))
+    if plan.status == Plan.Status.PUBLISHED and horizon != (plan.start_year, plan.end_year, plan.period):
+        raise ValidationError(_("The horizon and reporting period of a published plan are fixed."))
     core.apply_changes(actor, plan, fields, expected_version)
     return plan
 
@@ -89,7 +89,7 @@ def delete_plan(actor, plan: Plan) -> None:
     if plan.status != Plan.Status.DRAFT:
         raise ValidationError(_("Only a draft plan can be deleted; archive a published one."))
     for item in plan.items.order_by("-depth"):
-        audit.record(actor, "delete", item, audit.snapshot(item), None)
+        audit.record(actor, "delete", item, audit.snapshot(item))
     core.delete(actor, plan)
 
 
@@ -286,11 +286,8 @@ def delete_item(actor, item: PlanItem) -> int:
     if item.plan.status != Plan.Status.DRAFT and ProgressReport.objects.filter(item__in=subtree, state=ProgressReport.State.APPROVED).exists():
         raise ValidationError(_("Items with approved reports cannot be deleted; their history must stay."))
     audit.record_many(audit.build(actor, "delete", i, audit.snapshot(i), None) for i in subtree)
-    parent_id = item.parent_id
     item.delete()
-    if parent_id:
-        PlanItem.objects.filter(pk=parent_id).update(child_count=F("child_count") - 1)
-    rollup.refresh_plan(item.plan_id)
+    rollup.refresh_plan(item.plan_id)  # the parent's child count too
     return len(subtree)
 
 
@@ -307,8 +304,7 @@ def _check_report_target(actor, item: PlanItem, unit: OrgUnit, period_key: str):
         period = rules.parse_period(plan.period, period_key)
     except ValueError:
         raise ValidationError({"period": _("%(period)s is not a reporting period of this plan.") % {"period": period_key}}) from None
-    first, last = _horizon_dates(plan)
-    if not (first <= period.end and period.start <= last):
+    if not plan.start_year <= period.start.year <= plan.end_year:  # a period lies within one calendar year
         raise ValidationError({"period": _("%(period)s is outside the plan's horizon.") % {"period": period_key}})
     if period.start > timezone.localdate():
         raise ValidationError({"period": _("%(period)s has not started yet.") % {"period": period_key}})
@@ -385,7 +381,7 @@ def submit_report(actor, report: ProgressReport, expected_version: int | None = 
     core.check_version(report, expected_version)
     if report.item.plan.status != Plan.Status.PUBLISHED:
         raise ValidationError(_("Reports can only be made on a published plan."))
-    _transition(actor, report, "submit", {"submitted_by": actor, "submitted_at": timezone.now(), "review_comment": report.review_comment})
+    _transition(actor, report, "submit", {"submitted_by": actor, "submitted_at": timezone.now()})
     notify.report_submitted(report)
     return report
 
@@ -409,8 +405,7 @@ def _has_written(actor, report: ProgressReport) -> bool:
 
     if report.evidence.filter(uploaded_by=actor).exists():
         return True
-    if report.versions.filter(actor=actor, state=ProgressReport.State.SUBMITTED).exists():
-        return True
+    # Every submit is on the record (and frozen as a version with the same actor): the trail alone answers.
     return AuditRecord.objects.filter(
         content_type=ContentType.objects.get_for_model(ProgressReport), object_id=str(report.pk), actor=actor,
     ).filter(Q(action__in=["create", "update"]) | Q(action="transition", verb="submit")).exists()
@@ -638,7 +633,7 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
             if item is None:
                 continue
             if entry[0] == "create":
-                audit.record(actor, "delete", item, audit.snapshot(item), None, verb="import undone")
+                audit.record(actor, "delete", item, audit.snapshot(item), verb="import undone")
                 parent_id = item.parent_id
                 item.delete()
                 if parent_id:

@@ -68,3 +68,8 @@ def test_a_failing_batch_leaves_no_plan_behind(world, monkeypatch):
     assert not PlanItem.objects.filter(plan__title="会失败").exists()
     assert SourceDocument.objects.count() == sources_before
     assert not PlanItem.objects.filter(title__startswith="任务").exists()
+    # the batches already written (3 tasks, then 30 measures) were undone item by item, on the record
+    undone = AuditRecord.objects.filter(verb="import undone", content_type__model="planitem")
+    assert undone.count() == 33
+    assert {(r.action, r.actor_id, r.after) for r in undone} == {("delete", world.user("ministry_planner").pk, None)}
+    assert AuditRecord.objects.filter(verb="import undone", content_type__model="plan", action="delete").count() == 1
