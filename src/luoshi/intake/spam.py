@@ -229,11 +229,11 @@ def judge_document(lines: list[str], body: list[bool],
                 logit = model.stretch(pairs, 0, len(pairs[0]) - 1)
                 if logit >= QUICK_GATE or points > 0:
                     logit = model.logit_key(key)
-                cut = _judge_sentences(model, line, key, shaped, pairs)
+                cut = _judge_sentences(model, line, key, (shaped, pairs))
             else:
                 logit = model.quick(shaped) * damp
                 if logit >= QUICK_GATE or points > 0:
-                    logit = model_logit(model, line, key)
+                    logit = model_logit(model, key)
                 if len(line) > SENTENCE_LINE_MIN and logit >= SENTENCE_GATE:
                     cut = _judge_sentences(model, line, key)
             if logit >= FLAG_AT:
@@ -275,8 +275,8 @@ def judge_document(lines: list[str], body: list[bool],
     return judgements
 
 
-def model_logit(model: spammodel.Model, line: str, key: str) -> float:
-    """The model's log-odds for a line (given with its :func:`match_key`), damped when short."""
+def model_logit(model: spammodel.Model, key: str) -> float:
+    """The model's log-odds for a line (given by its :func:`match_key`), damped when short."""
     return model.logit_key(key) * min(1.0, len(key) / SHORT_LINE)
 
 
@@ -335,44 +335,43 @@ def _neighbours(lines: list[str], index: int) -> list[int]:
     return found
 
 
-def _judge_sentences(model: spammodel.Model, line: str, key: str, shaped: str | None = None,
-                     pairs: tuple[list[float], list[int]] | None = None) -> Judgement | None:
+def _judge_sentences(model: spammodel.Model, line: str, key: str,
+                     profile: tuple[str, tuple[list[float], list[int]]] | None = None) -> Judgement | None:
     """A long line: the sentences that are spam, on the model and structure alone.
 
-    With the paragraph's :meth:`~luoshi.intake.spammodel.Model.pair_profile` each sentence is
-    first read quickly from prefix sums; only a sentence that is not clearly official text is read
-    in full. When normalisation changed the number of sentence marks (rare), every sentence is
-    read in full."""
+    With the paragraph's shaped key and its :meth:`~luoshi.intake.spammodel.Model.pair_profile`
+    (``profile``) each sentence is first read quickly from prefix sums; only a sentence that is not
+    clearly official text is read in full. When normalisation changed the number of sentence marks
+    (rare), every sentence is read in full, keyed on its own."""
     pieces = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(line)]
-    key_pieces = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(key)]
-    shaped_pieces = None
-    if shaped is not None and pairs is not None:
-        shaped_pieces = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(shaped)]
-        if len(shaped_pieces) != len(pieces):
-            shaped_pieces = None
+    key_pieces: list[tuple[int, int] | None] = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(key)]
     if len(key_pieces) != len(pieces):
-        key_pieces = [None] * len(pieces)  # type: ignore[list-item]
+        key_pieces = [None] * len(pieces)
+    quick = None  # the sentences' places in the shaped key, when they match the line's
+    if profile is not None:
+        shaped, pairs = profile
+        quick = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(shaped)]
+        if len(quick) != len(pieces):
+            quick = None
     spans: list[tuple[int, int]] = []
-    best = 0.0
+    totals: list[float] = []
     for index, (begin, finish) in enumerate(pieces):
         piece = line[begin:finish]
         if not piece.strip():
             continue
-        if shaped_pieces is not None and pairs is not None:
-            start, end = shaped_pieces[index]
-            if model.stretch(pairs, start + 1, end) < QUICK_GATE:
-                continue  # clearly official text
+        if quick is not None and model.stretch(pairs, quick[index][0] + 1, quick[index][1]) < QUICK_GATE:
+            continue  # clearly official text
         span = key_pieces[index]
         piece_key = key[span[0]:span[1]] if span else match_key(piece)
         points, _ = structure(piece_key)
-        total = model_logit(model, piece, piece_key) + points
+        total = model_logit(model, piece_key) + points
         if total >= SENTENCE_REMOVE_AT:
             spans.append((begin, finish))
-            best = max(best, total)
+            totals.append(total)
     if not spans:
         return None
     text = "".join(line[s:e] for s, e in spans)
-    return Judgement("remove", model.category(text), confidence(best), ("advertising sentence in a paragraph",),
+    return Judgement("remove", model.category(text), confidence(max(totals)), ("advertising sentence in a paragraph",),
                      tuple(spans))
 
 
@@ -380,4 +379,4 @@ def looks_like_spam(text: str) -> bool:
     """Whether a short value (a source name) reads as spam: never used as metadata then."""
     key = match_key(text)
     points, _ = structure(key)
-    return model_logit(spammodel.current(), text, key) + points >= REMOVE_AT
+    return model_logit(spammodel.current(), key) + points >= REMOVE_AT

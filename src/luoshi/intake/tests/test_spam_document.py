@@ -12,6 +12,8 @@ from luoshi.intake.charsets import to_simplified
 from luoshi.intake.cleaning import clean
 from luoshi.intake.tests.test_spam import POLICY, TRAD_REPORT
 
+pytestmark = pytest.mark.usefixtures("endless_loops_fail")
+
 P = list(POLICY)
 BOOKMAKER = "7M3投注站 全场滚球 最高赔率 提款三分钟到账"   # removed on the model's word alone
 UNCERTAIN = "本站提供各类资料免费下载"                    # some evidence (1.5), not enough alone

@@ -10,6 +10,8 @@ import pytest
 from luoshi.intake import spam
 from luoshi.intake.normalise import match_key
 
+pytestmark = pytest.mark.usefixtures("endless_loops_fail")
+
 
 def structure(line: str):
     return spam.structure(match_key(line))

@@ -1,0 +1,173 @@
+"""The spam judge's sentence-by-sentence reading of paragraphs (``intake/spam.py``'s
+``_judge_sentences``; issue 13, mutation testing), with models written for these tests so that
+every reading is known exactly: the removal bar of a sentence, the quick reading on character
+pairs that skips clearly official sentences of long paragraphs (``QUICK_GATE``), the fallback
+when normalisation changes the number of sentence marks, and ``looks_like_spam`` at its bar.
+
+In the test model only the n-grams listed have a weight (the rest count as nothing), so a
+sentence's reading is 3 × the mean of the weights of its known n-grams (``spammodel.TEMPER``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from luoshi.intake import boilerplate, spam, spammodel
+
+pytestmark = pytest.mark.usefixtures("endless_loops_fail")
+
+RATIO = {
+    "政": -1.0,                                  # filler: reads as official text
+    "赢": 2.0,                                   # 3 × 2.0 = 6.0 for a sentence of them
+    "甲": 10.0, "甲甲": -3.0,                    # pairs -9 (quick: official), in full 11.35
+    "丙": 20.0, "乙丙": -100.0,                  # one very official pair at the sentence's start
+    "丁": 8.0, "戊": 8.0, "己": 8.0, "庚": 8.0,  # pairs exactly -8, in full 3 × 24 / 7
+    "丁戊": -3.0, "戊己": -3.0, "己庚": -2.0,
+    "干": 20.0,                                  # the character table's 干 of 乾隆
+}
+# Categories: nothing known but Latin-shaped runs ("x") in the adult table; a text of Han only
+# is then gambling (the first class at equal scores).
+TABLES = {name: {} for name in spammodel.SPAM_CLASSES} | {"adult": {"x": 0.0, "xx": 0.0, "xxx": 0.0}}
+MODEL = spammodel.Model(RATIO, TABLES, {name: -10.0 for name in spammodel.SPAM_CLASSES})
+
+FILLER = "政" * 19 + "。"
+AT_BAR = "赢" * 12 + "电话13812345678!!"          # 6.0 + a mobile number 3.0 + exclamation 1.0 = 10.0
+SKIPPED = "甲" * 12 + "。"                          # pairs -9: skipped on the quick reading
+FIRST_PAIR = "乙" + "丙" * 11 + "。"                # its first pair -300, the rest unknown; in full 30
+AT_GATE = "丁戊己庚" + "辛" * 8 + "。"              # pairs exactly -8.0; in full 10.29
+
+
+@pytest.fixture(autouse=True)
+def model():
+    with spammodel.using(MODEL):
+        yield
+
+
+def judge(lines: list[str], **kwargs) -> dict[int, tuple]:
+    body = [boilerplate.is_body(line) for line in lines]
+    return {index: (j.action, j.category, round(j.confidence, 6), j.reasons, j.spans, j.strong)
+            for index, j in spam.judge_document(lines, body, **kwargs).items()}
+
+
+def cut(spans, total: float, category: str = "gambling") -> tuple:
+    return ("remove", category, round(spam.confidence(total), 6), ("advertising sentence in a paragraph",),
+            tuple(spans), True)
+
+
+def where(paragraph: str, sentence: str, start: int = 0) -> tuple[int, int]:
+    begin = paragraph.index(sentence, start)
+    return begin, begin + len(sentence)
+
+
+# The removal bar of a sentence (a paragraph of 61 to 200 characters: read in full) -----------------
+
+def test_a_sentence_at_the_bar_is_cut_out_of_its_paragraph():
+    paragraph = "政" * 30 + "。" + AT_BAR + "政" * 30 + "。"
+    assert spam.SENTENCE_LINE_MIN < len(paragraph) <= spam.WHOLE_LINE_MAX
+    assert judge([paragraph]) == {0: cut([where(paragraph, AT_BAR)], 10.0)}
+
+
+@pytest.mark.parametrize("weight, removed", [(1.99, False), (2.0, True), (2.01, True)])
+def test_a_sentence_just_under_the_bar_stays(weight, removed):
+    paragraph = "政" * 30 + "。" + AT_BAR + "政" * 30 + "。"
+    model = spammodel.Model(RATIO | {"赢": weight}, TABLES, MODEL.unseen)
+    with spammodel.using(model):
+        result = judge([paragraph])
+    assert (result != {}) is removed
+    if removed:
+        assert result[0][4] == (where(paragraph, AT_BAR),)
+
+
+def test_two_ad_sentences_are_cut_out_together_and_named_by_their_own_text():
+    paragraph = AT_BAR + "政" * 60 + "。" + AT_BAR + "政" * 60 + "。"
+    assert len(paragraph) <= spam.WHOLE_LINE_MAX
+    first, second = where(paragraph, AT_BAR), where(paragraph, AT_BAR, 1)
+    assert judge([paragraph]) == {0: cut([first, second], 10.0, "gambling")}
+
+
+# The quick reading of long paragraphs (over 200 characters) ---------------------------------------------
+
+def long_paragraph(*sentences: str) -> str:
+    paragraph = "".join(sentences) + FILLER * 10
+    assert len(paragraph) > spam.WHOLE_LINE_MAX
+    return paragraph
+
+
+def test_a_sentence_whose_pairs_read_as_clearly_official_is_not_read_further():
+    # In full it would be cut (11.35): the quick reading on character pairs (-9) decides.
+    assert spam.model_logit(MODEL, SKIPPED) == pytest.approx(3 * (120 - 33) / 23)
+    assert judge([long_paragraph(SKIPPED)]) == {}
+    assert judge([long_paragraph(FILLER, SKIPPED)]) == {}
+    assert judge([long_paragraph(FILLER * 3, SKIPPED, FILLER)]) == {}
+
+
+def test_a_sentence_skipped_on_its_pairs_does_not_stop_the_reading_of_the_next():
+    paragraph = long_paragraph(FILLER, SKIPPED, AT_BAR, FILLER)
+    assert judge([paragraph]) == {0: cut([where(paragraph, AT_BAR)], 10.0)}
+
+
+def test_the_quick_reading_takes_the_pairs_inside_the_sentence():
+    # The sentence's first pair (乙丙, -100) is inside it and makes it clearly official; the pair
+    # before it (。乙) and the one across its start are not part of it.
+    assert judge([long_paragraph(FILLER, FIRST_PAIR)]) == {}
+    assert judge([long_paragraph(FIRST_PAIR)]) == {}
+
+
+def test_a_sentence_whose_pairs_read_exactly_at_the_gate_is_read_in_full():
+    paragraph = long_paragraph(FILLER, AT_GATE)
+    assert judge([paragraph]) == {0: cut([where(paragraph, AT_GATE)], 3 * 24 / 7)}
+
+
+def test_short_paragraphs_are_read_sentence_by_sentence_in_full():
+    # (Once the whole line is not clearly official: here the number makes it read in full. It
+    # stands between two paragraphs of the document, not in its margin.)
+    # The confidence is that of the strongest sentence cut out.
+    paragraph = FILLER * 3 + AT_BAR + SKIPPED
+    assert spam.SENTENCE_LINE_MIN < len(paragraph) <= spam.WHOLE_LINE_MAX
+    assert judge([FILLER * 2, paragraph, FILLER * 2]) == {
+        1: cut([where(paragraph, AT_BAR), where(paragraph, SKIPPED)], 3 * (120 - 33) / 23)}
+
+
+# When normalisation changes the number of sentence marks ------------------------------------------------
+# "﹖" (a small question mark) is no sentence mark of the line, but its key (NFKC) has "?": the
+# line's sentences and its key's no longer match one for one, so each sentence is keyed on its own
+# and read in full.
+
+def test_a_paragraph_whose_key_has_more_sentence_marks_is_read_sentence_by_sentence_in_full():
+    paragraph = "政" * 20 + "﹖" + "政" * 20 + "。" + AT_BAR + "政" * 20 + "。"
+    assert spam.SENTENCE_LINE_MIN < len(paragraph) <= spam.WHOLE_LINE_MAX
+    assert judge([paragraph]) == {0: cut([where(paragraph, AT_BAR)], 10.0)}
+
+
+def test_a_long_paragraph_whose_key_has_more_sentence_marks_skips_no_sentence():
+    paragraph = long_paragraph("政" * 20 + "﹖" + "政" * 20 + "。", SKIPPED)
+    assert judge([paragraph]) == {0: cut([where(paragraph, SKIPPED)], 3 * (120 - 33) / 23)}
+
+
+# A sentence is read in its line's key ------------------------------------------------------------------
+
+def test_a_sentence_is_read_in_the_key_the_cleaning_gave_its_line():
+    # The cleaning's keys are converted phrase by phrase (乾隆 stays 乾隆); the character table
+    # would make 干隆 of it, which this model reads as spam.
+    paragraph = "政" * 30 + "。" + "乾隆" * 6 + "。" + "政" * 30 + "。"
+    keys = boilerplate.keys_of([paragraph])
+    assert "乾隆" in keys[0] and "干" in spam.match_key(paragraph)
+    assert judge([paragraph], simplified=keys) == {}
+
+
+# looks_like_spam at its bar (REMOVE_AT, 6.0), with the damping of short values ------------------------------
+
+@pytest.mark.parametrize("text, spammy", [
+    ("赢" * 12, True),                  # 6.0
+    ("赢" * 6, False),                  # damped by half: 3.0
+    ("13812345678", True),              # a phone number alone: 6.0
+    ("电话13812345678", False),          # 3.0
+])
+def test_a_source_name_at_the_removal_bar(text, spammy):
+    assert spam.looks_like_spam(text) is spammy
+
+
+def test_a_short_source_name_is_damped_to_the_bar():
+    model = spammodel.Model(RATIO | {"赢": 4.0}, TABLES, MODEL.unseen)
+    with spammodel.using(model):
+        assert spam.looks_like_spam("赢" * 6)        # 12.0 damped by half: 6.0
+        assert not spam.looks_like_spam("赢" * 5)    # 12.0 × 5/12: 5.0
