@@ -76,6 +76,7 @@ _EXCLAIM = re.compile(r"[!！]")
 _SENTENCE_MARK = re.compile(r"[。；？]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _SENTENCE_PIECE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*|[。！？!?；;]+")
+_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]+")  # some text and its sentence mark
 _LIST_SEPARATORS = re.compile(r"[,，、|｜/／丨\s]+")
 # Vertical bars between words: the match key drops them between Han characters (they also hide
 # spaced-out words), so a bar-joined keyword list is judged on a copy with the bars as commas.
@@ -265,12 +266,13 @@ def judge_document(lines: list[str], body: list[bool],
             reasons.append("after the last sentence of the document" if index > last_real
                            else "before the first sentence of the document")
         whole[index] = (total, reasons)
-        if total < REMOVE_AT and sentences.get(index):
+        removes = _removes(model, keys[index], total)
+        if not removes and sentences.get(index):
             # An ad sentence glued to a paragraph: cut it out, keep the paragraph.
             judgements[index] = sentences[index]
             continue
         if total >= FLAG_AT:
-            judgements[index] = _judgement(model, line, total, reasons)
+            judgements[index] = _judgement(model, line, total, reasons, removes)
     _slogans(lines, keys, whole, judgements, model)
     return judgements
 
@@ -280,9 +282,16 @@ def model_logit(model: spammodel.Model, key: str) -> float:
     return model.logit_key(key) * min(1.0, len(key) / SHORT_LINE)
 
 
-def _judgement(model: spammodel.Model, line: str, total: float, reasons: list[str]) -> Judgement:
-    action = "remove" if total >= REMOVE_AT else "flag"
-    return Judgement(action, model.category(line), confidence(total), tuple(reasons),
+def _removes(model: spammodel.Model, key: str, total: float) -> bool:
+    """Whether a line with this evidence is removed whole: at ``REMOVE_AT``, unless it holds a
+    sentence that reads as official text on its own (the model's word below 0). Such a line is
+    part of the document's text: it is flagged for the reader instead (a short closing sentence
+    with a stray token after it, ``妥否，请批示。k3d``), and an ad sentence glued to it is cut out."""
+    return total >= REMOVE_AT and not any(model_logit(model, sentence) < 0 for sentence in _SENTENCE.findall(key))
+
+
+def _judgement(model: spammodel.Model, line: str, total: float, reasons: list[str], removes: bool) -> Judgement:
+    return Judgement("remove" if removes else "flag", model.category(line), confidence(total), tuple(reasons),
                      strong=total - _document_points(reasons) >= REMOVE_AT)
 
 
@@ -320,7 +329,7 @@ def _slogans(lines: list[str], keys: list[str], whole: list[tuple[float, list[st
             reasons = reasons + ["slogan next to an advertisement" if slogan else "next to an advertisement"]
             whole[index] = (total, reasons)
             if total >= FLAG_AT:
-                judgements[index] = _judgement(model, line, total, reasons)
+                judgements[index] = _judgement(model, line, total, reasons, _removes(model, keys[index], total))
                 changed = changed or judgements[index].action == "remove"
 
 

@@ -204,3 +204,15 @@ def test_a_page_meta_line_next_to_an_ad_stays_page_meta(silent):
     result = clean("\n".join(P + ["来源：市教育局!!", PHONE]))
     assert [(entry.kind, entry.text) for entry in result.removed] == [("page_meta", "来源：市教育局!!"), ("spam", PHONE)]
     assert result.text == "\n".join(P)
+
+
+@pytest.mark.parametrize("closing", ["之一，首先。qX7", "妥否，请批示。k3d"])
+def test_a_real_sentence_with_a_stray_token_after_it_is_flagged_not_removed(closing):
+    # Found by the property test (hypothesis, not derandomised): a short last line of real text
+    # with a random token after its full stop (kept by the noise step: it occurs once) read as
+    # an ad on the token's n-grams, and was removed with its sentence. A line that holds a
+    # sentence reading as official text on its own is part of the document: flagged, not removed.
+    result = clean("\n".join(P + [closing]))
+    assert result.text == "\n".join(P + [closing])
+    assert [(flag.kind, flag.text) for flag in result.flags] == [("spam_suspect", closing)]
+    assert result.flags[0].reason.endswith("reads like advertising; after the last sentence of the document")

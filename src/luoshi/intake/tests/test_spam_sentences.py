@@ -171,3 +171,38 @@ def test_a_short_source_name_is_damped_to_the_bar():
     with spammodel.using(model):
         assert spam.looks_like_spam("赢" * 6)        # 12.0 damped by half: 6.0
         assert not spam.looks_like_spam("赢" * 5)    # 12.0 × 5/12: 5.0
+
+
+# A line that holds a sentence reading as official text is never removed whole ---------------------------------
+# (the sentence's own reading below 0; 辛 is unknown to the model: a sentence of it reads 0.0)
+
+def around(line: str) -> list[str]:
+    return [FILLER * 2, line, FILLER * 2]   # between two paragraphs: no margin
+
+
+@pytest.mark.parametrize("sentence, action", [
+    ("辛" * 12 + "。", "remove"),             # reads 0.0: not official
+    ("政" + "辛" * 11 + "。", "flag"),        # reads -3.0
+])
+def test_a_line_at_the_bar_holding_an_official_sentence_is_flagged(sentence, action):
+    line = sentence + "赢" * 12 + "13812345678"
+    [(index, judgement)] = judge(around(line)).items()
+    assert index == 1 and judgement[0] == action
+    assert judgement[3] == ("reads like advertising", "mobile or hotline number")
+
+
+def test_a_line_holding_an_official_sentence_next_to_an_ad_is_flagged():
+    line = "政政。" + "赢" * 12                  # its sentence reads -0.75; the line 4.71
+    result = judge([FILLER * 2, "13812345678", line, FILLER * 2])
+    assert result[1][0] == "remove"
+    assert result[2][0] == "flag" and result[2][3] == ("reads like advertising", "next to an advertisement")
+    assert result[2][2] == round(spam.confidence(3 * 22 / 14 + spam.W_NEIGHBOUR), 6)
+
+
+def test_ad_sentences_are_cut_out_of_a_paragraph_that_holds_an_official_one():
+    # The paragraph as a whole reaches the removal bar (7.2); its official sentences keep it, and
+    # its ad sentences are cut out.
+    paragraph = "政政政。" + AT_BAR + "政政政。" + AT_BAR
+    assert len(paragraph) > spam.SENTENCE_LINE_MIN
+    first, second = where(paragraph, AT_BAR), where(paragraph, AT_BAR, 5)
+    assert judge(around(paragraph)) == {1: cut([first, second], 10.0)}
