@@ -201,13 +201,13 @@ def judge_document(lines: list[str], body: list[bool],
     model = spammodel.current()
     memo: dict[str, tuple[float, str, list[str], Judgement | None]] = {}
     logits: list[float | None] = [None] * len(lines)
-    keys: list[str] = [""] * len(lines)
-    whole: list[tuple[float, list[str]]] = [(0.0, [])] * len(lines)
-    sentences: dict[int, Judgement | None] = {}
+    keys: dict[int, str] = {}                          # the lines read, by index
+    whole: dict[int, tuple[float, list[str]]] = {}
+    sentences: dict[int, Judgement] = {}
     step = max(1, len(lines) // 20)
     for index, line in enumerate(lines):
         if progress and index % step == 0:
-            progress("lines", 0.4 + 0.2 * index / max(1, len(lines)))
+            progress("lines", 0.4 + 0.2 * index / len(lines))
         if not line or _URL_ONLY.match(line):
             continue  # a bare address is the boilerplate rules' business
         known = memo.get(line)
@@ -215,8 +215,7 @@ def judge_document(lines: list[str], body: list[bool],
             key = match_key_of_simplified(simplified[index]) if simplified else match_key(line)
             points, reasons = structure(key)
             if _BARS.search(line):
-                barred = simplified[index] if simplified else line
-                list_points, list_reason = keyword_list(match_key(_BARS.sub("、", barred)))
+                list_points, list_reason = keyword_list(match_key(_BARS.sub("、", line)))
             else:
                 list_points, list_reason = keyword_list(key)
             if list_reason:
@@ -267,7 +266,7 @@ def judge_document(lines: list[str], body: list[bool],
                            else "before the first sentence of the document")
         whole[index] = (total, reasons)
         removes = _removes(model, keys[index], total)
-        if not removes and sentences.get(index):
+        if not removes and index in sentences:
             # An ad sentence glued to a paragraph: cut it out, keep the paragraph.
             judgements[index] = sentences[index]
             continue
@@ -306,7 +305,7 @@ def _document_points(reasons: list[str]) -> float:
     return sum(_DOCUMENT_REASONS.get(reason, 0.0) for reason in reasons)
 
 
-def _slogans(lines: list[str], keys: list[str], whole: list[tuple[float, list[str]]],
+def _slogans(lines: list[str], keys: dict[int, str], whole: dict[int, tuple[float, list[str]]],
              judgements: dict[int, Judgement], model: spammodel.Model) -> None:
     """Ads come in blocks: a line next to a removed ad that already shows some evidence, or a
     short exclamatory slogan, is part of it."""
@@ -316,7 +315,7 @@ def _slogans(lines: list[str], keys: list[str], whole: list[tuple[float, list[st
         changed = False
         for index, line in enumerate(lines):
             current = judgements.get(index)
-            if not line or index in boosted or (current and current.action == "remove") or not keys[index]:
+            if index not in keys or index in boosted or (current and current.action == "remove"):
                 continue
             total, reasons = whole[index]
             slogan = len(keys[index]) <= 40 and bool(_EXCLAIM.search(keys[index]))

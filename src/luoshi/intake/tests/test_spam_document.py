@@ -116,6 +116,9 @@ def test_progress_is_reported_twenty_times_from_forty_to_sixty_percent():
     spam.judge_document(["甲"] * 40, [False] * 40, lambda stage, fraction: calls.append((stage, fraction)))
     assert calls == [("lines", 0.4 + 0.2 * i / 40) for i in range(0, 40, 2)]
     calls.clear()
+    spam.judge_document(["甲"] * 50, [False] * 50, lambda stage, fraction: calls.append((stage, fraction)))
+    assert calls == [("lines", 0.4 + 0.2 * i / 50) for i in range(0, 50, 2)]
+    calls.clear()
     spam.judge_document(["甲"] * 3, [False] * 3, lambda stage, fraction: calls.append((stage, fraction)))
     assert calls == [("lines", 0.4), ("lines", 0.4 + 0.2 / 3), ("lines", 0.4 + 0.4 / 3)]
 

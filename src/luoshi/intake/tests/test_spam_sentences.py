@@ -23,6 +23,10 @@ RATIO = {
     "丁": 8.0, "戊": 8.0, "己": 8.0, "庚": 8.0,  # pairs exactly -8, in full 3 × 24 / 7
     "丁戊": -3.0, "戊己": -3.0, "己庚": -2.0,
     "干": 20.0,                                  # the character table's 干 of 乾隆
+    "癸": 10.0, "癸癸": -1.5,                    # pairs -4.5, in full 13.1
+    "子": 20.0, "子子": -4.0,                    # pairs -12, in full 27.3 (both damped when short)
+    "丑": 20.0, "^丑": -300.0,                   # a line's first pair decides its quick reading
+    "卯": 20.0, "卯$": -300.0,                   # and its last
 }
 # Categories: nothing known but Latin-shaped runs ("x") in the adult table; a text of Han only
 # is then gambling (the first class at equal scores).
@@ -206,3 +210,50 @@ def test_ad_sentences_are_cut_out_of_a_paragraph_that_holds_an_official_one():
     assert len(paragraph) > spam.SENTENCE_LINE_MIN
     first, second = where(paragraph, AT_BAR), where(paragraph, AT_BAR, 5)
     assert judge(around(paragraph)) == {1: cut([first, second], 10.0)}
+
+
+# The quick reading of a whole line ----------------------------------------------------------------------------
+
+def test_a_line_whose_pairs_do_not_read_as_clearly_official_is_read_in_full():
+    assert judge(around("癸" * 24)) == {
+        1: ("remove", "gambling", round(spam.confidence(3 * (240 - 34.5) / 47), 6), ("reads like advertising",), (),
+            True)}
+
+
+def test_the_quick_reading_of_a_short_line_is_damped_too():
+    # Pairs -12, damped by half: -6, not clearly official; in full 27.3 damped by half.
+    assert judge(around("子" * 6)) == {
+        1: ("remove", "gambling", round(spam.confidence(3 * 100 / 11 / 2), 6), ("reads like advertising",), (), True)}
+
+
+def test_a_long_line_whose_pairs_read_exactly_at_the_gate_is_read_in_full():
+    line = "丁戊己庚" + "辛" * 197 + "。"
+    assert len(line) > spam.WHOLE_LINE_MAX
+    assert judge(around(line)) == {
+        1: ("remove", "gambling", round(spam.confidence(3 * 24 / 7), 6), ("reads like advertising",), (), True)}
+
+
+@pytest.mark.parametrize("line", ["丑" * 201, "卯" * 201])
+def test_the_quick_reading_of_a_long_line_takes_its_first_and_last_pairs(line):
+    # Its first (or last) pair makes the line clearly official as a whole; read as one sentence
+    # (no sentence mark), its inner pairs are unknown, so it is read in full and cut out.
+    assert judge(around(line)) == {1: cut([(0, 201)], 3 * (4020 - 300) / 202)}
+
+
+@pytest.mark.parametrize("extra, both", [(0, True), (1, False)])
+def test_paragraphs_up_to_200_characters_are_read_by_sentence_in_full(extra, both):
+    # Up to 200 characters every sentence is read in full (once the line is not clearly official
+    # as a whole); over 200 each is screened by its pairs first, and SKIPPED is not read further.
+    paragraph = AT_BAR + SKIPPED + FILLER * 8 + "政" * extra
+    assert len(paragraph) == 200 + extra
+    bar, skipped = where(paragraph, AT_BAR), where(paragraph, SKIPPED)
+    expected = cut([bar, skipped], 3 * (120 - 33) / 23) if both else cut([bar], 10.0)
+    assert judge(around(paragraph)) == {1: expected}
+
+
+def test_a_keyword_list_joined_by_bars_counts_its_words_without_the_bars():
+    # Four words of 7 characters (the longest mean a keyword list allows is 8).
+    line = "春夏秋冬东南西|北上下左右前后|金木水火土日月|山川河湖海江洋"
+    assert judge(around(line)) == {
+        1: ("flag", "gambling", round(spam.confidence(spam.W_KEYWORDS), 6), ("keyword list without verbs",), (),
+            False)}
