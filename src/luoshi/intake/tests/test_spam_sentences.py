@@ -27,6 +27,8 @@ RATIO = {
     "子": 20.0, "子子": -4.0,                    # pairs -12, in full 27.3 (both damped when short)
     "丑": 20.0, "^丑": -300.0,                   # a line's first pair decides its quick reading
     "卯": 20.0, "卯$": -300.0,                   # and its last
+    "亥": -10.0,                                 # very official
+    "寅": 1.0, "寅寅": 0.0,                      # 寅寅 reads 3 × 2 / 3 = 2.0
 }
 # Categories: nothing known but Latin-shaped runs ("x") in the adult table; a text of Han only
 # is then gambling (the first class at equal scores).
@@ -257,3 +259,49 @@ def test_a_keyword_list_joined_by_bars_counts_its_words_without_the_bars():
     assert judge(around(line)) == {
         1: ("flag", "gambling", round(spam.confidence(spam.W_KEYWORDS), 6), ("keyword list without verbs",), (),
             False)}
+
+
+def test_a_long_line_with_structural_evidence_is_always_read_in_full():
+    # Over 200 characters, but its key (spaces between Han characters dropped) is short enough
+    # for two exclamation marks to count (+1): then its pairs (-12) do not spare it the full
+    # reading (36, undamped on the long path).
+    line = "子" + " " * 197 + "子!!"
+    assert len(line) > spam.WHOLE_LINE_MAX and spam.match_key(line) == "子子!!"
+    assert judge(around(line)) == {
+        1: ("remove", "gambling", round(spam.confidence(37.0), 6), ("reads like advertising", "exclamatory slogan"),
+            (), True)}
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("子" * 12, None),                        # pairs -12: clearly official, not read further
+    ("子" * 12 + "!!", 3 * (240 - 44) / 23 + 1.0),   # the same with structural evidence: read in full
+    ("丁戊己庚" + "辛" * 8, 3 * 24 / 7),      # pairs exactly -8: read in full
+])
+def test_a_line_is_read_in_full_unless_its_pairs_read_as_clearly_official(line, expected):
+    result = judge(around(line))
+    if expected is None:
+        assert result == {}
+    else:
+        assert result[1][:3] == ("remove", "gambling", round(spam.confidence(expected), 6))
+
+
+@pytest.mark.parametrize("official, cut_out", [(52, True), (53, False)])
+def test_a_paragraph_is_read_by_sentence_from_minus_five(official, cut_out):
+    # 干 × 20 and 亥 × 52 read exactly -5.0 as a whole (3 × (400 − 520) / 72); one more 亥 is under.
+    paragraph = "干" * 20 + "。" + "亥" * official + "。"
+    expected = {1: cut([(0, 21)], 60.0)} if cut_out else {}
+    assert judge(around(paragraph)) == expected
+
+
+@pytest.mark.parametrize("length, cut_out", [(60, False), (61, True)])
+def test_paragraphs_over_60_characters_are_read_by_sentence(length, cut_out):
+    paragraph = AT_BAR + "政" * (length - len(AT_BAR) - 1) + "。"
+    assert len(paragraph) == length
+    [(index, judgement)] = judge(around(paragraph)).items()
+    assert judgement[0] == ("remove" if cut_out else "flag")
+    assert judgement[4] == ((where(paragraph, AT_BAR),) if cut_out else ())
+
+
+def test_a_line_reading_exactly_at_the_flagging_bar_reads_like_advertising():
+    assert judge(around("寅寅" + "辛" * 10)) == {
+        1: ("flag", "gambling", round(spam.confidence(2.0), 6), ("reads like advertising",), (), False)}
