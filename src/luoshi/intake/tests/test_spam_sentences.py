@@ -305,3 +305,19 @@ def test_paragraphs_over_60_characters_are_read_by_sentence(length, cut_out):
 def test_a_line_reading_exactly_at_the_flagging_bar_reads_like_advertising():
     assert judge(around("寅寅" + "辛" * 10)) == {
         1: ("flag", "gambling", round(spam.confidence(2.0), 6), ("reads like advertising",), (), False)}
+
+
+# The document's own text: its body lines that do not read as spam ------------------------------------------
+
+@pytest.mark.parametrize("line, total, reasons", [
+    ("寅寅" + "辛" * 13 + "。", 2.0, ("reads like advertising",)),   # exactly at the flagging bar
+    ("赢" * 15 + "。", 6.0, ("reads like advertising",)),
+])
+def test_a_paragraph_reading_as_spam_is_not_the_documents_text(line, total, reasons):
+    # A paragraph at the end that reads as spam is not the document's last sentence: the
+    # document ends before it, so it lies in the margin.
+    assert boilerplate.is_body(line)
+    [(index, judgement)] = judge([FILLER * 2, line]).items()
+    assert index == 1
+    assert judgement[2:4] == (round(spam.confidence(total + spam.W_MARGIN), 6),
+                              reasons + ("after the last sentence of the document",))
