@@ -167,6 +167,12 @@ def test_a_line_without_evidence_gets_nothing_from_the_margin(silent):
     assert judge(["甲乙丙丁"] + P + ["戊己庚辛"]) == {}
 
 
+def test_the_least_evidence_is_enough_for_the_margin(silent):
+    assert judge(P + [SLOGAN]) == {
+        len(P): ("flag", "gambling", round(spam.confidence(3.0), 4),
+                 ("exclamatory slogan", "after the last sentence of the document"), (), False)}
+
+
 def test_a_slogan_next_to_an_ad_reaches_the_removal_bar(silent):
     # Found by the mutation run: the slogan's +5 from its neighbour was counted as the line's own
     # evidence ("strong"), so a page-meta line next to an ad was taken as spam, not as page meta.

@@ -29,6 +29,7 @@ RATIO = {
     "卯": 20.0, "卯$": -300.0,                   # and its last
     "亥": -10.0,                                 # very official
     "寅": 1.0, "寅寅": 0.0,                      # 寅寅 reads 3 × 2 / 3 = 2.0
+    "关": 1.0, "关关": 0.0,                      # so does 關關 (关关 in its key)
 }
 # Categories: nothing known but Latin-shaped runs ("x") in the adult table; a text of Han only
 # is then gambling (the first class at equal scores).
@@ -321,3 +322,22 @@ def test_a_paragraph_reading_as_spam_is_not_the_documents_text(line, total, reas
     assert index == 1
     assert judgement[2:4] == (round(spam.confidence(total + spam.W_MARGIN), 6),
                               reasons + ("after the last sentence of the document",))
+
+
+# The document's script: read from its lines that do not read as spam ------------------------------------------
+
+def test_a_line_at_the_flagging_bar_does_not_count_for_the_documents_script():
+    # 16 traditional characters of text, 2 in a line reading 2.0, 2 simplified in a line of text:
+    # 18 marked characters are too few for the script to count (20), so 这个 breaks nothing.
+    lines = ["國" * 16 + "。", "關關" + "辛" * 10, "这个" + "辛" * 10]
+    result = judge(lines)
+    assert 2 not in result
+    assert result[1][2:4] == (round(spam.confidence(2.0 + spam.W_MARGIN), 6),
+                              ("reads like advertising", "after the last sentence of the document"))
+
+
+def test_the_script_break_adds_to_a_lines_other_evidence():
+    line = "这个" + "赢" * 12                     # 6.0 of its own, 6.0 for its script
+    assert judge(["國" * 20 + "。", line, "國" * 20 + "。"]) == {
+        1: ("remove", "gambling", round(spam.confidence(12.0), 6),
+            ("reads like advertising", "script differs from the traditional document"), (), True)}
