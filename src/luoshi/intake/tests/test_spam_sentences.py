@@ -30,6 +30,7 @@ RATIO = {
     "亥": -10.0,                                 # very official
     "寅": 1.0, "寅寅": 0.0,                      # 寅寅 reads 3 × 2 / 3 = 2.0
     "关": 1.0, "关关": 0.0,                      # so does 關關 (关关 in its key)
+    "辰": 0.0,                                   # 寅辰辰 reads 3 × 1 / 3 = 1.0
 }
 # Categories: nothing known but Latin-shaped runs ("x") in the adult table; a text of Han only
 # is then gambling (the first class at equal scores).
@@ -341,3 +342,41 @@ def test_the_script_break_adds_to_a_lines_other_evidence():
     assert judge(["國" * 20 + "。", line, "國" * 20 + "。"]) == {
         1: ("remove", "gambling", round(spam.confidence(12.0), 6),
             ("reads like advertising", "script differs from the traditional document"), (), True)}
+
+
+# Lines after a paragraph with an ad sentence, and ads in blocks ---------------------------------------------
+
+PHONE = "13812345678"                  # the removal bar on its structure alone
+LITTLE = "寅辰辰" + "辛" * 9           # reads 1.0: some evidence, below the flagging bar
+MESSENGER = "加微信abcde123"           # 3.0
+
+
+def test_the_lines_after_a_paragraph_with_an_ad_sentence_are_judged_too():
+    paragraph = "政" * 30 + "。" + AT_BAR + "政" * 30 + "。"
+    assert judge([FILLER * 2, paragraph, "赢" * 15 + "。", FILLER * 2]) == {
+        1: cut([where(paragraph, AT_BAR)], 10.0),
+        2: ("remove", "gambling", round(spam.confidence(6.0), 6), ("reads like advertising",), (), True)}
+
+
+def test_the_least_evidence_next_to_an_ad_makes_a_line_part_of_it():
+    assert judge([FILLER * 2, PHONE, LITTLE, FILLER * 2])[2] == (
+        "flag", "gambling", round(spam.confidence(4.0), 6), ("next to an advertisement",), (), False)
+
+
+def test_a_line_is_boosted_once_though_the_block_grows_elsewhere():
+    # The messenger line becomes an ad in the first pass, so a second pass is made; LITTLE was
+    # boosted in the first and stays a flag (a second boost would make it 7.0).
+    result = judge([FILLER * 2, PHONE, LITTLE, FILLER * 2, PHONE, MESSENGER, FILLER * 2])
+    assert result[5][0] == "remove"
+    assert result[2] == ("flag", "gambling", round(spam.confidence(4.0), 6), ("next to an advertisement",), (), False)
+
+
+@pytest.mark.parametrize("length, slogan", [(40, True), (41, False)])
+def test_a_slogan_is_at_most_40_characters(length, slogan):
+    line = "辛" * (length - 1) + "!"             # no evidence of its own
+    result = judge([FILLER * 2, PHONE, line, FILLER * 2])
+    if slogan:
+        assert result[2] == ("flag", "gambling", round(spam.confidence(spam.W_SLOGAN), 6),
+                             ("slogan next to an advertisement",), (), False)
+    else:
+        assert 2 not in result
