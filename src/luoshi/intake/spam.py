@@ -326,7 +326,6 @@ def _slogans(lines: list[str], keys: dict[int, str], whole: dict[int, tuple[floa
             boosted.add(index)
             total += W_SLOGAN if slogan else W_NEIGHBOUR
             reasons = reasons + ["slogan next to an advertisement" if slogan else "next to an advertisement"]
-            whole[index] = (total, reasons)
             if total >= FLAG_AT:
                 judgements[index] = _judgement(model, line, total, reasons, _removes(model, keys[index], total))
                 changed = changed or judgements[index].action == "remove"

@@ -64,6 +64,10 @@ def test_structural_evidence_adds_up():
     ("一号用品、二号用品、三号用品、四号用品、五号", (spam.W_STUFFING, "repeated keywords")),
     ("用品一号、用品二号、用品三号、用品四号、五号", (spam.W_STUFFING, "repeated keywords")),
     ("一号用品、二号用品、三号用品、甲乙、丙丁", (spam.W_KEYWORDS, "keyword list without verbs")),
+    ("用品一号、用品二号、用品三号、甲乙、丙丁", (spam.W_KEYWORDS, "keyword list without verbs")),  # 3 of 5
+    ("甲用品、乙用品、丙用品、丁用品、戊", (spam.W_STUFFING, "repeated keywords")),   # words of 3 share
+    ("用品甲、用品乙、用品丙、用品丁、戊", (spam.W_STUFFING, "repeated keywords")),
+    ("甲乙、丙乙、丁乙、戊乙、己", (spam.W_KEYWORDS, "keyword list without verbs")),   # of 2 do not
     ("一号用品、二号用品、三号用品、四号用品、甲、乙、丙、丁、戊", (spam.W_KEYWORDS, "keyword list without verbs")),
     ("一号用品、二号用品、三号用品、四号用品、甲、乙、丙、丁", (spam.W_STUFFING, "repeated keywords")),
     ("推进改革、加强管理、完善制度、落实责任", (0.0, None)),

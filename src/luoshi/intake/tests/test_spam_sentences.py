@@ -380,3 +380,9 @@ def test_a_slogan_is_at_most_40_characters(length, slogan):
                              ("slogan next to an advertisement",), (), False)
     else:
         assert 2 not in result
+
+
+def test_a_slogan_reaching_exactly_the_flagging_bar_is_flagged():
+    line = "政" * 12 + "!"                      # reads -3.0; +5 as a slogan next to an ad
+    assert judge([FILLER * 2, PHONE, line, FILLER * 2])[2] == (
+        "flag", "gambling", round(spam.confidence(2.0), 6), ("slogan next to an advertisement",), (), False)
