@@ -117,19 +117,16 @@ def confidence(total: float) -> float:
 
 def structure(key: str) -> tuple[float, list[str]]:
     """Evidence from the shape of a line (its :func:`match_key`)."""
-    points = 0.0
-    reasons: list[str] = []
+    # The numbers: at most one of these (the first to apply).
+    points, reasons = 0.0, []
     mobile, hotline = _MOBILE.search(key), _HOTLINE.search(key)
     if (mobile or hotline) and _PHONE_ONLY.match(key):
-        points += W_PHONE_ONLY
-        reasons.append("line is only a phone number")
+        points, reasons = W_PHONE_ONLY, ["line is only a phone number"]
     elif _OFFICE_CONTACT.search(key):
         if _LANDLINE.search(key) and not mobile and not hotline:
-            points += W_CONTACT
-            reasons.append("office contact line")
+            points, reasons = W_CONTACT, ["office contact line"]
     elif mobile or hotline:
-        points += W_NUMBER
-        reasons.append("mobile or hotline number")
+        points, reasons = W_NUMBER, ["mobile or hotline number"]
     if _IM_ID.search(key):
         points += W_MESSENGER
         reasons.append("messenger contact")
@@ -146,7 +143,7 @@ def keyword_list(key: str) -> tuple[float, str | None]:
     tokens = [t for t in _LIST_SEPARATORS.split(key) if t]
     if len(tokens) < 4 or sum(map(len, tokens)) / len(tokens) > 8:
         return 0.0, None
-    repeated = 1 - len(set(tokens)) / len(tokens)
+    repeats = len(tokens) - len(set(tokens))
     suffixes: dict[str, int] = {}
     prefixes: dict[str, int] = {}
     for token in tokens:
@@ -154,7 +151,7 @@ def keyword_list(key: str) -> tuple[float, str | None]:
             suffixes[token[-2:]] = suffixes.get(token[-2:], 0) + 1
             prefixes[token[:2]] = prefixes.get(token[:2], 0) + 1
     shared = max(max(suffixes.values(), default=0), max(prefixes.values(), default=0))
-    if len(tokens) >= 5 and (repeated >= 0.3 or (shared >= 4 and shared * 2 >= len(tokens))):
+    if len(tokens) >= 5 and (10 * repeats >= 3 * len(tokens) or (shared >= 4 and shared * 2 >= len(tokens))):
         return W_STUFFING, "repeated keywords"
     verbless = sum(1 for t in tokens if not _VERBS.search(t))
     if verbless >= 0.6 * len(tokens):

@@ -59,6 +59,8 @@ def test_structural_evidence_adds_up():
     ("甲" * 8 + "、" + "乙" * 8 + "、" + "丙" * 8 + "、" + "丁" * 8, (spam.W_KEYWORDS, "keyword list without verbs")),
     ("甲" * 9 + "、" + "乙" * 8 + "、" + "丙" * 8 + "、" + "丁" * 8, (0.0, None)),   # tokens too long
     ("学校、学校、学校、家庭、社会", (spam.W_STUFFING, "repeated keywords")),
+    ("甲、甲、甲、甲、乙、丙、丁、戊、己、庚", (spam.W_STUFFING, "repeated keywords")),        # 3 of 10 repeat
+    ("甲、甲、甲、甲、乙、丙、丁、戊、己、庚、辛", (spam.W_KEYWORDS, "keyword list without verbs")),  # 3 of 11
     ("学校、学校、家庭、社会、政府", (spam.W_KEYWORDS, "keyword list without verbs")),   # 0.2 repeated
     ("学校、学校、学校、家庭", (spam.W_KEYWORDS, "keyword list without verbs")),          # four tokens only
     ("一号用品、二号用品、三号用品、四号用品、五号", (spam.W_STUFFING, "repeated keywords")),
