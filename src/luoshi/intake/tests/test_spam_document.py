@@ -205,6 +205,10 @@ def test_the_script_is_read_from_the_first_400_000_characters():
     first = "關" * 16 + "关" * 4 + "甲" * (399_999 - 20)
     assert spam.document_script([first, "关" * 10]) == "traditional"
     assert spam.document_script([first + "关"]) is None
+    # The lines are joined by one line break: a last character at 400,000 still counts.
+    edge = "關" * 16 + "关" * 4 + "甲" * (399_998 - 20)
+    assert spam.document_script([edge]) == "traditional"
+    assert spam.document_script([edge, "关"]) is None
 
 
 def test_a_page_meta_line_next_to_an_ad_stays_page_meta(silent):
