@@ -305,14 +305,14 @@ def _document_points(reasons: list[str]) -> float:
 def _slogans(lines: list[str], keys: dict[int, str], whole: dict[int, tuple[float, list[str]]],
              judgements: dict[int, Judgement], model: spammodel.Model) -> None:
     """Ads come in blocks: a line next to a removed ad that already shows some evidence, or a
-    short exclamatory slogan, is part of it."""
-    boosted: set[int] = set()
+    short exclamatory slogan, is part of it. A line is boosted from its own evidence in every pass
+    (once, however many passes the block needs to grow)."""
     changed = True
     while changed:
         changed = False
         for index, line in enumerate(lines):
             current = judgements.get(index)
-            if index not in keys or index in boosted or (current and current.action == "remove"):
+            if index not in keys or (current and current.action == "remove"):
                 continue
             total, reasons = whole[index]
             slogan = len(keys[index]) <= 40 and bool(_EXCLAIM.search(keys[index]))
@@ -320,7 +320,6 @@ def _slogans(lines: list[str], keys: dict[int, str], whole: dict[int, tuple[floa
                 continue
             if not any(judgements.get(n) and judgements[n].action == "remove" for n in _neighbours(lines, index)):
                 continue
-            boosted.add(index)
             total += W_SLOGAN if slogan else W_NEIGHBOUR
             reasons = reasons + ["slogan next to an advertisement" if slogan else "next to an advertisement"]
             if total >= FLAG_AT:
