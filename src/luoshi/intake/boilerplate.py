@@ -119,19 +119,19 @@ def key_of(line: str) -> str:
 
 
 def keys_of(lines: list[str]) -> list[str]:
-    """``key_of`` for many lines at once, through one OpenCC pass (fast).
+    """``key_of`` for many lines at once, through one OpenCC pass (fast; phrase aware, so a few
+    phrases differ from ``key_of``'s character table: 乾隆 stays 乾隆).
 
-    OpenCC converts phrases, so a line whose length changes falls back to the
-    character table.
+    Each key keeps its line's length and offsets: every entry of OpenCC's ``t2s`` dictionaries
+    (characters and phrases) is as long as its key and none holds a line break
+    (``test_opencc_keeps_the_length_of_every_line``). Lines that hold a line break themselves (or
+    no lines) do not split back one for one: then each line is keyed alone, as ``key_of``.
     """
     # ASCII letters only, as key_of: str.lower() could change a length ("İ") or lower other scripts.
     parts = to_simplified("\n".join(lines)).translate(_ASCII_LOWER).split("\n")
     if len(parts) != len(lines):
         return [key_of(line) for line in lines]
-    return [
-        part if len(part) == len(line) else key_of(line)
-        for part, line in zip(parts, lines)
-    ]
+    return parts
 
 
 def han_count(text: str) -> int:

@@ -76,6 +76,7 @@ _EXCLAIM = re.compile(r"[!！]")
 _SENTENCE_MARK = re.compile(r"[。；？]")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _SENTENCE_PIECE = re.compile(r"[^。！？!?；;]+[。！？!?；;]*|[。！？!?；;]+")
+_SENTENCE = re.compile(r"[^。！？!?；;]+[。！？!?；;]+")  # some text and its sentence mark
 _LIST_SEPARATORS = re.compile(r"[,，、|｜/／丨\s]+")
 # Vertical bars between words: the match key drops them between Han characters (they also hide
 # spaced-out words), so a bar-joined keyword list is judged on a copy with the bars as commas.
@@ -116,19 +117,16 @@ def confidence(total: float) -> float:
 
 def structure(key: str) -> tuple[float, list[str]]:
     """Evidence from the shape of a line (its :func:`match_key`)."""
-    points = 0.0
-    reasons: list[str] = []
+    # The numbers: at most one of these (the first to apply).
+    points, reasons = 0.0, []
     mobile, hotline = _MOBILE.search(key), _HOTLINE.search(key)
     if (mobile or hotline) and _PHONE_ONLY.match(key):
-        points += W_PHONE_ONLY
-        reasons.append("line is only a phone number")
+        points, reasons = W_PHONE_ONLY, ["line is only a phone number"]
     elif _OFFICE_CONTACT.search(key):
         if _LANDLINE.search(key) and not mobile and not hotline:
-            points += W_CONTACT
-            reasons.append("office contact line")
+            points, reasons = W_CONTACT, ["office contact line"]
     elif mobile or hotline:
-        points += W_NUMBER
-        reasons.append("mobile or hotline number")
+        points, reasons = W_NUMBER, ["mobile or hotline number"]
     if _IM_ID.search(key):
         points += W_MESSENGER
         reasons.append("messenger contact")
@@ -145,7 +143,7 @@ def keyword_list(key: str) -> tuple[float, str | None]:
     tokens = [t for t in _LIST_SEPARATORS.split(key) if t]
     if len(tokens) < 4 or sum(map(len, tokens)) / len(tokens) > 8:
         return 0.0, None
-    repeated = 1 - len(set(tokens)) / len(tokens)
+    repeats = len(tokens) - len(set(tokens))
     suffixes: dict[str, int] = {}
     prefixes: dict[str, int] = {}
     for token in tokens:
@@ -153,7 +151,7 @@ def keyword_list(key: str) -> tuple[float, str | None]:
             suffixes[token[-2:]] = suffixes.get(token[-2:], 0) + 1
             prefixes[token[:2]] = prefixes.get(token[:2], 0) + 1
     shared = max(max(suffixes.values(), default=0), max(prefixes.values(), default=0))
-    if len(tokens) >= 5 and (repeated >= 0.3 or (shared >= 4 and shared * 2 >= len(tokens))):
+    if len(tokens) >= 5 and (10 * repeats >= 3 * len(tokens) or (shared >= 4 and shared * 2 >= len(tokens))):
         return W_STUFFING, "repeated keywords"
     verbless = sum(1 for t in tokens if not _VERBS.search(t))
     if verbless >= 0.6 * len(tokens):
@@ -200,13 +198,13 @@ def judge_document(lines: list[str], body: list[bool],
     model = spammodel.current()
     memo: dict[str, tuple[float, str, list[str], Judgement | None]] = {}
     logits: list[float | None] = [None] * len(lines)
-    keys: list[str] = [""] * len(lines)
-    whole: list[tuple[float, list[str]]] = [(0.0, [])] * len(lines)
-    sentences: dict[int, Judgement | None] = {}
+    keys: dict[int, str] = {}                          # the lines read, by index
+    whole: dict[int, tuple[float, list[str]]] = {}
+    sentences: dict[int, Judgement] = {}
     step = max(1, len(lines) // 20)
     for index, line in enumerate(lines):
         if progress and index % step == 0:
-            progress("lines", 0.4 + 0.2 * index / max(1, len(lines)))
+            progress("lines", 0.4 + 0.2 * index / len(lines))
         if not line or _URL_ONLY.match(line):
             continue  # a bare address is the boilerplate rules' business
         known = memo.get(line)
@@ -214,8 +212,7 @@ def judge_document(lines: list[str], body: list[bool],
             key = match_key_of_simplified(simplified[index]) if simplified else match_key(line)
             points, reasons = structure(key)
             if _BARS.search(line):
-                barred = simplified[index] if simplified else line
-                list_points, list_reason = keyword_list(match_key(_BARS.sub("、", barred)))
+                list_points, list_reason = keyword_list(match_key(_BARS.sub("、", line)))
             else:
                 list_points, list_reason = keyword_list(key)
             if list_reason:
@@ -229,11 +226,11 @@ def judge_document(lines: list[str], body: list[bool],
                 logit = model.stretch(pairs, 0, len(pairs[0]) - 1)
                 if logit >= QUICK_GATE or points > 0:
                     logit = model.logit_key(key)
-                cut = _judge_sentences(model, line, key, shaped, pairs)
+                cut = _judge_sentences(model, line, key, (shaped, pairs))
             else:
                 logit = model.quick(shaped) * damp
                 if logit >= QUICK_GATE or points > 0:
-                    logit = model_logit(model, line, key)
+                    logit = model_logit(model, key)
                 if len(line) > SENTENCE_LINE_MIN and logit >= SENTENCE_GATE:
                     cut = _judge_sentences(model, line, key)
             if logit >= FLAG_AT:
@@ -265,24 +262,32 @@ def judge_document(lines: list[str], body: list[bool],
             reasons.append("after the last sentence of the document" if index > last_real
                            else "before the first sentence of the document")
         whole[index] = (total, reasons)
-        if total < REMOVE_AT and sentences.get(index):
+        removes = _removes(model, keys[index], total)
+        if not removes and index in sentences:
             # An ad sentence glued to a paragraph: cut it out, keep the paragraph.
             judgements[index] = sentences[index]
             continue
         if total >= FLAG_AT:
-            judgements[index] = _judgement(model, line, total, reasons)
+            judgements[index] = _judgement(model, line, total, reasons, removes)
     _slogans(lines, keys, whole, judgements, model)
     return judgements
 
 
-def model_logit(model: spammodel.Model, line: str, key: str) -> float:
-    """The model's log-odds for a line (given with its :func:`match_key`), damped when short."""
+def model_logit(model: spammodel.Model, key: str) -> float:
+    """The model's log-odds for a line (given by its :func:`match_key`), damped when short."""
     return model.logit_key(key) * min(1.0, len(key) / SHORT_LINE)
 
 
-def _judgement(model: spammodel.Model, line: str, total: float, reasons: list[str]) -> Judgement:
-    action = "remove" if total >= REMOVE_AT else "flag"
-    return Judgement(action, model.category(line), confidence(total), tuple(reasons),
+def _removes(model: spammodel.Model, key: str, total: float) -> bool:
+    """Whether a line with this evidence is removed whole: at ``REMOVE_AT``, unless it holds a
+    sentence that reads as official text on its own (the model's word below 0). Such a line is
+    part of the document's text: it is flagged for the reader instead (a short closing sentence
+    with a stray token after it, ``妥否，请批示。k3d``), and an ad sentence glued to it is cut out."""
+    return total >= REMOVE_AT and not any(model_logit(model, sentence) < 0 for sentence in _SENTENCE.findall(key))
+
+
+def _judgement(model: spammodel.Model, line: str, total: float, reasons: list[str], removes: bool) -> Judgement:
+    return Judgement("remove" if removes else "flag", model.category(line), confidence(total), tuple(reasons),
                      strong=total - _document_points(reasons) >= REMOVE_AT)
 
 
@@ -297,17 +302,17 @@ def _document_points(reasons: list[str]) -> float:
     return sum(_DOCUMENT_REASONS.get(reason, 0.0) for reason in reasons)
 
 
-def _slogans(lines: list[str], keys: list[str], whole: list[tuple[float, list[str]]],
+def _slogans(lines: list[str], keys: dict[int, str], whole: dict[int, tuple[float, list[str]]],
              judgements: dict[int, Judgement], model: spammodel.Model) -> None:
     """Ads come in blocks: a line next to a removed ad that already shows some evidence, or a
-    short exclamatory slogan, is part of it."""
-    boosted: set[int] = set()
+    short exclamatory slogan, is part of it. A line is boosted from its own evidence in every pass
+    (once, however many passes the block needs to grow)."""
     changed = True
     while changed:
         changed = False
         for index, line in enumerate(lines):
             current = judgements.get(index)
-            if not line or index in boosted or (current and current.action == "remove") or not keys[index]:
+            if index not in keys or (current and current.action == "remove"):
                 continue
             total, reasons = whole[index]
             slogan = len(keys[index]) <= 40 and bool(_EXCLAIM.search(keys[index]))
@@ -315,12 +320,10 @@ def _slogans(lines: list[str], keys: list[str], whole: list[tuple[float, list[st
                 continue
             if not any(judgements.get(n) and judgements[n].action == "remove" for n in _neighbours(lines, index)):
                 continue
-            boosted.add(index)
             total += W_SLOGAN if slogan else W_NEIGHBOUR
             reasons = reasons + ["slogan next to an advertisement" if slogan else "next to an advertisement"]
-            whole[index] = (total, reasons)
             if total >= FLAG_AT:
-                judgements[index] = _judgement(model, line, total, reasons)
+                judgements[index] = _judgement(model, line, total, reasons, _removes(model, keys[index], total))
                 changed = changed or judgements[index].action == "remove"
 
 
@@ -335,44 +338,43 @@ def _neighbours(lines: list[str], index: int) -> list[int]:
     return found
 
 
-def _judge_sentences(model: spammodel.Model, line: str, key: str, shaped: str | None = None,
-                     pairs: tuple[list[float], list[int]] | None = None) -> Judgement | None:
+def _judge_sentences(model: spammodel.Model, line: str, key: str,
+                     profile: tuple[str, tuple[list[float], list[int]]] | None = None) -> Judgement | None:
     """A long line: the sentences that are spam, on the model and structure alone.
 
-    With the paragraph's :meth:`~luoshi.intake.spammodel.Model.pair_profile` each sentence is
-    first read quickly from prefix sums; only a sentence that is not clearly official text is read
-    in full. When normalisation changed the number of sentence marks (rare), every sentence is
-    read in full."""
+    With the paragraph's shaped key and its :meth:`~luoshi.intake.spammodel.Model.pair_profile`
+    (``profile``) each sentence is first read quickly from prefix sums; only a sentence that is not
+    clearly official text is read in full. When normalisation changed the number of sentence marks
+    (rare), every sentence is read in full, keyed on its own."""
     pieces = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(line)]
-    key_pieces = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(key)]
-    shaped_pieces = None
-    if shaped is not None and pairs is not None:
-        shaped_pieces = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(shaped)]
-        if len(shaped_pieces) != len(pieces):
-            shaped_pieces = None
+    key_pieces: list[tuple[int, int] | None] = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(key)]
     if len(key_pieces) != len(pieces):
-        key_pieces = [None] * len(pieces)  # type: ignore[list-item]
+        key_pieces = [None] * len(pieces)
+    quick = None  # the sentences' places in the shaped key, when they match the line's
+    if profile is not None:
+        shaped, pairs = profile
+        quick = [(m.start(), m.end()) for m in _SENTENCE_PIECE.finditer(shaped)]
+        if len(quick) != len(pieces):
+            quick = None
     spans: list[tuple[int, int]] = []
-    best = 0.0
+    totals: list[float] = []
     for index, (begin, finish) in enumerate(pieces):
         piece = line[begin:finish]
         if not piece.strip():
             continue
-        if shaped_pieces is not None and pairs is not None:
-            start, end = shaped_pieces[index]
-            if model.stretch(pairs, start + 1, end) < QUICK_GATE:
-                continue  # clearly official text
+        if quick is not None and model.stretch(pairs, quick[index][0] + 1, quick[index][1]) < QUICK_GATE:
+            continue  # clearly official text
         span = key_pieces[index]
         piece_key = key[span[0]:span[1]] if span else match_key(piece)
         points, _ = structure(piece_key)
-        total = model_logit(model, piece, piece_key) + points
+        total = model_logit(model, piece_key) + points
         if total >= SENTENCE_REMOVE_AT:
             spans.append((begin, finish))
-            best = max(best, total)
+            totals.append(total)
     if not spans:
         return None
     text = "".join(line[s:e] for s, e in spans)
-    return Judgement("remove", model.category(text), confidence(best), ("advertising sentence in a paragraph",),
+    return Judgement("remove", model.category(text), confidence(max(totals)), ("advertising sentence in a paragraph",),
                      tuple(spans))
 
 
@@ -380,4 +382,4 @@ def looks_like_spam(text: str) -> bool:
     """Whether a short value (a source name) reads as spam: never used as metadata then."""
     key = match_key(text)
     points, _ = structure(key)
-    return model_logit(spammodel.current(), text, key) + points >= REMOVE_AT
+    return model_logit(spammodel.current(), key) + points >= REMOVE_AT

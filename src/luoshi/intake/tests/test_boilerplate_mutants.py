@@ -303,3 +303,53 @@ def test_a_line_of_separators_only_is_no_chrome_and_an_archive_list_is():
 def test_every_breadcrumb_part_but_the_last_is_at_most_thirty_characters():
     assert not b.is_breadcrumb(b.key_of("甲 > " + "乙" * 31 + " > 丙"))
     assert b.is_breadcrumb(b.key_of("甲 > " + "乙" * 30 + " > 丙"))
+
+
+def test_the_keys_of_lines_read_phrases_as_opencc_does():
+    # keys_of converts the document in one OpenCC pass, phrase aware: 乾隆 and 憑藉 are phrases
+    # (key_of's character table makes 干隆 and 凭藉 of them).
+    lines = ["乾隆年間", "憑藉ABC", ""]
+    assert b.keys_of(lines) == ["乾隆年间", "凭借abc", ""]
+    assert [b.key_of(line) for line in lines] == ["干隆年间", "凭藉abc", ""]
+    assert b.keys_of(["乾隆年間"]) == ["乾隆年间"]
+
+
+def test_lines_holding_a_line_break_are_keyed_one_by_one():
+    # They do not split back one for one after the joint conversion.
+    assert b.keys_of(["關於\nABC", "乾隆"]) == ["关于\nabc", "干隆"]
+    assert b.keys_of(["\n"]) == ["\n"]
+
+
+def test_opencc_keeps_the_length_of_every_line():
+    # keys_of relies on it (its keys are cut by its lines' offsets): every entry of the t2s
+    # conversion's dictionaries, characters and phrases, is as long as its key, and none holds
+    # a line break. Read from the dictionaries themselves, so an OpenCC upgrade that breaks it
+    # fails here.
+    import json
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    import opencc
+
+    clib = Path(opencc.__file__).parent / "clib"
+    share = clib / "share" / "opencc"
+    config = json.loads((share / "t2s.json").read_text("utf-8"))
+    files = [step["dict"]["file"] for step in config["normalization"]]
+    for step in config["conversion_chain"]:
+        files += [d["file"] for d in step["dict"].get("dicts", [step["dict"]])]
+    assert "TSPhrases.ocd2" in files and "TSCharacters.ocd2" in files
+    env = {**os.environ, "LD_LIBRARY_PATH": str(clib / "lib64")}
+    entries = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in files:
+            out = Path(tmp) / (name + ".txt")
+            subprocess.run([str(clib / "bin" / "opencc_dict"), "-i", str(share / name), "-o", str(out),
+                            "-f", "ocd2", "-t", "text"], check=True, env=env, capture_output=True)
+            for row in out.read_text("utf-8").splitlines():
+                key, values = row.split("\t")
+                for value in values.split(" "):
+                    assert len(value) == len(key) and "\n" not in value, (name, key, value)
+                    entries += 1
+    assert entries > 4000

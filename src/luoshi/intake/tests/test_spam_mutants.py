@@ -10,6 +10,8 @@ import pytest
 from luoshi.intake import spam
 from luoshi.intake.normalise import match_key
 
+pytestmark = pytest.mark.usefixtures("endless_loops_fail")
+
 
 def structure(line: str):
     return spam.structure(match_key(line))
@@ -57,11 +59,17 @@ def test_structural_evidence_adds_up():
     ("甲" * 8 + "、" + "乙" * 8 + "、" + "丙" * 8 + "、" + "丁" * 8, (spam.W_KEYWORDS, "keyword list without verbs")),
     ("甲" * 9 + "、" + "乙" * 8 + "、" + "丙" * 8 + "、" + "丁" * 8, (0.0, None)),   # tokens too long
     ("学校、学校、学校、家庭、社会", (spam.W_STUFFING, "repeated keywords")),
+    ("甲、甲、甲、甲、乙、丙、丁、戊、己、庚", (spam.W_STUFFING, "repeated keywords")),        # 3 of 10 repeat
+    ("甲、甲、甲、甲、乙、丙、丁、戊、己、庚、辛", (spam.W_KEYWORDS, "keyword list without verbs")),  # 3 of 11
     ("学校、学校、家庭、社会、政府", (spam.W_KEYWORDS, "keyword list without verbs")),   # 0.2 repeated
     ("学校、学校、学校、家庭", (spam.W_KEYWORDS, "keyword list without verbs")),          # four tokens only
     ("一号用品、二号用品、三号用品、四号用品、五号", (spam.W_STUFFING, "repeated keywords")),
     ("用品一号、用品二号、用品三号、用品四号、五号", (spam.W_STUFFING, "repeated keywords")),
     ("一号用品、二号用品、三号用品、甲乙、丙丁", (spam.W_KEYWORDS, "keyword list without verbs")),
+    ("用品一号、用品二号、用品三号、甲乙、丙丁", (spam.W_KEYWORDS, "keyword list without verbs")),  # 3 of 5
+    ("甲用品、乙用品、丙用品、丁用品、戊", (spam.W_STUFFING, "repeated keywords")),   # words of 3 share
+    ("用品甲、用品乙、用品丙、用品丁、戊", (spam.W_STUFFING, "repeated keywords")),
+    ("甲乙、丙乙、丁乙、戊乙、己", (spam.W_KEYWORDS, "keyword list without verbs")),   # of 2 do not
     ("一号用品、二号用品、三号用品、四号用品、甲、乙、丙、丁、戊", (spam.W_KEYWORDS, "keyword list without verbs")),
     ("一号用品、二号用品、三号用品、四号用品、甲、乙、丙、丁", (spam.W_STUFFING, "repeated keywords")),
     ("推进改革、加强管理、完善制度、落实责任", (0.0, None)),
