@@ -12,6 +12,10 @@ import pytest
 from luoshi.indicators import formula
 from luoshi.indicators.formula import Binary, Call, FormulaError, Neg, Num, Ref
 
+# Each test needs milliseconds: one caught in an endless loop (a mutant of a walk) fails after 10 s
+# of CPU time instead of growing its stack until mutmut's time limit (see docs/testing.md).
+pytestmark = pytest.mark.usefixtures("endless_loops_fail")
+
 
 def refused(text) -> FormulaError:
     with pytest.raises(FormulaError) as info:
