@@ -158,6 +158,12 @@ def test_positions_are_kept_in_the_tree():
     assert formula.parse("  4.5").pos == 2
 
 
+def test_a_comparison_keeps_the_position_of_its_operator():
+    assert formula.parse("A + B <= C").pos == 6
+    assert formula.parse("(A) != -B").pos == 4
+    assert formula.parse("if(A > 1, B, C)").args[0].pos == 5
+
+
 # The canonical spelling ------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("text", "canonical"), [
