@@ -68,10 +68,7 @@ def parse_value(spec: Spec, text: object) -> tuple[float | None, str]:
         return None, ""
     if isinstance(text, bool):
         text = "1" if text else "0"
-    if isinstance(text, (int, float)):
-        raw = repr(text) if isinstance(text, float) else str(text)
-    else:
-        raw = str(text).strip()
+    raw = str(text).strip()  # (a float's str() is its shortest text that reads back as the same float)
     if raw == "":
         return None, ""
     if spec.value_type in ("number", "percent", "integer") and raw[-1:].isdigit():

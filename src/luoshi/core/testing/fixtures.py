@@ -9,6 +9,7 @@ the database afterwards; the ``world`` fixture rebuilds it when it is missing.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -111,6 +112,30 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+CPU_SECONDS = 10
+
+
+@pytest.fixture
+def endless_loops_fail():
+    """For tests that need milliseconds: one that spends CPU_SECONDS of CPU time is in an endless
+    loop (a mutant of a walk, ``start -= 1`` made ``start = 1``) and fails, so mutation testing
+    counts the mutant killed rather than timed out (issue 13). A module asks for it with
+    ``pytestmark = pytest.mark.usefixtures("endless_loops_fail")`` (intake, indicators' formulas).
+
+    CPU time, not wall time: on the shared machine a paused or starved process must not fail
+    (the reason the mutation driver does not count mutmut's timeouts as kills). User and system
+    time together (``ITIMER_PROF``): in mutmut's forked workers on this machine the kernel counted
+    all of a worker's time as system time, so a user-time timer (``ITIMER_VIRTUAL``) never fired."""
+    def endless(signum, frame):
+        raise TimeoutError(f"more than {CPU_SECONDS} s of CPU time: an endless loop")
+
+    previous = signal.signal(signal.SIGPROF, endless)
+    signal.setitimer(signal.ITIMER_PROF, CPU_SECONDS)
+    yield
+    signal.setitimer(signal.ITIMER_PROF, 0)
+    signal.signal(signal.SIGPROF, previous)
 
 
 @pytest.fixture

@@ -11,6 +11,10 @@ from hypothesis import strategies as st
 from luoshi.indicators import formula
 from luoshi.indicators.formula import Binary, Call, FormulaError, Neg, Num, Ref
 
+# Tests that need milliseconds fail after 10 s of CPU time (a mutant's endless loop; see
+# docs/testing.md); the property tests, which take seconds, are left to mutmut's own limit.
+fast = pytest.mark.usefixtures("endless_loops_fail")
+
 codes = st.sampled_from(["A", "B", "C", "在校生数", "适龄人口", "x_1"])
 numbers = st.decimals(min_value=0, max_value=10**6, allow_nan=False, allow_infinity=False, places=3).map(
     lambda d: Num(d.normalize() if d != d.to_integral() else d.quantize(Decimal(1))))
@@ -47,6 +51,7 @@ def test_no_input_runs_code_or_crashes(text):
     formula.evaluate(tree, {code: 1.0 for code in formula.refs(tree)})
 
 
+@fast
 @pytest.mark.parametrize("text", [
     "__import__('os').system('echo hi')", "open('x')", "A.__class__", "lambda: 1", "ex" "ec('1')", "[1, 2]", "A; B",
     "os.system", "1 if A else 2", "A ** 2", "'text'",
@@ -56,6 +61,7 @@ def test_python_is_not_a_formula(text):
         formula.parse(text)
 
 
+@fast
 @pytest.mark.parametrize("text, position", [
     ("A +", 3), ("(A + B", 6), ("A + * B", 4), ("foo(A)", 0), ("if(A, B)", 0), ("A = B", 2), ("A < B < C", 6),
     ("1A", 0), ("A $ B", 2), ("", 0), ("min", 0), ("A + 1.", 6),
@@ -67,6 +73,7 @@ def test_errors_name_the_position(text, position):
     assert f"character {position + 1}" in str(info.value)
 
 
+@fast
 def test_it_evaluates_arithmetic_functions_and_conditions():
     values = {"在校生数": 480.0, "适龄人口": 500.0, "A": 2.0, "B": 3.0}
     assert formula.evaluate(formula.parse("在校生数 / 适龄人口 * 100"), values) == pytest.approx(96.0)
@@ -80,6 +87,7 @@ def test_it_evaluates_arithmetic_functions_and_conditions():
     assert formula.evaluate(formula.parse("A == B - 1.5"), values, tolerance=0.4) == 0.0
 
 
+@fast
 def test_check_reports_unknown_references_and_constant_zero_division():
     _tree, problems = formula.check("A / (2 - 2) + ZZZ", {"A"})
     messages = [(p.message, p.position) for p in problems]
@@ -91,6 +99,7 @@ def test_check_reports_unknown_references_and_constant_zero_division():
     assert problems and "compare" in problems[0].message
 
 
+@fast
 def test_it_finds_cycles():
     graph = {"A": ["B"], "B": ["C"], "C": ["A"], "D": ["A"]}
     assert formula.find_cycle(graph, "A") == ["A", "B", "C", "A"]
@@ -119,6 +128,7 @@ def test_cycles_are_found_exactly_when_there_are_any(graph):
         assert all(b in graph[a] for a, b in zip(cycle, cycle[1:]))
 
 
+@fast
 def test_deep_nesting_is_refused_not_a_crash():
     with pytest.raises(FormulaError, match="nested too deeply"):
         formula.parse("(" * 200 + "A" + ")" * 200)

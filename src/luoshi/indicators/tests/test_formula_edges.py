@@ -12,6 +12,10 @@ import pytest
 from luoshi.indicators import formula
 from luoshi.indicators.formula import Binary, Call, FormulaError, Neg, Num, Ref
 
+# Each test needs milliseconds: one caught in an endless loop (a mutant of a walk) fails after 10 s
+# of CPU time instead of growing its stack until mutmut's time limit (see docs/testing.md).
+pytestmark = pytest.mark.usefixtures("endless_loops_fail")
+
 
 def refused(text) -> FormulaError:
     with pytest.raises(FormulaError) as info:
@@ -152,6 +156,12 @@ def test_positions_are_kept_in_the_tree():
     assert (tree.pos, tree.left.pos, tree.right.pos, tree.right.args[0].pos, tree.right.args[1].pos) == (2, 0, 4, 8, 11)
     assert tree.right.args[1].operand.pos == 12
     assert formula.parse("  4.5").pos == 2
+
+
+def test_a_comparison_keeps_the_position_of_its_operator():
+    assert formula.parse("A + B <= C").pos == 6
+    assert formula.parse("(A) != -B").pos == 4
+    assert formula.parse("if(A > 1, B, C)").args[0].pos == 5
 
 
 # The canonical spelling ------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,25 +10,6 @@ from typing import Any
 import pytest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-CPU_SECONDS = 10
-
-
-@pytest.fixture
-def endless_loops_fail():
-    """For tests that need milliseconds: one that spends CPU_SECONDS of CPU time is in an endless
-    loop (a mutant of a walk, ``start -= 1`` made ``start = 1``) and fails, so mutation testing
-    counts the mutant killed rather than timed out (issue 13).
-
-    CPU time, not wall time: on the shared machine a paused or starved process must not fail
-    (the reason the mutation driver does not count mutmut's timeouts as kills)."""
-    def endless(signum, frame):
-        raise TimeoutError(f"more than {CPU_SECONDS} s of CPU time: an endless loop")
-
-    previous = signal.signal(signal.SIGVTALRM, endless)
-    signal.setitimer(signal.ITIMER_VIRTUAL, CPU_SECONDS)
-    yield
-    signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-    signal.signal(signal.SIGVTALRM, previous)
 
 
 def fixture_text(name: str) -> str:
