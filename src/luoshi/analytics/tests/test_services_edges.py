@@ -69,3 +69,22 @@ def test_two_schemes_results_of_one_year_are_kept_apart(world, filled):
         ("ONE", "published", 2), ("TWO", "computed", 1)]
     assert {r.breakdown[0]["key"] for r in run.results.all()} == {"POP"}
     assert {r.unit_id: (r.score, r.breakdown) for r in published.results.all()} == before
+
+
+def test_a_change_without_measures_keeps_every_measure_in_its_place(world, filled):
+    from luoshi.analytics.models import SchemeMeasure
+
+    def measures_of(scheme):
+        return [(m.order, m.kind, m.indicator.code if m.indicator else None, m.weight, m.normalisation, m.bands)
+                for m in SchemeMeasure.objects.filter(scheme=scheme).order_by("order")]
+
+    planner = world.user("ministry_planner")
+    scheme = scheme_of(world, "KEEP", [{"kind": "plan_overdue", "normalisation": "bands", "bands": [[0, 100], [3, 50]]},
+                                       {"indicator": "ENROL", "weight": 2, "normalisation": "minmax"}])
+    kept = [(0, "plan_overdue", None, 1.0, "bands", [[0.0, 100.0], [3.0, 50.0]]), (1, "indicator", "ENROL", 2.0, "minmax", [])]
+    assert measures_of(scheme) == kept
+    services.update_scheme(planner, scheme, name="改名")  # in place
+    assert measures_of(scheme) == kept
+    services.publish_run(planner, services.compute_run(planner, scheme, 2024))
+    revised = services.update_scheme(planner, scheme, name="第二版")  # a new revision, the measures copied
+    assert revised.pk != scheme.pk and measures_of(revised) == measures_of(scheme) == kept
