@@ -1,5 +1,6 @@
-"""The analytics services at the edges the mutation run of ``analytics/services.py`` found untested
-(issue 13): who below the root may rebuild, the engine chosen by default."""
+"""The analytics services at the edges the full mutation sweep of ``analytics/services.py`` found
+untested (issue 13): who below the root may rebuild, the engine chosen by default, two schemes'
+runs of one year kept apart, every measure kept in its place by a change without measures."""
 
 from __future__ import annotations
 
