@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from luoshi.audit import services as audit
-from luoshi.analytics import engine, queries, scoring
+from luoshi.analytics import engine, queries, scoring, targets
 from luoshi.analytics.models import (
     AggregateValue, EvaluationResult, EvaluationRun, EvaluationScheme, MeasureKind, Normalisation, RebuildState,
     SchemeMeasure,
@@ -40,7 +40,9 @@ def rebuild(actor, progress: Callable[[int, int, str], None] | None = None, *, e
     ``engine_name``: ``database`` (the default) or ``spark`` (``master``: a Spark master URL).
     """
     root = OrgUnit.objects.filter(parent__isnull=True).order_by("pk").first()
-    if not authz.is_unrestricted(actor) and not (root and authz.covers_subtree(actor, "change", OrgUnit, root)):
+    # covers_subtree answers a superuser before reading the unit: before the first unit exists
+    # (no root, hence no grants) a superuser may rebuild and nobody else
+    if not authz.covers_subtree(actor, "change", OrgUnit, root):
         raise PermissionDenied(_("only administrators of the whole tree may rebuild the analytics"))
     if engine_name == "spark":
         from luoshi.analytics import spark
@@ -89,13 +91,14 @@ def _clean_measures(actor, measures: Iterable[dict]) -> list[SchemeMeasure]:
                                        % {"n": n + 1}})
         bands = m.get("bands") or []
         if norm == Normalisation.BANDS:
+            unreadable = ValidationError({"measures": _("measure %(n)d: give bands as [threshold, points 0–100] pairs")
+                                          % {"n": n + 1}})
             try:
                 bands = [[float(t), float(p)] for t, p in bands]
             except (TypeError, ValueError):
-                bands = []
+                raise unreadable from None
             if not bands or any(not 0 <= p <= 100 or not math.isfinite(t) for t, p in bands):
-                raise ValidationError({"measures": _("measure %(n)d: give bands as [threshold, points 0–100] pairs")
-                                       % {"n": n + 1}})
+                raise unreadable
             if len({t for t, _p in bands}) < len(bands):
                 raise ValidationError({"measures": _("measure %(n)d: give each band its own threshold") % {"n": n + 1}})
         out.append(SchemeMeasure(order=n, kind=kind, indicator=indicator, weight=weight, normalisation=norm, bands=bands))
@@ -249,7 +252,7 @@ def _inputs(scheme: EvaluationScheme, year: int, units: list[OrgUnit]):
             key = m.kind
             values[key] = plans[m.kind]
             target_of[key] = {u.pk: 100.0 for u in units} if m.kind == MeasureKind.PLAN_ON_TIME else {}
-            direction = "lower" if m.kind == MeasureKind.PLAN_OVERDUE else "higher"
+            direction = targets.LOWER if m.kind == MeasureKind.PLAN_OVERDUE else targets.HIGHER
             measures.append(scoring.Measure(key, str(MeasureKind(m.kind).label), m.weight, m.normalisation, direction,
                                             tuple(tuple(b) for b in m.bands)))
     return measures, values, target_of
