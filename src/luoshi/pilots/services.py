@@ -415,7 +415,7 @@ def latest_figures(pilot: Pilot) -> dict[str, str]:
 
 def _review_figures(pilot: Pilot, results: dict) -> list[dict]:
     results = _clean_figures(pilot, results)
-    names = pilot.programme.indicator_names() or list(dict.fromkeys([*sorted(pilot.baseline), *results]))
+    names = pilot.programme.indicator_names() or list(dict.fromkeys([*(n for n, _v in pilot.baseline_items()), *results]))
     return [{"name": n, "baseline": pilot.baseline.get(n, ""), "result": results.get(n, "")} for n in names]
 
 

@@ -145,29 +145,31 @@ class UnitFilterField(UnitSearchField):
     """The unit filter of the plan and supervision pages: a combobox (``UnitSearchInput``) whose
     suggestions come from a search endpoint, so that a page view neither reads nor lists the units
     (a national plan's filter would list thousands); a chosen or typed unit is looked up among the
-    units ``offer`` names, and only when the request names one. An empty box means all units."""
+    units ``offer`` names, and only when the request names one. An empty box means all units, and
+    the box shows the unit the filter uses by its label, however it was named (chosen, typed as a
+    code, or by id alone in a link)."""
 
     def __init__(self, **kwargs):
         super().__init__(queryset=OrgUnit.objects.none(), required=False, **kwargs)
+        self.units = None
 
-    def offer(self, form: forms.Form, search_url: str, units) -> None:
-        """Suggest from ``search_url``; accept the units ``units()`` gives (called only when the
-        submitted data names a unit: its id, or text typed in the box)."""
+    def offer(self, search_url: str, units) -> None:
+        """Suggest from ``search_url``; accept the units ``units()`` gives (called only to look up
+        a unit the request names: its id, or text typed in the box)."""
         self.widget.search_url = search_url
         self.widget.placeholder = _("All units")
-        data = form.data
-        if form.is_bound and (data.get("unit") or data.get("unit_search", "").strip()):
-            self.queryset = units()
+        self.units = units
 
     def to_python(self, value):
-        if isinstance(value, dict) and not value.get("search", "").strip():
-            return None  # the box was emptied: no filter, whatever the hidden id still says
+        if isinstance(value, dict) and not value.get("search", "").strip() or value in self.empty_values:
+            return None  # no unit named (an emptied box: whatever the hidden id still says)
+        self.queryset = self.units()
         return super().to_python(value)
 
-    def label_chosen(self, unit: OrgUnit | None) -> None:
-        """Show the unit the filter uses by its label in the box, however it was named (chosen,
-        typed as a code, or by id alone in a link); an empty box when there is none."""
+    def clean(self, value):
+        unit = super().clean(value)
         self.widget.resolved = [unit] if unit is not None else []
+        return unit
 
 
 def item_unit_choices(user, item_qs):
@@ -190,7 +192,7 @@ class ItemFilterForm(forms.Form):
 
     def __init__(self, *args, user, plan: Plan, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].offer(self, reverse("plans:filter_unit_options", args=[plan.pk]),
+        self.fields["unit"].offer(reverse("plans:filter_unit_options", args=[plan.pk]),
                                   lambda: item_unit_choices(user, queries.items(user, plan)))
 
     def filters(self) -> dict:
@@ -198,7 +200,6 @@ class ItemFilterForm(forms.Form):
         if not self.is_bound or not self.is_valid():
             return {}
         data = self.cleaned_data
-        self.fields["unit"].label_chosen(data["unit"])
         active = {"q": data["q"].strip(), "unit": data["unit"], "light": data["light"], "kind": data["kind"], "overdue": data["overdue"]}
         return {k: v for k, v in active.items() if v}
 
@@ -339,12 +340,11 @@ class SupervisionFilterForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].offer(self, reverse("plans:supervision_unit_options"),
+        self.fields["unit"].offer(reverse("plans:supervision_unit_options"),
                                   lambda: item_unit_choices(user, queries.supervision(user)))
 
     def filters(self) -> dict:
         if not self.is_valid():
             return {}
         data = self.cleaned_data
-        self.fields["unit"].label_chosen(data["unit"])
         return {"unit": data["unit"], "light": data["light"], "overdue_only": data["overdue"]}
