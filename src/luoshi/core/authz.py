@@ -18,6 +18,7 @@ The policy table below lists, for every model, which roles may do which action.
 from __future__ import annotations
 
 import functools
+from typing import Any
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
@@ -241,6 +242,50 @@ def _path_q(matched: list[Grant], field: str) -> Q:
     return q
 
 
+_GRANT_SENTINEL = 9_104_733_000  # sentinel unit paths "/-9104733000/", "/-9104733001/" …
+_SHAPED_LIMIT = 512  # compiled grant shapes kept per process; a rarer shape is compiled per call
+_shaped: dict[tuple, Any] = {}
+
+
+class PathQ:
+    """What a model's ``authz_scope_q``, ``authz_can`` and ``authz_scope_pks`` receive as
+    ``path_q``: ``path_q(field)`` is the filter of the matched grants on a unit path field.
+
+    ``path_q.rows(key, model, build, sentinels, **values)`` runs the query ``build(path_q,
+    **values)`` compiled once per process for each *shape* of grants (how many grants of each
+    kind, exact unit or units below; ``core.precompiled``): the SQL of the grants' own queryset,
+    with the grants' paths and ``values`` put in as parameters. For a check asked on every
+    request, whose ORM building and compiling costs more than running it. ``sentinels`` gives one
+    value per name in ``values``, unlike any other parameter of the query; ``key`` names the query."""
+
+    __slots__ = ("grants",)
+
+    def __init__(self, grants: list[Grant]):
+        # Exact grants first, then those covering units below: the filter is a disjunction, so the
+        # order changes nothing, and users with as many grants of each kind share one compilation.
+        self.grants = sorted(grants, key=lambda g: g.covers_below)
+
+    def __call__(self, field: str) -> Q:
+        return _path_q(self.grants, field)
+
+    def rows(self, key: str, model: type[models.Model], build, sentinels: dict[str, Any], **values: Any) -> list[tuple]:
+        from luoshi.core.precompiled import Precompiled
+
+        shape = tuple(g.covers_below for g in self.grants)
+        names = [f"_grant_{i}" for i in range(len(shape))]
+        query = _shaped.get((key, shape))
+        if query is None:
+            def built(**given):
+                grants = [Grant(given.pop(name), below, "", 0) for name, below in zip(names, shape, strict=True)]
+                return build(PathQ(grants), **given)
+
+            query = Precompiled(model, built, **{name: f"/-{_GRANT_SENTINEL + i}/" for i, name in enumerate(names)},
+                                **sentinels)
+            if len(_shaped) < _SHAPED_LIMIT:
+                _shaped[(key, shape)] = query
+        return query.rows(**values, **{name: g.path for name, g in zip(names, self.grants, strict=True)})
+
+
 def scope_q(user, model: type[models.Model], action: str = "view", base: models.QuerySet | None = None) -> Q | None:
     """A filter selecting what ``user`` may ``action``; ``None`` means everything.
 
@@ -256,7 +301,7 @@ def scope_q(user, model: type[models.Model], action: str = "view", base: models.
     if not matched:
         return Q(pk__in=[]) if shared is None else shared
     if hasattr(model, "authz_scope_q"):
-        q = model.authz_scope_q(lambda field: _path_q(matched, field), action, base)
+        q = model.authz_scope_q(PathQ(matched), action, base)
         return q if shared is None else q | shared
     q = _path_q(matched, model.scope_field)
     if label(model) == "orgs.orgunit" and action == "view" and matched:
@@ -272,15 +317,21 @@ def scope(user, source, action: str = "view") -> models.QuerySet:
     return qs if q is None else qs.filter(q)
 
 
-def scope_pks(user, source, action: str = "view") -> set | None:
+def scope_pks(user, source, action: str = "view", **within: Any) -> set | None:
     """The primary keys that ``scope(user, source, action)`` selects, read once; ``None`` means every
     object of ``source``. ``qs.filter(pk__in=pks)`` then selects what ``scope`` selected, for any
     ``qs`` within ``source``, and is far cheaper to compile and plan than the scope's joins and
     subqueries: for a page that asks the same scope question of several queries within one request
     (never across requests: the set is a snapshot of the grants and the data). A model may define
-    ``authz_scope_pks(path_q, action, base)`` returning a set ``S`` (possibly with ids outside
-    ``base``) such that ``base.filter(pk__in=S)`` is ``base.filter(authz_scope_q(...))``."""
+    ``authz_scope_pks(path_q, action, base, within)`` returning a set ``S`` (possibly with ids outside
+    ``base``) such that ``base.filter(pk__in=S)`` is ``base.filter(authz_scope_q(...))``.
+
+    ``within`` (field=value equalities) narrows ``source`` to those rows and is handed to the model
+    too, which may then answer from a query of its own compiled once per process (``PathQ.rows``)
+    instead of building one around ``base``."""
     qs = source.objects.all() if isinstance(source, type) else source
+    if within:
+        qs = qs.filter(**within)
     if is_unrestricted(user):
         return None
     model = qs.model
@@ -288,7 +339,7 @@ def scope_pks(user, source, action: str = "view") -> set | None:
         matched = _grants_for(user, model, action)
         if not matched:
             return set()
-        return model.authz_scope_pks(lambda field: _path_q(matched, field), action, qs)
+        return model.authz_scope_pks(PathQ(matched), action, qs, within)
     return set(scope(user, qs, action).values_list("pk", flat=True))
 
 
@@ -323,7 +374,7 @@ def can(user, action: str, obj: models.Model) -> bool:
             return False
     if hasattr(model, "authz_can"):
         matched = _grants_for(user, model, action)
-        return bool(matched) and model.authz_can(obj, lambda field: _path_q(matched, field), action)
+        return bool(matched) and model.authz_can(obj, PathQ(matched), action)
     if hasattr(model, "authz_scope_q"):
         q = scope_q(user, model, action, model.objects.filter(pk=obj.pk))
         return model.objects.filter(q, pk=obj.pk).exists()

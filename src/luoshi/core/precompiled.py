@@ -7,6 +7,11 @@ where the sentinels went among its parameters, and from then on only executes th
 real values. The SQL is exactly the queryset's own (same joins, same order), so the rows are the
 same; it is kept per database alias and vendor.
 
+A text sentinel may also stand for the start of a text (``field__startswith=sentinel``): the
+compiled parameter is then the sentinel as a LIKE pattern (``sentinel%``), and the real value
+takes its place escaped the same way (``connection.ops.prep_for_like_query``), as the queryset
+would have written it.
+
 ``rows`` gives the database driver's values, without the ORM's converters (SQLite answers 0/1 for
 a boolean, for instance): the caller converts what it needs. ``objects`` gives model instances
 made from the rows exactly as the queryset would make them (the ORM's converters, ``from_db``,
@@ -32,7 +37,7 @@ class _Compiled:
     by every thread of the process: after ``as_sql`` it is only read (its converters take the
     compiling thread's connection object for settings such as the time zone, never a cursor)."""
 
-    def __init__(self, queryset: QuerySet, compiler, sql: str, params: tuple, positions: dict[str, list[int]]):
+    def __init__(self, queryset: QuerySet, compiler, sql: str, params: tuple, positions: dict[str, list[tuple[int, bool]]]):
         self.sql, self.params, self.positions = sql, params, positions
         self.of_instances = queryset._iterable_class is ModelIterable
         self.compiler = compiler
@@ -67,7 +72,9 @@ class Precompiled:
         queryset = self.build(**self.sentinels)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        positions = {name: [i for i, p in enumerate(params) if type(p) is type(value) and p == value]
+        # Where each sentinel went: (index, as a LIKE prefix?).
+        positions = {name: [(i, type(p) is str and p != value) for i, p in enumerate(params)
+                            if type(p) is type(value) and (p == value or (type(p) is str and p == f"{value}%"))]
                      for name, value in self.sentinels.items()}
         for name, found in positions.items():
             if not found:
@@ -83,8 +90,8 @@ class Precompiled:
             compiled = self._compiled[key] = self.compile(alias)
         params = list(compiled.params)
         for name, found in compiled.positions.items():
-            for i in found:
-                params[i] = values[name]
+            for i, prefix in found:
+                params[i] = f"{connection.ops.prep_for_like_query(values[name])}%" if prefix else values[name]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             return alias, compiled, cursor.fetchall()

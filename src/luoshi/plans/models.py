@@ -94,11 +94,19 @@ class Plan(TrackedModel):
         plans table with a correlated ``EXISTS``; the issuer's grants are tried after it (``authz.can``
         has already answered them from the grants in Python when it could)."""
         if action == "view" and obj.status in (cls.Status.PUBLISHED, cls.Status.ARCHIVED):
-            co_owned = PlanItem.co_owners.through.objects.filter(path_q("orgunit__path"), planitem__plan_id=obj.pk) \
-                .values("planitem_id")
-            if PlanItem.objects.filter(Q(plan_id=obj.pk) & (path_q("lead_unit__path") | Q(pk__in=co_owned))).exists():
+            # Asked on every view of a plan page by the units holding its items: compiled once per
+            # process and shape of grants (``authz.PathQ.rows``).
+            if path_q.rows("plan-held-items", PlanItem, _held_items, {"plan_id": -736_201_557}, plan_id=obj.pk):
                 return True
         return cls.objects.filter(cls.authz_scope_q(path_q, action), pk=obj.pk).exists()
+
+
+def _held_items(path_q, plan_id: int):
+    """One item of plan ``plan_id`` led or co-owned by a unit of the grants (``path_q``), if any."""
+    co_owned = PlanItem.co_owners.through.objects.filter(path_q("orgunit__path"), planitem__plan_id=plan_id) \
+        .values("planitem_id")
+    return PlanItem.objects.filter(Q(plan_id=plan_id) & (path_q("lead_unit__path") | Q(pk__in=co_owned))) \
+        .order_by().values_list("pk")[:1]
 
 
 class ItemKind(models.TextChoices):
@@ -243,17 +251,25 @@ class PlanItem(TrackedModel):
         return direct_ids, above
 
     @classmethod
-    def authz_scope_pks(cls, path_q, action: str, base) -> set[int]:
+    def authz_scope_pks(cls, path_q, action: str, base, within=None) -> set[int]:
         """The ids of ``authz_scope_q``'s items as a set, for viewing in one query (the same one that
-        finds the ancestors): the directly visible items of the plans in ``base`` and their ancestors."""
+        finds the ancestors): the directly visible items of the plans in ``base`` and their ancestors.
+        The items of one plan or of the plans in one state (``within={"plan_id": …}``, the plan
+        page's question on every view; ``{"plan__status": …}``, supervision's) are read by SQL
+        compiled once per process and shape of grants (``authz.PathQ.rows``)."""
         if action != "view":
             return set(base.filter(cls.authz_scope_q(path_q, action, base)).values_list("pk", flat=True))
-        direct = cls._direct_q(path_q) & cls._plan_shown_q(path_q)
-        rows = cls.objects.filter(direct)
-        if base is not None:
-            rows = rows.filter(plan_id__in=base.values("plan_id"))
+        if within and within.keys() <= _WITHIN_SENTINELS.keys():
+            names = sorted(within)
+            rows = path_q.rows(f"plan-visible-items:{','.join(names)}", cls, _directly_visible,
+                               {name: _WITHIN_SENTINELS[name] for name in names}, **within)
+        else:
+            rows = cls.objects.filter(cls._direct_q(path_q) & cls._plan_shown_q(path_q))
+            if base is not None:
+                rows = rows.filter(plan_id__in=base.values("plan_id"))
+            rows = rows.values_list("pk", "path")
         found = VisibleItems()
-        for pk, path in rows.values_list("pk", "path"):
+        for pk, path in rows:
             ids = [int(p) for p in path.strip("/").split("/") if p]
             found.add(pk)
             found.update(ids)
@@ -402,3 +418,12 @@ class ReminderLog(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     sent_at = models.DateTimeField(auto_now_add=True)
+
+
+_WITHIN_SENTINELS = {"plan_id": -736_201_558, "plan__status": "\x00plan-status-736201558"}
+
+
+def _directly_visible(path_q, **within):
+    """(id, path) of the items matching ``within`` directly visible to the grants (``path_q``)."""
+    return PlanItem.objects.filter(PlanItem._direct_q(path_q) & PlanItem._plan_shown_q(path_q), **within) \
+        .values_list("pk", "path")

@@ -55,7 +55,7 @@ def items(user, plan: Plan) -> QuerySet[PlanItem]:
 def _visible_ids(user, plan: Plan):
     """The ids of the plan's items the user sees (``authz.scope_pks``), read once per request."""
     return memoized(("plan-items-pks", user.pk, plan.pk),
-                    lambda: authz.scope_pks(user, PlanItem.objects.filter(plan=plan)))
+                    lambda: authz.scope_pks(user, PlanItem, "view", plan_id=plan.pk))
 
 
 def outline(user, plan: Plan) -> list[dict]:
@@ -162,7 +162,7 @@ def supervision(user, *, unit=None, light: str = "", overdue_only: bool = False,
     published = PlanItem.objects.filter(plan__status=Plan.Status.PUBLISHED)
     # The scope of published items costs a query (the ancestors of what the user sees); the page
     # asks for it twice (the unit filter's choices and the list): once a request, as ids (see ``items``).
-    pks = memoized(("published-items-pks", user.pk), lambda: authz.scope_pks(user, published))
+    pks = memoized(("published-items-pks", user.pk), lambda: authz.scope_pks(user, PlanItem, "view", plan__status=Plan.Status.PUBLISHED.value))
     if pks is None:
         qs = published
     elif len(pks) <= MAX_SCOPE_IDS:
