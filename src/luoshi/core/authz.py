@@ -18,8 +18,8 @@ The policy table below lists, for every model, which roles may do which action.
 from __future__ import annotations
 
 import functools
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
