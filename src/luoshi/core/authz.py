@@ -272,18 +272,17 @@ class PathQ:
         from luoshi.core.precompiled import Precompiled
 
         shape = tuple(g.covers_below for g in self.grants)
-        names = [f"_grant_{i}" for i in range(len(shape))]
         query = _shaped.get((key, shape))
         if query is None:
             def built(**given):
-                grants = [Grant(given.pop(name), below, "", 0) for name, below in zip(names, shape, strict=True)]
+                grants = [Grant(given.pop(f"_grant_{i}"), below, "", 0) for i, below in enumerate(shape)]
                 return build(PathQ(grants), **given)
 
-            query = Precompiled(model, built, **{name: f"/-{_GRANT_SENTINEL + i}/" for i, name in enumerate(names)},
+            query = Precompiled(model, built, **{f"_grant_{i}": f"/-{_GRANT_SENTINEL + i}/" for i in range(len(shape))},
                                 **sentinels)
             if len(_shaped) < _SHAPED_LIMIT:
                 _shaped[(key, shape)] = query
-        return query.rows(**values, **{name: g.path for name, g in zip(names, self.grants, strict=True)})
+        return query.rows(**values, **{f"_grant_{i}": g.path for i, g in enumerate(self.grants)})
 
 
 def scope_q(user, model: type[models.Model], action: str = "view", base: models.QuerySet | None = None) -> Q | None:

@@ -125,3 +125,20 @@ def test_a_plan_held_through_an_item_led_or_co_owned_is_seen_in_one_query(world,
         authz.grants(user)
         with django_assert_num_queries(1):
             assert authz.can(user, "view", plan)
+
+
+def test_shapes_past_the_limit_are_compiled_per_call_and_not_kept(world, small, monkeypatch):
+    """At most ``_SHAPED_LIMIT`` shapes are kept: a process meeting unusual mixes of grants does
+    not grow without bound; the shapes past the limit still answer, compiled on every call."""
+    plans = _plans(world, small)
+    monkeypatch.setattr(authz, "_SHAPED_LIMIT", 2)
+    authz._shaped.clear()
+    users = [world.user("beijing_reporter"), _mixed_user(world, "exact_only", (False,)), _mixed_user(world)]
+    with mock.patch.object(Precompiled, "compile", autospec=True, side_effect=Precompiled.compile) as compiled:
+        ids = set(PlanItem.objects.filter(plan=plans[0]).values_list("pk", flat=True))
+        for _ in range(2):
+            for user in users:
+                expected = set(authz.scope(user, PlanItem.objects.filter(plan=plans[0])).values_list("pk", flat=True))
+                assert authz.scope_pks(user, PlanItem, "view", plan_id=plans[0].pk) & ids == expected, user.username
+        assert len(authz._shaped) == 2
+        assert compiled.call_count == 2 + 2  # the first two shapes once, the third on each call
