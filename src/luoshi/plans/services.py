@@ -450,8 +450,7 @@ def add_evidence(actor, report: ProgressReport, upload) -> Evidence:
         raise ValidationError(_("Evidence can only be added while the report is a draft or returned."))
     name, content_type = uploads.check_upload(upload, EVIDENCE_TYPES)
     evidence = Evidence(report=report, name=name, size=upload.size, content_type=content_type, uploaded_by=actor)
-    evidence.file.save(name, upload, save=False)
-    evidence.save()
+    evidence.file.save(name, upload)  # stores the file, then saves the row with its name
     audit.record(actor, "create", evidence, None, {"report": report.pk, "name": name, "size": upload.size})
     return evidence
 
@@ -490,31 +489,32 @@ def _parse_row(values: dict[str, str], number: int, filename: str, units: dict[s
     def err(field: str, message: str) -> None:
         errors.append(RowError(filename, number, field, message))
 
+    # every required column is in ``values`` (``read_table`` refuses a file without one), the
+    # optional ones only when the file has them
     before = len(errors)
-    row: dict = {"code": values.get("code", ""), "parent_code": values.get("parent_code", ""), "title": values.get("title", "")}
+    row: dict = {"code": values["code"], "parent_code": values["parent_code"], "title": values["title"]}
     if not row["code"]:
         err("code", _("required"))
     if not row["title"]:
         err("title", _("required"))
     kinds = {k.value: k.value for k in ItemKind} | {str(k.label).lower(): k.value for k in ItemKind}
-    kind = values.get("kind", "").strip().lower() or "measure"
+    kind = values["kind"].strip().lower() or "measure"
     if kind not in kinds:
         err("kind", _("unknown kind %(kind)r; use one of %(kinds)s") % {"kind": kind, "kinds": ", ".join(k.value for k in ItemKind)})
     row["kind"] = kinds.get(kind)
-    for name, required in (("lead_unit", True),):
-        code = values.get(name, "")
-        if not code and required:
-            err(name, _("required"))
-        elif code and code not in units:
-            err(name, _("unknown unit %(code)s") % {"code": code})
-        row[name] = units.get(code)
+    code = values["lead_unit"]
+    if not code:
+        err("lead_unit", _("required"))
+    elif code not in units:
+        err("lead_unit", _("unknown unit %(code)s") % {"code": code})
+    row["lead_unit"] = units.get(code)
     co = [c for c in re.split(r"[;；,，\s]+", values.get("co_owners", "")) if c]
     missing = [c for c in co if c not in units]
     if missing:
         err("co_owners", _("unknown unit %(code)s") % {"code": ", ".join(missing)})
     row["co_owners"] = [units[c] for c in co if c in units]
     for name in ("start_date", "due_date"):
-        text = values.get(name, "")
+        text = values.get(name)  # None when the file has no start_date column
         try:
             row[name] = date.fromisoformat(text[:10]) if text else None
         except ValueError:
@@ -538,6 +538,9 @@ ITEM_IMPORT_BATCH = 100
 def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], filename: str) -> dict[str, int]:
     """Create or update items from table rows, all or nothing; raises ``TableError`` naming every bad row.
 
+    ``rows`` as ``read_table`` gives them for ``ITEM_COLUMNS`` and ``ITEM_OPTIONAL``: each row holds
+    every required column (an empty cell as ``""``), an optional one only when the file has it.
+
     A row whose code exists in the plan updates that item; other rows create items. ``parent_code``
     names an item in the file (earlier or later) or already in the plan; empty means top level.
     Every row goes through the same service functions (and checks) as the UI.
@@ -553,7 +556,7 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
     plan = Plan.objects.get(pk=plan.pk)
     authz.require(actor, "view", plan)
     errors: list[RowError] = []
-    wanted = {v.get(c, "") for _n, v in rows for c in ("lead_unit",)} | {
+    wanted = {v["lead_unit"] for _n, v in rows} | {
         c for _n, v in rows for c in re.split(r"[;；,，\s]+", v.get("co_owners", "")) if c}
     units = {u.code: u for u in authz.scope(actor, OrgUnit).filter(code__in=wanted)}
     parsed: dict[str, tuple[int, dict]] = {}
@@ -634,19 +637,12 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
                 continue
             if entry[0] == "create":
                 audit.record(actor, "delete", item, audit.snapshot(item), verb="import undone")
-                parent_id = item.parent_id
                 item.delete()
-                if parent_id:
-                    PlanItem.objects.filter(pk=parent_id).update(child_count=F("child_count") - 1)
                 continue
             _kind, pk, parent_id, position, values, co_owner_ids = entry
             before = audit.snapshot(item)
             if item.parent_id != parent_id:
                 old_parent = PlanItem.objects.get(pk=parent_id) if parent_id else None
-                if item.parent_id:
-                    PlanItem.objects.filter(pk=item.parent_id).update(child_count=F("child_count") - 1)
-                if old_parent is not None:
-                    PlanItem.objects.filter(pk=old_parent.pk).update(child_count=F("child_count") + 1)
                 paths.move_subtree(PlanItem.objects.filter(plan_id=item.plan_id), item, old_parent)
                 item.refresh_from_db()
             item.parent_id, item.position = parent_id, position
@@ -655,7 +651,7 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
             item.save()
             item.co_owners.set(co_owner_ids)
             audit.record(actor, "update", item, before, audit.snapshot(item), verb="import undone")
-        rollup.refresh_plan(plan.pk)
+        rollup.refresh_plan(plan.pk)  # the parents' child counts too
 
     ordered = sorted(parsed, key=lambda c: (depth(c), parsed[c][0]))
     done = write_in_batches(list(chunks(ordered, ITEM_IMPORT_BATCH)), write, undo)

@@ -8,11 +8,14 @@ actor, verb and before/after. Written against the survivors and the likely survi
 
 from __future__ import annotations
 
+import posixpath
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.utils import timezone
@@ -624,6 +627,20 @@ def test_evidence_is_added_and_removed_with_records_and_kept_once_submitted(worl
     assert refusal(refused.value) == ["Evidence can only be added while the report is a draft or returned."]
 
 
+def test_an_evidence_file_is_stored_in_its_reports_folder_under_its_own_name_until_removed(world, small):
+    reporter = world.user("beijing_reporter")
+    report = services.save_report(reporter, small.beijing, world.unit("110000"), "2024-Q1", dict(DATA))
+    evidence = Evidence.objects.get(pk=services.add_evidence(reporter, report, SimpleUploadedFile("统计.csv", b"a,b\n1,2\n")).pk)
+    path = evidence.file.name
+    folder, stored = posixpath.split(path)
+    # (the storage adds a suffix to the name when a file of that name is already in the folder)
+    assert folder == f"evidence/{small.plan.pk}/{report.pk}" and re.fullmatch(r"统计(_\w{7})?\.csv", stored)
+    with default_storage.open(path, "rb") as f:
+        assert f.read() == b"a,b\n1,2\n"
+    services.remove_evidence(reporter, evidence)
+    assert not default_storage.exists(path)
+
+
 def test_evidence_is_added_only_by_who_may_change_the_report(world, small):
     report = services.save_report(world.user("beijing_reporter"), small.beijing, world.unit("110000"), "2024-Q1", dict(DATA))
     with pytest.raises((PermissionDenied, Http404)):
@@ -651,7 +668,7 @@ def _import_errors(world, small, rows, actor="ministry_planner"):
 
 def test_each_bad_value_of_an_import_row_is_named(world, small):
     rows = [(2, _row("", title="", kind="任务", lead_unit="", due_date="2025/06/30", weight="-1")),
-            (3, _row("B", lead_unit="999999", co_owners="110101；888888", start_date="明天", weight="x"))]
+            (3, _row("B", lead_unit="999999", co_owners="110101；888888,888887", start_date="明天", weight="x"))]
     assert _import_errors(world, small, rows) == [
         (2, "code", "required"),
         (2, "due_date", "not a date (use YYYY-MM-DD): '2025/06/30'"),
@@ -659,7 +676,7 @@ def test_each_bad_value_of_an_import_row_is_named(world, small):
         (2, "lead_unit", "required"),
         (2, "title", "required"),
         (2, "weight", "not a non-negative number: '-1'"),
-        (3, "co_owners", "unknown unit 888888"),
+        (3, "co_owners", "unknown unit 888888, 888887"),
         (3, "lead_unit", "unknown unit 999999"),
         (3, "start_date", "not a date (use YYYY-MM-DD): '明天'"),
         (3, "weight", "not a non-negative number: 'x'"),
@@ -723,6 +740,29 @@ def test_a_failing_import_row_undoes_the_rows_written_before_it(world, small):
     assert PlanItem.objects.get(pk=small.measure.pk).child_count == 2
     undone = AuditRecord.objects.filter(verb="import undone")
     assert {r.action for r in undone} == {"delete", "update"} and all(r.actor == planner for r in undone)
+
+
+def test_a_failing_import_undoes_a_new_sub_item_and_a_move_from_the_top_level(world, small):
+    planner = world.user("ministry_planner")
+
+    def state():
+        return sorted(PlanItem.objects.filter(plan=small.plan).values_list(
+            "code", "title", "parent_id", "position", "path", "child_count", "start_date", "due_date"))
+
+    before = state()
+    task = PlanItem.objects.get(pk=small.task.pk)
+    rows = [(2, _row("A", kind="key_task")),
+            # the top-level task moved below the new item A
+            (3, _row(task.code, "A", kind="key_task", title="改", lead_unit="MOE-JCJYS", due_date="2025-12-31")),
+            (4, _row("B", due_date="2030-01-01")),
+            # a new item below an item already in the plan
+            (5, _row("C", small.measure.code, lead_unit="310000"))]
+    with pytest.raises(TableError) as refused:
+        services.import_items(planner, small.plan, rows, "items.csv")
+    assert [(e.row, e.field, e.message) for e in refused.value.errors] == [
+        (4, "due_date", "2030-01-01 is outside the plan's horizon (2024-01-01 to 2025-12-31).")]
+    assert state() == before
+    assert PlanItem.objects.get(pk=small.measure.pk).child_count == 2
 
 
 def test_an_import_row_refused_by_the_services_names_its_reason(world, small):
