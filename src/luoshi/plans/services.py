@@ -508,25 +508,31 @@ def _parse_row(values: dict[str, str], number: int, filename: str, units: dict[s
     elif code not in units:
         err("lead_unit", _("unknown unit %(code)s") % {"code": code})
     row["lead_unit"] = units.get(code)
-    co = [c for c in re.split(r"[;；,，\s]+", values.get("co_owners", "")) if c]
-    missing = [c for c in co if c not in units]
-    if missing:
-        err("co_owners", _("unknown unit %(code)s") % {"code": ", ".join(missing)})
-    row["co_owners"] = [units[c] for c in co if c in units]
+    # An optional column the file does not have is left out of the row: an updated item keeps
+    # that value, a new one gets the default of ``add_item``.
+    if "co_owners" in values:
+        co = [c for c in re.split(r"[;；,，\s]+", values["co_owners"]) if c]
+        missing = [c for c in co if c not in units]
+        if missing:
+            err("co_owners", _("unknown unit %(code)s") % {"code": ", ".join(missing)})
+        row["co_owners"] = [units[c] for c in co if c in units]
     for name in ("start_date", "due_date"):
-        text = values.get(name)  # None when the file has no start_date column
+        if name in values:
+            text = values[name]
+            try:
+                row[name] = date.fromisoformat(text[:10]) if text else None
+            except ValueError:
+                err(name, _("not a date (use YYYY-MM-DD): %(value)r") % {"value": text})
+    if "weight" in values:
         try:
-            row[name] = date.fromisoformat(text[:10]) if text else None
-        except ValueError:
-            err(name, _("not a date (use YYYY-MM-DD): %(value)r") % {"value": text})
-    try:
-        row["weight"] = Decimal(values.get("weight") or "1")
-        if row["weight"] < 0:
-            raise ArithmeticError
-    except (ArithmeticError, ValueError):
-        err("weight", _("not a non-negative number: %(value)r") % {"value": values.get("weight")})
-    row["description"] = values.get("description", "")
-    row["deliverables"] = values.get("deliverables", "")
+            row["weight"] = Decimal(values["weight"] or "1")
+            if row["weight"] < 0:
+                raise ArithmeticError
+        except (ArithmeticError, ValueError):
+            err("weight", _("not a non-negative number: %(value)r") % {"value": values["weight"]})
+    for name in ("description", "deliverables"):
+        if name in values:
+            row[name] = values[name]
     return row if len(errors) == before else None
 
 
@@ -539,7 +545,9 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
     """Create or update items from table rows, all or nothing; raises ``TableError`` naming every bad row.
 
     ``rows`` as ``read_table`` gives them for ``ITEM_COLUMNS`` and ``ITEM_OPTIONAL``: each row holds
-    every required column (an empty cell as ``""``), an optional one only when the file has it.
+    every required column (an empty cell as ``""``), an optional one only when the file has it. An
+    optional column the file lacks leaves that field of an updated item as it is (an empty cell
+    clears it: no co-owners, no start date, weight 1, no text).
 
     A row whose code exists in the plan updates that item; other rows create items. ``parent_code``
     names an item in the file (earlier or later) or already in the plan; empty means top level.
@@ -606,7 +614,8 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
             if row["parent_code"] and parent is None:
                 errors.append(RowError(filename, number, "parent_code", _("the parent row %(code)s could not be imported") % {"code": row["parent_code"]}))
                 continue
-            fields = {k: row[k] for k in ("kind", "title", "lead_unit", "start_date", "due_date", "weight", "description", "deliverables")}
+            fields = {k: row[k] for k in ("kind", "title", "lead_unit", "start_date", "due_date", "weight", "description",
+                                          "deliverables", "co_owners") if k in row}
             try:
                 with transaction.atomic():
                     if code in existing:
@@ -616,9 +625,9 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
                                       list(item.co_owners.values_list("pk", flat=True)))
                         if (item.parent.code if item.parent_id else "") != row["parent_code"]:
                             move_item(actor, item, parent)
-                        existing[code] = update_item(actor, item, {**fields, "co_owners": row["co_owners"]})
+                        existing[code] = update_item(actor, item, fields)
                     else:
-                        existing[code] = add_item(actor, plan, parent=parent, code=code, co_owners=row["co_owners"], **fields)
+                        existing[code] = add_item(actor, plan, parent=parent, code=code, **fields)
                         undo_entry = ("create", existing[code].pk)
                 done.append(undo_entry)
             except ValidationError as exc:

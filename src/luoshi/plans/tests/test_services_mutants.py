@@ -21,7 +21,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from luoshi.audit.models import AuditRecord
-from luoshi.core.tabular import TableError
+from luoshi.core.tabular import TableError, read_table
 from luoshi.plans import services
 from luoshi.plans.models import Evidence, Notification, Plan, PlanItem, ProgressReport, ReportVersion
 from luoshi.plans.tests.conftest import build_small_plan
@@ -721,6 +721,36 @@ def test_an_import_moves_an_item_to_the_parent_its_row_names(world, small):
                due_date="2025-12-31", start_date="2024-01-01")
     assert services.import_items(planner, small.plan, [(2, row)], "items.csv") == {"created": 0, "updated": 1}
     assert PlanItem.objects.get(pk=small.shanghai.pk).parent_id == small.task.pk
+
+
+def test_an_import_without_the_optional_columns_keeps_them_on_updated_items_and_defaults_new_ones(world, small):
+    planner = world.user("ministry_planner")
+    services.update_item(planner, small.shanghai, {"co_owners": [world.unit("310101")], "weight": Decimal(3),
+                                                   "description": "说明", "deliverables": "成果"})
+    rows = read_table(f"code,parent_code,kind,title,lead_unit,due_date\n"
+                      f"{small.shanghai.code},{small.measure.code},measure,上海：改,310000,2025-10-31\n"
+                      f"A,,key_task,新任务,MOE-JCJYS,2025-12-31\n".encode(), "items.csv",
+                      services.ITEM_COLUMNS, services.ITEM_OPTIONAL)
+    assert services.import_items(planner, small.plan, rows, "items.csv") == {"created": 1, "updated": 1}
+    shanghai = PlanItem.objects.get(pk=small.shanghai.pk)
+    assert (shanghai.title, shanghai.due_date, shanghai.start_date, shanghai.weight, shanghai.description,
+            shanghai.deliverables) == ("上海：改", date(2025, 10, 31), date(2024, 1, 1), Decimal(3), "说明", "成果")
+    assert list(shanghai.co_owners.values_list("code", flat=True)) == ["310101"]
+    new = PlanItem.objects.get(plan=small.plan, code="A")
+    assert (new.kind, new.start_date, new.weight, new.description, new.deliverables, list(new.co_owners.all())) == (
+        "key_task", None, Decimal(1), "", "", [])
+
+
+def test_an_import_with_empty_optional_cells_clears_them(world, small):
+    planner = world.user("ministry_planner")
+    services.update_item(planner, small.shanghai, {"co_owners": [world.unit("310101")], "weight": Decimal(3),
+                                                   "description": "说明", "deliverables": "成果"})
+    row = _row(small.shanghai.code, small.measure.code, title="上海：改", lead_unit="310000", co_owners="",
+               start_date="", weight="", description="", deliverables="")
+    assert services.import_items(planner, small.plan, [(2, row)], "items.csv") == {"created": 0, "updated": 1}
+    shanghai = PlanItem.objects.get(pk=small.shanghai.pk)
+    assert (shanghai.start_date, shanghai.weight, shanghai.description, shanghai.deliverables) == (None, Decimal(1), "", "")
+    assert not shanghai.co_owners.exists()
 
 
 def test_a_failing_import_row_undoes_the_rows_written_before_it(world, small):
