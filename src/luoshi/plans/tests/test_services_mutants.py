@@ -683,6 +683,20 @@ def test_each_bad_value_of_an_import_row_is_named(world, small):
     ]
 
 
+def test_an_import_weight_may_be_zero_or_a_fraction_but_not_below_zero(world, small):
+    rows = [(2, _row("A", weight="0")), (3, _row("B", weight="0.5")), (4, _row("C", weight="-0.01"))]
+    assert _import_errors(world, small, rows) == [(4, "weight", "not a non-negative number: '-0.01'")]
+    assert services.import_items(world.user("ministry_planner"), small.plan, rows[:2], "items.csv") == {"created": 2, "updated": 0}
+    assert dict(PlanItem.objects.filter(plan=small.plan, code__in=["A", "B"]).values_list("code", "weight")) == {
+        "A": Decimal(0), "B": Decimal("0.5")}
+
+
+def test_a_row_refused_for_its_values_is_not_checked_against_the_other_rows(world, small):
+    # row 3 repeats row 2's code and names an unknown parent, but its own bad date is all it is told
+    rows = [(2, _row("A")), (3, _row("A", "NOPE", due_date="明天"))]
+    assert _import_errors(world, small, rows) == [(3, "due_date", "not a date (use YYYY-MM-DD): '明天'")]
+
+
 def test_an_import_names_duplicate_codes_and_unknown_parents(world, small):
     rows = [(2, _row("A")), (3, _row("A")), (4, _row("C", "NOPE"))]
     assert _import_errors(world, small, rows) == [
