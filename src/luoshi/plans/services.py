@@ -598,7 +598,7 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
                 parent = existing[parent_code]
                 parent_code = parent.parent.code if parent.parent_id else ""
     if errors:
-        raise TableError(sorted(errors, key=lambda e: (e.row or 0, e.field)))
+        raise TableError(sorted(errors, key=lambda e: (e.row, e.field)))  # every error here names its row
 
     def depth(code: str) -> int:
         d, current = 0, parsed[code][1]["parent_code"]

@@ -713,6 +713,20 @@ def test_an_import_refuses_units_out_of_the_importers_scope_and_hidden_parents(w
     ]
 
 
+def test_an_import_names_every_unknown_parent(world, small):
+    rows = [(2, _row("A", "NOPE")), (3, _row("B", "NADA"))]
+    assert _import_errors(world, small, rows) == [(2, "parent_code", "unknown item NOPE"), (3, "parent_code", "unknown item NADA")]
+
+
+@pytest.mark.timeout(60)
+def test_an_import_row_leading_into_a_cycle_of_other_rows_is_refused_and_never_hangs(world, small):
+    rows = [(2, _row("A", "B")), (3, _row("B", "C")), (4, _row("C", "B"))]
+    errors = _import_errors(world, small, rows)
+    assert [(row, field) for row, field, _message in errors] == [(2, "parent_code"), (3, "parent_code"), (4, "parent_code")]
+    assert errors[1:] == [(3, "parent_code", "cycle: B would end up below itself"),
+                          (4, "parent_code", "cycle: C would end up below itself")]
+
+
 def test_an_import_reads_kinds_by_value_or_label_weights_and_dates(world, small):
     planner = world.user("ministry_planner")
     rows = [(2, _row("A", kind="Key task", weight="2.5", start_date="2024-02-01T00:00", co_owners="110101, 110102")),
@@ -1022,10 +1036,17 @@ def test_a_concurrent_first_report_conflicts_with_that_report_not_another(world,
 
 
 def test_an_import_row_below_a_row_that_failed_names_its_parent(world, small):
-    rows = [(2, _row("A", due_date="2030-01-01")), (3, _row("A.1", "A"))]
-    assert _import_errors(world, small, rows) == [
+    # B (row 4) is written after A.1, below C (row 5), and fails for its own date
+    rows = [(2, _row("A", due_date="2030-01-01")), (3, _row("A.1", "A")), (4, _row("B", "C", due_date="2030-01-02")),
+            (5, _row("C"))]
+    before = PlanItem.objects.count()
+    with pytest.raises(TableError) as refused:
+        services.import_items(world.user("ministry_planner"), small.plan, rows, "items.csv")
+    assert PlanItem.objects.count() == before  # C, written, is undone
+    assert [(e.row, e.field, e.message) for e in refused.value.errors] == [
         (2, "due_date", "2030-01-01 is outside the plan's horizon (2024-01-01 to 2025-12-31)."),
         (3, "parent_code", "the parent row A could not be imported"),
+        (4, "due_date", "2030-01-02 is outside the plan's horizon (2024-01-01 to 2025-12-31)."),
     ]
 
 
