@@ -621,8 +621,7 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
                     if code in existing:
                         item = PlanItem.objects.get(pk=existing[code].pk)
                         undo_entry = ("update", item.pk, item.parent_id, item.position,
-                                      {k: getattr(item, k) for k in ITEM_FIELDS if k != "co_owners"},
-                                      list(item.co_owners.values_list("pk", flat=True)))
+                                      {k: getattr(item, k) for k in ITEM_FIELDS}, [u.pk for u in item.co_owners.all()])
                         if (item.parent.code if item.parent_id else "") != row["parent_code"]:
                             move_item(actor, item, parent)
                         existing[code] = update_item(actor, item, fields)

@@ -807,9 +807,13 @@ def test_a_failing_import_undoes_a_new_sub_item_and_a_move_from_the_top_level(wo
         return sorted(PlanItem.objects.filter(plan=small.plan).values_list(
             "code", "title", "parent_id", "position", "path", "child_count", "start_date", "due_date"))
 
+    services.update_item(planner, small.shanghai, {"co_owners": [world.unit("310101")]})
     before = state()
     task = PlanItem.objects.get(pk=small.task.pk)
     rows = [(2, _row("A", kind="key_task")),
+            # an item changed, its co-owner too
+            (6, _row(small.shanghai.code, small.measure.code, title="上海：改", lead_unit="310000", due_date="2025-12-31",
+                     co_owners="120000")),
             # the top-level task moved below the new item A
             (3, _row(task.code, "A", kind="key_task", title="改", lead_unit="MOE-JCJYS", due_date="2025-12-31")),
             (4, _row("B", due_date="2030-01-01")),
@@ -821,6 +825,7 @@ def test_a_failing_import_undoes_a_new_sub_item_and_a_move_from_the_top_level(wo
         (4, "due_date", "2030-01-01 is outside the plan's horizon (2024-01-01 to 2025-12-31).")]
     assert state() == before
     assert PlanItem.objects.get(pk=small.measure.pk).child_count == 2
+    assert list(PlanItem.objects.get(pk=small.shanghai.pk).co_owners.values_list("code", flat=True)) == ["310101"]
 
 
 def test_an_import_row_refused_by_the_services_names_its_reason(world, small):
