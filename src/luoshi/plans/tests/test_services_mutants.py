@@ -781,6 +781,18 @@ def test_an_import_with_empty_optional_cells_clears_them(world, small):
     assert not shanghai.co_owners.exists()
 
 
+def test_an_import_that_keeps_an_items_parent_leaves_it_in_its_place(world, small):
+    planner = world.user("ministry_planner")
+    services.add_item(planner, small.plan, title="第二项", kind="key_task", lead_unit=world.unit("MOE-JCJYS"),
+                      due_date=date(2025, 12, 31))  # after the task at the top level
+    task, beijing = PlanItem.objects.get(pk=small.task.pk), PlanItem.objects.get(pk=small.beijing.pk)
+    rows = [(2, _row(task.code, "", kind="key_task", title="改一", lead_unit="MOE-JCJYS", due_date="2025-12-31")),
+            (3, _row(beijing.code, small.measure.code, title="改二", lead_unit="110000", due_date="2025-12-31"))]
+    assert services.import_items(planner, small.plan, rows, "items.csv") == {"created": 0, "updated": 2}
+    assert dict(PlanItem.objects.filter(pk__in=[task.pk, beijing.pk]).values_list("title", "position")) == {"改一": 0, "改二": 0}
+    assert not AuditRecord.objects.filter(verb="move").exists()
+
+
 def test_a_failing_import_row_undoes_the_rows_written_before_it(world, small):
     planner = world.user("ministry_planner")
     rows = [(2, _row("A")), (3, _row(small.shanghai.code, small.task.code, title="上海：改", lead_unit="310000",
