@@ -713,6 +713,13 @@ def test_an_import_refuses_units_out_of_the_importers_scope_and_hidden_parents(w
     ]
 
 
+def test_an_import_into_an_archived_plan_names_the_refusal_on_each_row(world, small):
+    services.set_plan_status(world.user("ministry_planner"), small.plan, Plan.Status.ARCHIVED)
+    rows = [(2, _row("A")), (3, _row(small.shanghai.code, small.measure.code, lead_unit="310000"))]
+    assert _import_errors(world, small, rows) == [(2, "", "An archived plan cannot be changed."),
+                                                  (3, "", "An archived plan cannot be changed.")]
+
+
 def test_an_import_names_every_unknown_parent(world, small):
     rows = [(2, _row("A", "NOPE")), (3, _row("B", "NADA"))]
     assert _import_errors(world, small, rows) == [(2, "parent_code", "unknown item NOPE"), (3, "parent_code", "unknown item NADA")]
