@@ -631,8 +631,8 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
                 done.append(undo_entry)
             except ValidationError as exc:
                 messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-                for field, texts in messages.items():
-                    errors.append(RowError(filename, number, "" if field == "__all__" else field, " ".join(texts)))
+                for field, texts in messages.items():  # (no check of an item is a non-field one)
+                    errors.append(RowError(filename, number, field, " ".join(texts)))
             except (PermissionDenied, Http404) as exc:
                 errors.append(RowError(filename, number, "lead_unit", str(exc) or _("outside your scope")))
         return done
