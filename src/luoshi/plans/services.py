@@ -634,7 +634,7 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
                 for field, texts in messages.items():  # (no check of an item is a non-field one)
                     errors.append(RowError(filename, number, field, " ".join(texts)))
             except (PermissionDenied, Http404) as exc:
-                errors.append(RowError(filename, number, "lead_unit", str(exc) or _("outside your scope")))
+                errors.append(RowError(filename, number, "lead_unit", str(exc)))  # every refusal has its text
         return done
 
     def undo(entries: list[tuple]) -> None:
