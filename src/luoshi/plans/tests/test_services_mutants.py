@@ -845,6 +845,31 @@ def test_a_failing_import_undoes_a_new_sub_item_and_a_move_from_the_top_level(wo
     assert state() == before
     assert PlanItem.objects.get(pk=small.measure.pk).child_count == 2
     assert list(PlanItem.objects.get(pk=small.shanghai.pk).co_owners.values_list("code", flat=True)) == ["310101"]
+    # the undoing is on the record: what each item was before it was put back or deleted
+    undone = {(r.object_id, r.action): r for r in AuditRecord.objects.filter(verb="import undone")}
+    [created_a] = [r for (_pk, action), r in undone.items() if action == "delete" and r.before["code"] == "A"]
+    assert (created_a.actor, created_a.before["title"], created_a.after) == (planner, "事项", None)
+    moved_back = undone[(str(task.pk), "update")]
+    assert (moved_back.before["title"], moved_back.after["title"]) == ("改", task.title)
+
+
+def test_a_failing_import_still_undoes_the_rows_before_an_item_deleted_meanwhile(world, small, monkeypatch):
+    planner = world.user("ministry_planner")
+    real_add_item = services.add_item
+
+    def add_item(actor, plan, **fields):  # someone deletes A while the import writes B
+        if fields.get("code") == "B":
+            PlanItem.objects.filter(plan=plan, code="A").delete()
+        return real_add_item(actor, plan, **fields)
+
+    monkeypatch.setattr(services, "add_item", add_item)
+    title = small.shanghai.title
+    rows = [(2, _row(small.shanghai.code, small.measure.code, title="上海：改", lead_unit="310000", due_date="2025-12-31")),
+            (3, _row("A")), (4, _row("B", due_date="2030-01-01"))]
+    with pytest.raises(TableError) as refused:
+        services.import_items(planner, small.plan, rows, "items.csv")
+    assert [(e.row, e.field) for e in refused.value.errors] == [(4, "due_date")]
+    assert PlanItem.objects.get(pk=small.shanghai.pk).title == title
 
 
 def test_an_import_row_refused_by_the_services_names_its_reason(world, small):
