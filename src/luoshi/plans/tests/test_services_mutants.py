@@ -855,21 +855,23 @@ def test_a_failing_import_undoes_a_new_sub_item_and_a_move_from_the_top_level(wo
 
 def test_a_failing_import_still_undoes_the_rows_before_an_item_deleted_meanwhile(world, small, monkeypatch):
     planner = world.user("ministry_planner")
-    real_add_item = services.add_item
+    real_update_item = services.update_item
 
-    def add_item(actor, plan, **fields):  # someone deletes A while the import writes B
-        if fields.get("code") == "B":
-            PlanItem.objects.filter(plan=plan, code="A").delete()
-        return real_add_item(actor, plan, **fields)
+    def update_item(actor, item, data, *args, **kwargs):  # someone deletes A while the import writes row 4
+        if item.pk == small.beijing.pk:
+            PlanItem.objects.filter(plan=small.plan, code="A").delete()
+        return real_update_item(actor, item, data, *args, **kwargs)
 
-    monkeypatch.setattr(services, "add_item", add_item)
-    title = small.shanghai.title
+    monkeypatch.setattr(services, "update_item", update_item)
+    titles = dict(PlanItem.objects.filter(plan=small.plan).values_list("pk", "title"))
     rows = [(2, _row(small.shanghai.code, small.measure.code, title="上海：改", lead_unit="310000", due_date="2025-12-31")),
-            (3, _row("A")), (4, _row("B", due_date="2030-01-01"))]
+            (3, _row("A")),
+            (4, _row(small.beijing.code, small.measure.code, title="北京：改", lead_unit="110000", due_date="2025-12-31")),
+            (5, _row("B", due_date="2030-01-01"))]
     with pytest.raises(TableError) as refused:
         services.import_items(planner, small.plan, rows, "items.csv")
-    assert [(e.row, e.field) for e in refused.value.errors] == [(4, "due_date")]
-    assert PlanItem.objects.get(pk=small.shanghai.pk).title == title
+    assert [(e.row, e.field) for e in refused.value.errors] == [(5, "due_date")]
+    assert dict(PlanItem.objects.filter(plan=small.plan).values_list("pk", "title")) == titles
 
 
 def test_an_import_row_refused_by_the_services_names_its_reason(world, small):
