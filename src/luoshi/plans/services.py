@@ -450,8 +450,7 @@ def add_evidence(actor, report: ProgressReport, upload) -> Evidence:
         raise ValidationError(_("Evidence can only be added while the report is a draft or returned."))
     name, content_type = uploads.check_upload(upload, EVIDENCE_TYPES)
     evidence = Evidence(report=report, name=name, size=upload.size, content_type=content_type, uploaded_by=actor)
-    evidence.file.save(name, upload, save=False)
-    evidence.save()
+    evidence.file.save(name, upload)  # stores the file, then saves the row with its name
     audit.record(actor, "create", evidence, None, {"report": report.pk, "name": name, "size": upload.size})
     return evidence
 
@@ -490,43 +489,50 @@ def _parse_row(values: dict[str, str], number: int, filename: str, units: dict[s
     def err(field: str, message: str) -> None:
         errors.append(RowError(filename, number, field, message))
 
+    # every required column is in ``values`` (``read_table`` refuses a file without one), the
+    # optional ones only when the file has them
     before = len(errors)
-    row: dict = {"code": values.get("code", ""), "parent_code": values.get("parent_code", ""), "title": values.get("title", "")}
+    row: dict = {"code": values["code"], "parent_code": values["parent_code"], "title": values["title"]}
     if not row["code"]:
         err("code", _("required"))
     if not row["title"]:
         err("title", _("required"))
     kinds = {k.value: k.value for k in ItemKind} | {str(k.label).lower(): k.value for k in ItemKind}
-    kind = values.get("kind", "").strip().lower() or "measure"
+    kind = values["kind"].strip().lower() or "measure"
     if kind not in kinds:
         err("kind", _("unknown kind %(kind)r; use one of %(kinds)s") % {"kind": kind, "kinds": ", ".join(k.value for k in ItemKind)})
     row["kind"] = kinds.get(kind)
-    for name, required in (("lead_unit", True),):
-        code = values.get(name, "")
-        if not code and required:
-            err(name, _("required"))
-        elif code and code not in units:
-            err(name, _("unknown unit %(code)s") % {"code": code})
-        row[name] = units.get(code)
-    co = [c for c in re.split(r"[;；,，\s]+", values.get("co_owners", "")) if c]
-    missing = [c for c in co if c not in units]
-    if missing:
-        err("co_owners", _("unknown unit %(code)s") % {"code": ", ".join(missing)})
-    row["co_owners"] = [units[c] for c in co if c in units]
+    code = values["lead_unit"]
+    if not code:
+        err("lead_unit", _("required"))
+    elif code not in units:
+        err("lead_unit", _("unknown unit %(code)s") % {"code": code})
+    row["lead_unit"] = units.get(code)
+    # An optional column the file does not have is left out of the row: an updated item keeps
+    # that value, a new one gets the default of ``add_item``.
+    if "co_owners" in values:
+        co = [c for c in re.split(r"[;；,，\s]+", values["co_owners"]) if c]
+        missing = [c for c in co if c not in units]
+        if missing:
+            err("co_owners", _("unknown unit %(code)s") % {"code": ", ".join(missing)})
+        row["co_owners"] = [units[c] for c in co if c in units]
     for name in ("start_date", "due_date"):
-        text = values.get(name, "")
+        if name in values:
+            text = values[name]
+            try:
+                row[name] = date.fromisoformat(text[:10]) if text else None
+            except ValueError:
+                err(name, _("not a date (use YYYY-MM-DD): %(value)r") % {"value": text})
+    if "weight" in values:
         try:
-            row[name] = date.fromisoformat(text[:10]) if text else None
-        except ValueError:
-            err(name, _("not a date (use YYYY-MM-DD): %(value)r") % {"value": text})
-    try:
-        row["weight"] = Decimal(values.get("weight") or "1")
-        if row["weight"] < 0:
-            raise ArithmeticError
-    except (ArithmeticError, ValueError):
-        err("weight", _("not a non-negative number: %(value)r") % {"value": values.get("weight")})
-    row["description"] = values.get("description", "")
-    row["deliverables"] = values.get("deliverables", "")
+            row["weight"] = Decimal(values["weight"] or "1")
+            if row["weight"] < 0:
+                raise ArithmeticError
+        except (ArithmeticError, ValueError):
+            err("weight", _("not a non-negative number: %(value)r") % {"value": values["weight"]})
+    for name in ("description", "deliverables"):
+        if name in values:
+            row[name] = values[name]
     return row if len(errors) == before else None
 
 
@@ -537,6 +543,11 @@ ITEM_IMPORT_BATCH = 100
 
 def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], filename: str) -> dict[str, int]:
     """Create or update items from table rows, all or nothing; raises ``TableError`` naming every bad row.
+
+    ``rows`` as ``read_table`` gives them for ``ITEM_COLUMNS`` and ``ITEM_OPTIONAL``: each row holds
+    every required column (an empty cell as ``""``), an optional one only when the file has it. An
+    optional column the file lacks leaves that field of an updated item as it is (an empty cell
+    clears it: no co-owners, no start date, weight 1, no text).
 
     A row whose code exists in the plan updates that item; other rows create items. ``parent_code``
     names an item in the file (earlier or later) or already in the plan; empty means top level.
@@ -553,7 +564,7 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
     plan = Plan.objects.get(pk=plan.pk)
     authz.require(actor, "view", plan)
     errors: list[RowError] = []
-    wanted = {v.get(c, "") for _n, v in rows for c in ("lead_unit",)} | {
+    wanted = {v["lead_unit"] for _n, v in rows} | {
         c for _n, v in rows for c in re.split(r"[;；,，\s]+", v.get("co_owners", "")) if c}
     units = {u.code: u for u in authz.scope(actor, OrgUnit).filter(code__in=wanted)}
     parsed: dict[str, tuple[int, dict]] = {}
@@ -587,7 +598,7 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
                 parent = existing[parent_code]
                 parent_code = parent.parent.code if parent.parent_id else ""
     if errors:
-        raise TableError(sorted(errors, key=lambda e: (e.row or 0, e.field)))
+        raise TableError(sorted(errors, key=lambda e: (e.row, e.field)))  # every error here names its row
 
     def depth(code: str) -> int:
         d, current = 0, parsed[code][1]["parent_code"]
@@ -603,27 +614,27 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
             if row["parent_code"] and parent is None:
                 errors.append(RowError(filename, number, "parent_code", _("the parent row %(code)s could not be imported") % {"code": row["parent_code"]}))
                 continue
-            fields = {k: row[k] for k in ("kind", "title", "lead_unit", "start_date", "due_date", "weight", "description", "deliverables")}
+            fields = {k: row[k] for k in ("kind", "title", "lead_unit", "start_date", "due_date", "weight", "description",
+                                          "deliverables", "co_owners") if k in row}
             try:
                 with transaction.atomic():
                     if code in existing:
                         item = PlanItem.objects.get(pk=existing[code].pk)
                         undo_entry = ("update", item.pk, item.parent_id, item.position,
-                                      {k: getattr(item, k) for k in ITEM_FIELDS if k != "co_owners"},
-                                      list(item.co_owners.values_list("pk", flat=True)))
+                                      {k: getattr(item, k) for k in ITEM_FIELDS}, [u.pk for u in item.co_owners.all()])
                         if (item.parent.code if item.parent_id else "") != row["parent_code"]:
                             move_item(actor, item, parent)
-                        existing[code] = update_item(actor, item, {**fields, "co_owners": row["co_owners"]})
+                        existing[code] = update_item(actor, item, fields)
                     else:
-                        existing[code] = add_item(actor, plan, parent=parent, code=code, co_owners=row["co_owners"], **fields)
+                        existing[code] = add_item(actor, plan, parent=parent, code=code, **fields)
                         undo_entry = ("create", existing[code].pk)
                 done.append(undo_entry)
             except ValidationError as exc:
                 messages = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-                for field, texts in messages.items():
-                    errors.append(RowError(filename, number, "" if field == "__all__" else field, " ".join(texts)))
+                for field, texts in messages.items():  # (no check of an item is a non-field one)
+                    errors.append(RowError(filename, number, field, " ".join(texts)))
             except (PermissionDenied, Http404) as exc:
-                errors.append(RowError(filename, number, "lead_unit", str(exc) or _("outside your scope")))
+                errors.append(RowError(filename, number, "lead_unit", str(exc)))  # every refusal has its text
         return done
 
     def undo(entries: list[tuple]) -> None:
@@ -634,19 +645,12 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
                 continue
             if entry[0] == "create":
                 audit.record(actor, "delete", item, audit.snapshot(item), verb="import undone")
-                parent_id = item.parent_id
                 item.delete()
-                if parent_id:
-                    PlanItem.objects.filter(pk=parent_id).update(child_count=F("child_count") - 1)
                 continue
             _kind, pk, parent_id, position, values, co_owner_ids = entry
             before = audit.snapshot(item)
             if item.parent_id != parent_id:
                 old_parent = PlanItem.objects.get(pk=parent_id) if parent_id else None
-                if item.parent_id:
-                    PlanItem.objects.filter(pk=item.parent_id).update(child_count=F("child_count") - 1)
-                if old_parent is not None:
-                    PlanItem.objects.filter(pk=old_parent.pk).update(child_count=F("child_count") + 1)
                 paths.move_subtree(PlanItem.objects.filter(plan_id=item.plan_id), item, old_parent)
                 item.refresh_from_db()
             item.parent_id, item.position = parent_id, position
@@ -655,7 +659,7 @@ def import_items(actor, plan: Plan, rows: list[tuple[int, dict[str, str]]], file
             item.save()
             item.co_owners.set(co_owner_ids)
             audit.record(actor, "update", item, before, audit.snapshot(item), verb="import undone")
-        rollup.refresh_plan(plan.pk)
+        rollup.refresh_plan(plan.pk)  # the parents' child counts too
 
     ordered = sorted(parsed, key=lambda c: (depth(c), parsed[c][0]))
     done = write_in_batches(list(chunks(ordered, ITEM_IMPORT_BATCH)), write, undo)

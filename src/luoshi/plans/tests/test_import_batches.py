@@ -45,6 +45,25 @@ def test_a_failing_row_in_a_later_batch_undoes_the_batches_already_written(world
 
 
 @pytest.mark.django_db(transaction=True)
+def test_a_failing_row_outside_a_transaction_undoes_the_committed_batches_newest_first(world, monkeypatch):
+    # as a real request runs it: each batch committed on its own, then undone batch by batch
+    small = build_small_plan(world)
+    monkeypatch.setattr(services, "ITEM_IMPORT_BATCH", 2)
+    before = _state(small.plan)
+    lines = [
+        f"{small.shanghai.code},{small.task.code},measure,上海：改名,310000,2025-10-31",
+        "9,,key_task,新任务,MOE-JCJYS,2025-12-31",
+        "9.1,9,measure,新措施一,110000,2025-12-31",
+        "9.2,9,measure,新措施二,310000,2025-12-31",
+        "9.3,9,measure,新措施三,110000,2031-12-31",
+    ]
+    with pytest.raises(TableError) as caught:
+        services.import_items(world.user("ministry_planner"), small.plan, _rows(*lines), "items.csv")
+    assert [(e.row, e.field) for e in caught.value.errors] == [(6, "due_date")]
+    assert _state(small.plan) == before
+
+
+@pytest.mark.django_db(transaction=True)
 def test_batches_are_committed_one_by_one_with_the_database_free_in_between(world, monkeypatch):
     from django.db import transaction
 

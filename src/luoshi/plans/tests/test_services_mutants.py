@@ -8,17 +8,20 @@ actor, verb and before/after. Written against the survivors and the likely survi
 
 from __future__ import annotations
 
+import posixpath
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.utils import timezone
 
 from luoshi.audit.models import AuditRecord
-from luoshi.core.tabular import TableError
+from luoshi.core.tabular import TableError, read_table
 from luoshi.plans import services
 from luoshi.plans.models import Evidence, Notification, Plan, PlanItem, ProgressReport, ReportVersion
 from luoshi.plans.tests.conftest import build_small_plan
@@ -624,6 +627,20 @@ def test_evidence_is_added_and_removed_with_records_and_kept_once_submitted(worl
     assert refusal(refused.value) == ["Evidence can only be added while the report is a draft or returned."]
 
 
+def test_an_evidence_file_is_stored_in_its_reports_folder_under_its_own_name_until_removed(world, small):
+    reporter = world.user("beijing_reporter")
+    report = services.save_report(reporter, small.beijing, world.unit("110000"), "2024-Q1", dict(DATA))
+    evidence = Evidence.objects.get(pk=services.add_evidence(reporter, report, SimpleUploadedFile("统计.csv", b"a,b\n1,2\n")).pk)
+    path = evidence.file.name
+    folder, stored = posixpath.split(path)
+    # (the storage adds a suffix to the name when a file of that name is already in the folder)
+    assert folder == f"evidence/{small.plan.pk}/{report.pk}" and re.fullmatch(r"统计(_\w{7})?\.csv", stored)
+    with default_storage.open(path, "rb") as f:
+        assert f.read() == b"a,b\n1,2\n"
+    services.remove_evidence(reporter, evidence)
+    assert not default_storage.exists(path)
+
+
 def test_evidence_is_added_only_by_who_may_change_the_report(world, small):
     report = services.save_report(world.user("beijing_reporter"), small.beijing, world.unit("110000"), "2024-Q1", dict(DATA))
     with pytest.raises((PermissionDenied, Http404)):
@@ -651,7 +668,7 @@ def _import_errors(world, small, rows, actor="ministry_planner"):
 
 def test_each_bad_value_of_an_import_row_is_named(world, small):
     rows = [(2, _row("", title="", kind="任务", lead_unit="", due_date="2025/06/30", weight="-1")),
-            (3, _row("B", lead_unit="999999", co_owners="110101；888888", start_date="明天", weight="x"))]
+            (3, _row("B", lead_unit="999999", co_owners="110101；888888,888887", start_date="明天", weight="x"))]
     assert _import_errors(world, small, rows) == [
         (2, "code", "required"),
         (2, "due_date", "not a date (use YYYY-MM-DD): '2025/06/30'"),
@@ -659,11 +676,25 @@ def test_each_bad_value_of_an_import_row_is_named(world, small):
         (2, "lead_unit", "required"),
         (2, "title", "required"),
         (2, "weight", "not a non-negative number: '-1'"),
-        (3, "co_owners", "unknown unit 888888"),
+        (3, "co_owners", "unknown unit 888888, 888887"),
         (3, "lead_unit", "unknown unit 999999"),
         (3, "start_date", "not a date (use YYYY-MM-DD): '明天'"),
         (3, "weight", "not a non-negative number: 'x'"),
     ]
+
+
+def test_an_import_weight_may_be_zero_or_a_fraction_but_not_below_zero(world, small):
+    rows = [(2, _row("A", weight="0")), (3, _row("B", weight="0.5")), (4, _row("C", weight="-0.01"))]
+    assert _import_errors(world, small, rows) == [(4, "weight", "not a non-negative number: '-0.01'")]
+    assert services.import_items(world.user("ministry_planner"), small.plan, rows[:2], "items.csv") == {"created": 2, "updated": 0}
+    assert dict(PlanItem.objects.filter(plan=small.plan, code__in=["A", "B"]).values_list("code", "weight")) == {
+        "A": Decimal(0), "B": Decimal("0.5")}
+
+
+def test_a_row_refused_for_its_values_is_not_checked_against_the_other_rows(world, small):
+    # row 3 repeats row 2's code and names an unknown parent, but its own bad date is all it is told
+    rows = [(2, _row("A")), (3, _row("A", "NOPE", due_date="明天"))]
+    assert _import_errors(world, small, rows) == [(3, "due_date", "not a date (use YYYY-MM-DD): '明天'")]
 
 
 def test_an_import_names_duplicate_codes_and_unknown_parents(world, small):
@@ -680,6 +711,27 @@ def test_an_import_refuses_units_out_of_the_importers_scope_and_hidden_parents(w
         (2, "lead_unit", "unknown unit 310000"),
         (3, "parent_code", f"unknown item {small.shanghai.code}"),
     ]
+
+
+def test_an_import_into_an_archived_plan_names_the_refusal_on_each_row(world, small):
+    services.set_plan_status(world.user("ministry_planner"), small.plan, Plan.Status.ARCHIVED)
+    rows = [(2, _row("A")), (3, _row(small.shanghai.code, small.measure.code, lead_unit="310000"))]
+    assert _import_errors(world, small, rows) == [(2, "", "An archived plan cannot be changed."),
+                                                  (3, "", "An archived plan cannot be changed.")]
+
+
+def test_an_import_names_every_unknown_parent(world, small):
+    rows = [(2, _row("A", "NOPE")), (3, _row("B", "NADA"))]
+    assert _import_errors(world, small, rows) == [(2, "parent_code", "unknown item NOPE"), (3, "parent_code", "unknown item NADA")]
+
+
+@pytest.mark.timeout(60)
+def test_an_import_row_leading_into_a_cycle_of_other_rows_is_refused_and_never_hangs(world, small):
+    rows = [(2, _row("A", "B")), (3, _row("B", "C")), (4, _row("C", "B"))]
+    errors = _import_errors(world, small, rows)
+    assert [(row, field) for row, field, _message in errors] == [(2, "parent_code"), (3, "parent_code"), (4, "parent_code")]
+    assert errors[1:] == [(3, "parent_code", "cycle: B would end up below itself"),
+                          (4, "parent_code", "cycle: C would end up below itself")]
 
 
 def test_an_import_reads_kinds_by_value_or_label_weights_and_dates(world, small):
@@ -706,6 +758,48 @@ def test_an_import_moves_an_item_to_the_parent_its_row_names(world, small):
     assert PlanItem.objects.get(pk=small.shanghai.pk).parent_id == small.task.pk
 
 
+def test_an_import_without_the_optional_columns_keeps_them_on_updated_items_and_defaults_new_ones(world, small):
+    planner = world.user("ministry_planner")
+    services.update_item(planner, small.shanghai, {"co_owners": [world.unit("310101")], "weight": Decimal(3),
+                                                   "description": "说明", "deliverables": "成果"})
+    rows = read_table(f"code,parent_code,kind,title,lead_unit,due_date\n"
+                      f"{small.shanghai.code},{small.measure.code},measure,上海：改,310000,2025-10-31\n"
+                      f"A,,key_task,新任务,MOE-JCJYS,2025-12-31\n".encode(), "items.csv",
+                      services.ITEM_COLUMNS, services.ITEM_OPTIONAL)
+    assert services.import_items(planner, small.plan, rows, "items.csv") == {"created": 1, "updated": 1}
+    shanghai = PlanItem.objects.get(pk=small.shanghai.pk)
+    assert (shanghai.title, shanghai.due_date, shanghai.start_date, shanghai.weight, shanghai.description,
+            shanghai.deliverables) == ("上海：改", date(2025, 10, 31), date(2024, 1, 1), Decimal(3), "说明", "成果")
+    assert list(shanghai.co_owners.values_list("code", flat=True)) == ["310101"]
+    new = PlanItem.objects.get(plan=small.plan, code="A")
+    assert (new.kind, new.start_date, new.weight, new.description, new.deliverables, list(new.co_owners.all())) == (
+        "key_task", None, Decimal(1), "", "", [])
+
+
+def test_an_import_with_empty_optional_cells_clears_them(world, small):
+    planner = world.user("ministry_planner")
+    services.update_item(planner, small.shanghai, {"co_owners": [world.unit("310101")], "weight": Decimal(3),
+                                                   "description": "说明", "deliverables": "成果"})
+    row = _row(small.shanghai.code, small.measure.code, title="上海：改", lead_unit="310000", co_owners="",
+               start_date="", weight="", description="", deliverables="")
+    assert services.import_items(planner, small.plan, [(2, row)], "items.csv") == {"created": 0, "updated": 1}
+    shanghai = PlanItem.objects.get(pk=small.shanghai.pk)
+    assert (shanghai.start_date, shanghai.weight, shanghai.description, shanghai.deliverables) == (None, Decimal(1), "", "")
+    assert not shanghai.co_owners.exists()
+
+
+def test_an_import_that_keeps_an_items_parent_leaves_it_in_its_place(world, small):
+    planner = world.user("ministry_planner")
+    services.add_item(planner, small.plan, title="第二项", kind="key_task", lead_unit=world.unit("MOE-JCJYS"),
+                      due_date=date(2025, 12, 31))  # after the task at the top level
+    task, beijing = PlanItem.objects.get(pk=small.task.pk), PlanItem.objects.get(pk=small.beijing.pk)
+    rows = [(2, _row(task.code, "", kind="key_task", title="改一", lead_unit="MOE-JCJYS", due_date="2025-12-31")),
+            (3, _row(beijing.code, small.measure.code, title="改二", lead_unit="110000", due_date="2025-12-31"))]
+    assert services.import_items(planner, small.plan, rows, "items.csv") == {"created": 0, "updated": 2}
+    assert dict(PlanItem.objects.filter(pk__in=[task.pk, beijing.pk]).values_list("title", "position")) == {"改一": 0, "改二": 0}
+    assert not AuditRecord.objects.filter(verb="move").exists()
+
+
 def test_a_failing_import_row_undoes_the_rows_written_before_it(world, small):
     planner = world.user("ministry_planner")
     rows = [(2, _row("A")), (3, _row(small.shanghai.code, small.task.code, title="上海：改", lead_unit="310000",
@@ -725,14 +819,68 @@ def test_a_failing_import_row_undoes_the_rows_written_before_it(world, small):
     assert {r.action for r in undone} == {"delete", "update"} and all(r.actor == planner for r in undone)
 
 
+def test_a_failing_import_undoes_a_new_sub_item_and_a_move_from_the_top_level(world, small):
+    planner = world.user("ministry_planner")
+
+    def state():
+        return sorted(PlanItem.objects.filter(plan=small.plan).values_list(
+            "code", "title", "parent_id", "position", "path", "child_count", "start_date", "due_date"))
+
+    services.update_item(planner, small.shanghai, {"co_owners": [world.unit("310101")]})
+    before = state()
+    task = PlanItem.objects.get(pk=small.task.pk)
+    rows = [(2, _row("A", kind="key_task")),
+            # an item changed, its co-owner too
+            (6, _row(small.shanghai.code, small.measure.code, title="上海：改", lead_unit="310000", due_date="2025-12-31",
+                     co_owners="120000")),
+            # the top-level task moved below the new item A
+            (3, _row(task.code, "A", kind="key_task", title="改", lead_unit="MOE-JCJYS", due_date="2025-12-31")),
+            (4, _row("B", due_date="2030-01-01")),
+            # a new item below an item already in the plan
+            (5, _row("C", small.measure.code, lead_unit="310000"))]
+    with pytest.raises(TableError) as refused:
+        services.import_items(planner, small.plan, rows, "items.csv")
+    assert [(e.row, e.field, e.message) for e in refused.value.errors] == [
+        (4, "due_date", "2030-01-01 is outside the plan's horizon (2024-01-01 to 2025-12-31).")]
+    assert state() == before
+    assert PlanItem.objects.get(pk=small.measure.pk).child_count == 2
+    assert list(PlanItem.objects.get(pk=small.shanghai.pk).co_owners.values_list("code", flat=True)) == ["310101"]
+    # the undoing is on the record: what each item was before it was put back or deleted
+    undone = {(r.object_id, r.action): r for r in AuditRecord.objects.filter(verb="import undone")}
+    [created_a] = [r for (_pk, action), r in undone.items() if action == "delete" and r.before["code"] == "A"]
+    assert (created_a.actor, created_a.before["title"], created_a.after) == (planner, "事项", None)
+    moved_back = undone[(str(task.pk), "update")]
+    assert (moved_back.before["title"], moved_back.after["title"]) == ("改", task.title)
+
+
+def test_a_failing_import_still_undoes_the_rows_before_an_item_deleted_meanwhile(world, small, monkeypatch):
+    planner = world.user("ministry_planner")
+    real_update_item = services.update_item
+
+    def update_item(actor, item, data, *args, **kwargs):  # someone deletes A while the import writes row 4
+        if item.pk == small.beijing.pk:
+            PlanItem.objects.filter(plan=small.plan, code="A").delete()
+        return real_update_item(actor, item, data, *args, **kwargs)
+
+    monkeypatch.setattr(services, "update_item", update_item)
+    titles = dict(PlanItem.objects.filter(plan=small.plan).values_list("pk", "title"))
+    rows = [(2, _row(small.shanghai.code, small.measure.code, title="上海：改", lead_unit="310000", due_date="2025-12-31")),
+            (3, _row("A")),
+            (4, _row(small.beijing.code, small.measure.code, title="北京：改", lead_unit="110000", due_date="2025-12-31")),
+            (5, _row("B", due_date="2030-01-01"))]
+    with pytest.raises(TableError) as refused:
+        services.import_items(planner, small.plan, rows, "items.csv")
+    assert [(e.row, e.field) for e in refused.value.errors] == [(5, "due_date")]
+    assert dict(PlanItem.objects.filter(plan=small.plan).values_list("pk", "title")) == titles
+
+
 def test_an_import_row_refused_by_the_services_names_its_reason(world, small):
     rows = [(2, _row("A", lead_unit="310000"))]
     assert _import_errors(world, small, rows, actor="beijing_planner") == [(2, "lead_unit", "unknown unit 310000")]
-    rows = [(2, _row("A", small.beijing.code, lead_unit="110102"))]
     # 北京's planner may break 北京's item down, but not on its own in a file for the ministry's top level
     rows = [(2, _row("A", lead_unit="110102"))]
-    errors = _import_errors(world, small, rows, actor="beijing_planner")
-    assert len(errors) == 1 and errors[0][:2] == (2, "lead_unit")
+    assert _import_errors(world, small, rows, actor="beijing_planner") == [
+        (2, "lead_unit", "your role does not allow 'change' here")]
 
 
 def test_the_export_lists_the_visible_items_with_every_column(world, small):
@@ -938,10 +1086,17 @@ def test_a_concurrent_first_report_conflicts_with_that_report_not_another(world,
 
 
 def test_an_import_row_below_a_row_that_failed_names_its_parent(world, small):
-    rows = [(2, _row("A", due_date="2030-01-01")), (3, _row("A.1", "A"))]
-    assert _import_errors(world, small, rows) == [
+    # B (row 4) is written after A.1, below C (row 5), and fails for its own date
+    rows = [(2, _row("A", due_date="2030-01-01")), (3, _row("A.1", "A")), (4, _row("B", "C", due_date="2030-01-02")),
+            (5, _row("C"))]
+    before = PlanItem.objects.count()
+    with pytest.raises(TableError) as refused:
+        services.import_items(world.user("ministry_planner"), small.plan, rows, "items.csv")
+    assert PlanItem.objects.count() == before  # C, written, is undone
+    assert [(e.row, e.field, e.message) for e in refused.value.errors] == [
         (2, "due_date", "2030-01-01 is outside the plan's horizon (2024-01-01 to 2025-12-31)."),
         (3, "parent_code", "the parent row A could not be imported"),
+        (4, "due_date", "2030-01-02 is outside the plan's horizon (2024-01-01 to 2025-12-31)."),
     ]
 
 
