@@ -125,7 +125,7 @@ def create_solution(actor, *, unit: OrgUnit, title: str, problem: str, approach:
 
 
 def _review_text(review, *names: str) -> str:
-    return "\n\n".join(v.strip() for v in (getattr(review, n, "") or "" for n in names) if v and v.strip())
+    return "\n\n".join(v.strip() for v in (getattr(review, n) for n in names) if v.strip())
 
 
 def _figures_text(figures) -> str:
@@ -158,7 +158,7 @@ def create_solution_from_review(actor, review) -> Solution:
     owner = pilot.programme.owner
     if not (authz.can(actor, "review", review) or authz.can_in_unit(actor, "add", Solution, owner)):
         raise PermissionDenied(_("Only the programme's reviewers or planners may turn a review into a solution."))
-    if getattr(review, "outcome", "") != "promote":
+    if review.outcome != "promote":
         raise ValidationError(_("Only a review whose outcome is 'promote' becomes a solution."))
     existing = Solution.objects.filter(source_review=review).first()
     if existing is not None:
@@ -168,11 +168,11 @@ def create_solution_from_review(actor, review) -> Solution:
     figures = _figures_text(review.figures)
     units = [pilot.unit, *pilot.participants.all()]
     solution = Solution(
-        unit=owner, title=pilot.title[:300], source_review=review,
+        unit=owner, title=pilot.title, source_review=review,
         problem=_review_text(review, "core_problems", "essential_problems") or pilot.aims or pilot.title,
         approach=pilot.approach or _review_text(review, "what_worked") or pilot.title,
         results=results, evidence=figures, conditions=_review_text(review, "reuse_conditions", "lessons"),
-        cost=review.cost, cost_notes=review.cost_notes or "", result_label=label, result_value=value,
+        cost=review.cost, cost_notes=review.cost_notes, result_label=label, result_value=value,
     )
     solution.full_clean()
     solution.save()
