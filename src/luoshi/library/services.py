@@ -381,15 +381,22 @@ def update_policy(actor, doc: PolicyDocument, data: dict, expected_version: int 
     core.check_version(doc, expected_version)
     links = _links(actor, data, doc)
     before = audit.snapshot(doc)
-    text_before = (doc.title, doc.doc_number, doc.issuer, doc.summary, doc.full_text)
+    full_text_before = doc.full_text
     for name in POLICY_FIELDS:
         if name in data:
             setattr(doc, name, data[name])
     doc.full_clean()
     for name, values in links.items():
         getattr(doc, name).set(values)
-    changed_text = text_before != (doc.title, doc.doc_number, doc.issuer, doc.summary, doc.full_text)
-    if core.save_if_changed(actor, doc, before) or changed_text:
+    saved = core.save_if_changed(actor, doc, before)
+    if not saved and doc.full_text != full_text_before:
+        # The audit snapshots leave the full text out (``PolicyDocument.audit_exclude``: it can be a
+        # whole document), so save_if_changed does not see an edit of the full text alone.
+        doc.version += 1
+        doc.save()
+        audit.record(actor, "update", doc, before, audit.snapshot(doc))
+        saved = True
+    if saved:
         _index_policy(doc)
     if doc.status == PolicyDocument.Status.ISSUED and ("revises" in links or "repeals" in links):
         _supersede(actor, doc)
