@@ -137,12 +137,15 @@ def _figures_text(figures) -> str:
 
 
 def _headline(figures) -> tuple[str, Decimal | None]:
+    """The first named figure: its name and its result as a number (``None`` when it is not one).
+    The pilots services store each result as a number's text (or "" when missing)."""
     for row in figures or []:
         if isinstance(row, dict) and row.get("name"):
+            name = str(row["name"])[:100]
             try:
-                return str(row["name"])[:100], Decimal(str(row.get("result", "")).strip().rstrip("%"))
-            except (InvalidOperation, ValueError):
-                return str(row["name"])[:100], None
+                return name, Decimal(str(row.get("result", "")))
+            except InvalidOperation:
+                return name, None
     return "", None
 
 

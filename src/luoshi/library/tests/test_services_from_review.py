@@ -123,15 +123,15 @@ def test_the_pilots_aims_stand_in_for_the_problems_and_what_worked_for_its_appro
 def test_the_headline_is_the_first_named_figure_read_as_a_number_and_the_evidence_lists_every_named_one(world):
     name = "长" * 120
     review = _promoted(world, {"figures": ["一行", {"baseline": "1", "result": "2"}, {"name": "", "result": "3"},
-                                           {"name": name, "result": " 31.5% "}, {"name": "覆盖率", "baseline": "60"}]})
+                                           {"name": name, "result": " 31.5 "}, {"name": "覆盖率", "baseline": "60"}]})
     sol = services.create_solution_from_review(world.ministry_planner, review)
     assert (sol.result_label, sol.result_value) == ("长" * 100, Decimal("31.50"))
-    assert sol.evidence == f"{name}： →  31.5% \n覆盖率：60 → "
-    review2 = _promoted(world, {"figures": [{"name": "达标率", "baseline": "60", "result": "未测"},
+    assert sol.evidence == f"{name}： →  31.5 \n覆盖率：60 → "
+    review2 = _promoted(world, {"figures": [{"name": "达标率" * 40, "baseline": "60", "result": "未测"},
                                             {"name": "覆盖率", "result": "80"}]})
     sol2 = services.create_solution_from_review(world.ministry_planner, review2)
-    assert (sol2.result_label, sol2.result_value) == ("达标率", None)
-    assert sol2.evidence == "达标率：60 → 未测\n覆盖率： → 80"
+    assert (sol2.result_label, sol2.result_value) == (("达标率" * 40)[:100], None)
+    assert sol2.evidence == f"{'达标率' * 40}：60 → 未测\n覆盖率： → 80"
     review3 = _promoted(world, {"figures": [{"name": 2024}]})
     sol3 = services.create_solution_from_review(world.ministry_planner, review3)
     assert (sol3.result_label, sol3.result_value, sol3.evidence) == ("2024", None, "2024： → ")
