@@ -265,8 +265,7 @@ def add_attachment(actor, solution: Solution, upload) -> Attachment:
     authz.require(actor, "change", solution)
     name, content_type = uploads.check_upload(upload, ATTACHMENT_TYPES)
     attachment = Attachment(solution=solution, name=name, size=upload.size, content_type=content_type, uploaded_by=actor)
-    attachment.file.save(name, upload, save=False)
-    attachment.save()
+    attachment.file.save(name, upload)  # stores the file, then saves the row with its name
     audit.record(actor, "create", attachment, None, {"solution": solution.pk, "name": name, "size": upload.size})
     return attachment
 
