@@ -102,3 +102,17 @@ def test_an_edit_of_the_full_text_alone_is_saved_versioned_recorded_and_indexed(
     assert "提质 增效" in doc.search_body and doc.version == version + 1
     record = AuditRecord.objects.filter(content_type__model="policydocument", object_id=str(doc.pk)).order_by("id").last()
     assert (record.action, record.actor_id) == ("update", world.admin.pk)
+
+
+def test_repealing_a_document_issued_without_a_date_leaves_it_undated_and_records_the_repeal(world):
+    from luoshi.audit.models import AuditRecord
+    from luoshi.library.models import PolicyDocument
+
+    doc = services.create_policy(world.admin, unit=world.unit("110000"), title="已施行的办法", status="issued")
+    assert doc.issued_on is None
+    services.set_policy_status(world.beijing_planner, doc, "repeal")
+    doc = PolicyDocument.objects.get(pk=doc.pk)
+    assert (doc.status, doc.issued_on) == ("repealed", None)
+    record = AuditRecord.objects.filter(content_type__model="policydocument", object_id=str(doc.pk)).order_by("id").last()
+    assert (record.action, record.verb, record.actor_id) == ("update", "repeal", world.beijing_planner.pk)
+    assert (record.before["status"], record.after["status"]) == ("issued", "repealed")
