@@ -116,3 +116,24 @@ def test_repealing_a_document_issued_without_a_date_leaves_it_undated_and_record
     record = AuditRecord.objects.filter(content_type__model="policydocument", object_id=str(doc.pk)).order_by("id").last()
     assert (record.action, record.verb, record.actor_id) == ("update", "repeal", world.beijing_planner.pk)
     assert (record.before["status"], record.after["status"]) == ("issued", "repealed")
+
+
+def test_the_documents_superseded_record_who_issued_the_new_one(world):
+    from luoshi.audit.models import AuditRecord
+    from luoshi.library.models import PolicyDocument
+
+    unit, planner = world.unit("110000"), world.beijing_planner
+
+    def last_record(doc):
+        return AuditRecord.objects.filter(content_type__model="policydocument", object_id=str(doc.pk)).order_by("id").last()
+
+    old, older, oldest = (factories.policy(world, unit, status="issued") for _ in range(3))
+    services.create_policy(planner, unit=unit, title="新办法", status="issued", revises=[old])  # issued at once
+    drafting = factories.policy(world, unit, revises=[older])
+    services.set_policy_status(planner, drafting, "issue")  # issued later
+    issued = factories.policy(world, unit, status="issued")
+    services.update_policy(planner, issued, {"repeals": [oldest]})  # linked once issued
+    for doc, verb, status in ((old, "revise", "revised"), (older, "revise", "revised"), (oldest, "repeal", "repealed")):
+        record = last_record(doc)
+        assert (record.action, record.verb, record.actor_id) == ("update", verb, planner.pk)
+        assert PolicyDocument.objects.get(pk=doc.pk).status == status
