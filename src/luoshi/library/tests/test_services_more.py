@@ -137,3 +137,21 @@ def test_the_documents_superseded_record_who_issued_the_new_one(world):
         record = last_record(doc)
         assert (record.action, record.verb, record.actor_id) == ("update", verb, planner.pk)
         assert PolicyDocument.objects.get(pk=doc.pk).status == status
+
+
+def test_a_document_edited_without_a_change_is_left_alone_and_a_change_records_before_and_after(world):
+    from luoshi.audit.models import AuditRecord
+    from luoshi.library.models import PolicyDocument
+
+    doc = factories.policy(world, world.unit("110000"), summary="旧摘要")
+
+    def records():
+        return list(AuditRecord.objects.filter(content_type__model="policydocument", object_id=str(doc.pk)).order_by("id"))
+
+    count, version = len(records()), doc.version
+    services.update_policy(world.admin, doc, {"summary": "旧摘要", "full_text": doc.full_text, "title": doc.title})
+    assert (len(records()), PolicyDocument.objects.get(pk=doc.pk).version) == (count, version)
+    services.update_policy(world.beijing_planner, doc, {"summary": "新摘要"})
+    last = records()[-1]
+    assert (last.action, last.actor_id) == ("update", world.beijing_planner.pk)
+    assert (last.before["summary"], last.after["summary"], last.after["version"]) == ("旧摘要", "新摘要", version + 1)
