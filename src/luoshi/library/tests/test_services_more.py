@@ -101,7 +101,9 @@ def test_an_edit_of_the_full_text_alone_is_saved_versioned_recorded_and_indexed(
     assert doc.full_text == "全面推进中小学课后服务提质增效。"
     assert "提质 增效" in doc.search_body and doc.version == version + 1
     record = AuditRecord.objects.filter(content_type__model="policydocument", object_id=str(doc.pk)).order_by("id").last()
-    assert (record.action, record.actor_id) == ("update", world.admin.pk)
+    assert (record.action, record.verb, record.actor_id) == ("update", "", world.admin.pk)
+    assert (record.before["version"], record.after["version"]) == (version, version + 1)
+    assert record.after == {**record.before, "version": version + 1}  # (the full text itself is not copied)
 
 
 def test_repealing_a_document_issued_without_a_date_leaves_it_undated_and_records_the_repeal(world):
