@@ -135,7 +135,10 @@ def test_the_documents_superseded_record_who_issued_the_new_one(world):
     services.set_policy_status(planner, drafting, "issue")  # issued later
     issued = factories.policy(world, unit, status="issued")
     services.update_policy(planner, issued, {"repeals": [oldest]})  # linked once issued
-    for doc, verb, status in ((old, "revise", "revised"), (older, "revise", "revised"), (oldest, "repeal", "repealed")):
+    revised_later = factories.policy(world, unit, status="issued")
+    services.update_policy(planner, factories.policy(world, unit, status="issued"), {"revises": [revised_later]})
+    for doc, verb, status in ((old, "revise", "revised"), (older, "revise", "revised"), (oldest, "repeal", "repealed"),
+                              (revised_later, "revise", "revised")):
         record = last_record(doc)
         assert (record.action, record.verb, record.actor_id) == ("update", verb, planner.pk)
         assert PolicyDocument.objects.get(pk=doc.pk).status == status
@@ -157,3 +160,8 @@ def test_a_document_edited_without_a_change_is_left_alone_and_a_change_records_b
     last = records()[-1]
     assert (last.action, last.actor_id) == ("update", world.beijing_planner.pk)
     assert (last.before["summary"], last.after["summary"], last.after["version"]) == ("旧摘要", "新摘要", version + 1)
+    # the summary and the full text at once: one new version, one record
+    count = len(records())
+    services.update_policy(world.admin, doc, {"summary": "第三版摘要", "full_text": "新的全文。"})
+    doc = PolicyDocument.objects.get(pk=doc.pk)
+    assert (doc.summary, doc.full_text, doc.version, len(records())) == ("第三版摘要", "新的全文。", version + 2, count + 1)
