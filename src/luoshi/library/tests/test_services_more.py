@@ -165,3 +165,18 @@ def test_a_document_edited_without_a_change_is_left_alone_and_a_change_records_b
     services.update_policy(world.admin, doc, {"summary": "第三版摘要", "full_text": "新的全文。"})
     doc = PolicyDocument.objects.get(pk=doc.pk)
     assert (doc.summary, doc.full_text, doc.version, len(records())) == ("第三版摘要", "新的全文。", version + 2, count + 1)
+
+
+def test_an_attachment_is_stored_under_its_solution_by_its_checked_name(world):
+    import os
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from luoshi.library.models import Attachment
+
+    sol = factories.solution(world, world.unit("110101"))
+    attachment = services.add_attachment(world.beijing_planner, sol, SimpleUploadedFile("材料/说明.txt", b"plain text"))
+    stored = Attachment.objects.get(pk=attachment.pk)
+    folder, base = os.path.split(stored.file.name)
+    assert folder == f"solutions/{sol.pk}" and base.startswith("说明") and base.endswith(".txt")
+    assert stored.name == "说明.txt" and stored.file.read() == b"plain text"
