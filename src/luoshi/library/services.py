@@ -125,7 +125,7 @@ def create_solution(actor, *, unit: OrgUnit, title: str, problem: str, approach:
 
 
 def _review_text(review, *names: str) -> str:
-    return "\n\n".join(v.strip() for v in (getattr(review, n, "") or "" for n in names) if v and v.strip())
+    return "\n\n".join(v.strip() for v in (getattr(review, n) for n in names) if v.strip())
 
 
 def _figures_text(figures) -> str:
@@ -137,12 +137,15 @@ def _figures_text(figures) -> str:
 
 
 def _headline(figures) -> tuple[str, Decimal | None]:
+    """The first named figure: its name and its result as a number (``None`` when it is not one).
+    The pilots services store each result as a number's text (or "" when missing)."""
     for row in figures or []:
         if isinstance(row, dict) and row.get("name"):
+            name = str(row["name"])[:100]
             try:
-                return str(row["name"])[:100], Decimal(str(row.get("result", "")).strip().rstrip("%"))
-            except (InvalidOperation, ValueError):
-                return str(row["name"])[:100], None
+                return name, Decimal(str(row.get("result", "")))
+            except InvalidOperation:
+                return name, None
     return "", None
 
 
@@ -158,7 +161,7 @@ def create_solution_from_review(actor, review) -> Solution:
     owner = pilot.programme.owner
     if not (authz.can(actor, "review", review) or authz.can_in_unit(actor, "add", Solution, owner)):
         raise PermissionDenied(_("Only the programme's reviewers or planners may turn a review into a solution."))
-    if getattr(review, "outcome", "") != "promote":
+    if review.outcome != "promote":
         raise ValidationError(_("Only a review whose outcome is 'promote' becomes a solution."))
     existing = Solution.objects.filter(source_review=review).first()
     if existing is not None:
@@ -168,11 +171,11 @@ def create_solution_from_review(actor, review) -> Solution:
     figures = _figures_text(review.figures)
     units = [pilot.unit, *pilot.participants.all()]
     solution = Solution(
-        unit=owner, title=pilot.title[:300], source_review=review,
+        unit=owner, title=pilot.title, source_review=review,
         problem=_review_text(review, "core_problems", "essential_problems") or pilot.aims or pilot.title,
         approach=pilot.approach or _review_text(review, "what_worked") or pilot.title,
         results=results, evidence=figures, conditions=_review_text(review, "reuse_conditions", "lessons"),
-        cost=review.cost, cost_notes=review.cost_notes or "", result_label=label, result_value=value,
+        cost=review.cost, cost_notes=review.cost_notes, result_label=label, result_value=value,
     )
     solution.full_clean()
     solution.save()
@@ -208,7 +211,7 @@ def _national(actor, solution: Solution) -> bool:
     """May ``actor`` promote nationally: a publishing grant at the top of the tree (the ministry)."""
     root_id = int(solution.unit.path.strip("/").split("/")[0])
     root = OrgUnit.objects.get(pk=root_id)
-    return authz.can_in_unit(actor, "publish", Solution, root) and authz.covers_subtree(actor, "publish", Solution, root)
+    return authz.covers_subtree(actor, "publish", Solution, root)  # (a grant covering the subtree covers the root)
 
 
 @transaction.atomic
@@ -262,8 +265,7 @@ def add_attachment(actor, solution: Solution, upload) -> Attachment:
     authz.require(actor, "change", solution)
     name, content_type = uploads.check_upload(upload, ATTACHMENT_TYPES)
     attachment = Attachment(solution=solution, name=name, size=upload.size, content_type=content_type, uploaded_by=actor)
-    attachment.file.save(name, upload, save=False)
-    attachment.save()
+    attachment.file.save(name, upload)  # stores the file, then saves the row with its name
     audit.record(actor, "create", attachment, None, {"solution": solution.pk, "name": name, "size": upload.size})
     return attachment
 
@@ -381,15 +383,22 @@ def update_policy(actor, doc: PolicyDocument, data: dict, expected_version: int 
     core.check_version(doc, expected_version)
     links = _links(actor, data, doc)
     before = audit.snapshot(doc)
-    text_before = (doc.title, doc.doc_number, doc.issuer, doc.summary, doc.full_text)
+    full_text_before = doc.full_text
     for name in POLICY_FIELDS:
         if name in data:
             setattr(doc, name, data[name])
     doc.full_clean()
     for name, values in links.items():
         getattr(doc, name).set(values)
-    changed_text = text_before != (doc.title, doc.doc_number, doc.issuer, doc.summary, doc.full_text)
-    if core.save_if_changed(actor, doc, before) or changed_text:
+    saved = core.save_if_changed(actor, doc, before)
+    if not saved and doc.full_text != full_text_before:
+        # The audit snapshots leave the full text out (``PolicyDocument.audit_exclude``: it can be a
+        # whole document), so save_if_changed does not see an edit of the full text alone.
+        doc.version += 1
+        doc.save()
+        audit.record(actor, "update", doc, before, audit.snapshot(doc))
+        saved = True
+    if saved:
         _index_policy(doc)
     if doc.status == PolicyDocument.Status.ISSUED and ("revises" in links or "repeals" in links):
         _supersede(actor, doc)
