@@ -197,8 +197,10 @@ def add_or_invite(actor, *, username: str, unit: OrgUnit, role: str, covers_belo
             raise ValidationError(_("%(user)s already holds this role here.") % {"user": user.get_username()})
         _create_membership(actor, user, unit, role, covers_below)
         return "added"
-    if user is not None and not Membership.objects.filter(user=user, unit=unit, role=role).exists() \
-            and not Invitation.objects.filter(user=user, unit=unit, role=role, state=Invitation.State.PENDING).exists():
+    # (No membership check here: the admin grant that lets the actor add members in ``unit`` also
+    # shows them every membership in it, so anyone holding a role here is in scope, handled above.)
+    if user is not None and not Invitation.objects.filter(user=user, unit=unit, role=role,
+                                                          state=Invitation.State.PENDING).exists():
         invitation = Invitation(user=user, unit=unit, role=role, covers_below=covers_below, invited_by=actor)
         core.create(actor, invitation)  # the person sees it on their home page
     return "invited"
