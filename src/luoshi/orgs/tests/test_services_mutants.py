@@ -190,3 +190,51 @@ def test_each_person_unit_and_role_gets_its_own_invitation_and_a_declined_one_ca
     services.decide_invitation(second, declined, accept=False)
     assert services.add_or_invite(world.beijing_admin, username=second.username, unit=dongcheng, role="viewer") == "invited"
     assert sorted(Invitation.objects.filter(user=second).values_list("state", flat=True)) == ["declined", "pending"]
+
+
+def test_two_people_invited_to_the_same_role_in_a_unit_both_get_it_when_they_accept(world):
+    people = [_person(world.admin) for _n in range(2)]
+    unit = world.unit("110101")
+    for person in people:
+        services.add_membership(world.admin, user=person, unit=world.unit("310101"), role="viewer")
+        services.add_or_invite(world.beijing_admin, username=person.username, unit=unit, role="viewer")
+    for person in people:
+        membership = services.decide_invitation(person, Invitation.objects.get(user=person), accept=True)
+        assert (membership.user, membership.unit, membership.role) == (person, unit, "viewer")
+    assert Membership.objects.filter(unit=unit, role="viewer", user__in=people).count() == 2
+
+
+# Export ------------------------------------------------------------------------------------------
+
+def test_the_export_reads_the_units_with_their_parents_in_one_query(world, django_assert_num_queries):
+    units = OrgUnit.objects.filter(path__startswith=world.unit("110000").path)
+    assert units.count() > 3
+    with django_assert_num_queries(1):
+        header, rows = services.export_rows(units)
+    assert header == ["code", "name", "type", "parent_code", "short_name"]
+    beijing = world.unit("110000")
+    assert rows[0] == [beijing.code, beijing.name, beijing.type, beijing.parent.code, beijing.short_name]
+    assert ["110101", world.unit("110101").name, "county", "110000", world.unit("110101").short_name] in rows
+
+
+def test_an_account_an_admin_created_is_theirs_to_add_only_while_it_has_no_role_elsewhere(world):
+    admin = world.beijing_admin
+    person, _password = account_services.create_account(admin, unit=world.unit("110101"), username="c" + uuid.uuid4().hex[:10],
+                                                        role="viewer")
+    services.add_membership(world.admin, user=person, unit=world.unit("310101"), role="viewer")
+    services.remove_membership(world.admin, Membership.objects.get(user=person, unit=world.unit("110101")))
+    with pytest.raises(PermissionDenied) as refusal:  # a role in 上海 only now: outside 北京's admin's units
+        services.add_membership(admin, user=person, unit=world.unit("110102"), role="viewer")
+    assert str(refusal.value) == "This person is outside your units; invite them instead."
+    assert not Membership.objects.filter(user=person, unit=world.unit("110102")).exists()
+
+
+def test_an_account_an_admin_only_managed_is_not_theirs_to_add_once_it_has_no_role(world):
+    admin = world.beijing_admin
+    person = _person(world.admin)
+    membership = services.add_membership(world.admin, user=person, unit=world.unit("110101"), role="viewer")
+    account_services.reset_password(admin, person)  # recorded as the admin's update of the account
+    services.remove_membership(world.admin, membership)
+    with pytest.raises(PermissionDenied) as refusal:
+        services.add_membership(admin, user=person, unit=world.unit("110101"), role="viewer")
+    assert str(refusal.value) == "This person is outside your units; invite them instead."
