@@ -238,3 +238,15 @@ def test_an_account_an_admin_only_managed_is_not_theirs_to_add_once_it_has_no_ro
     with pytest.raises(PermissionDenied) as refusal:
         services.add_membership(admin, user=person, unit=world.unit("110101"), role="viewer")
     assert str(refusal.value) == "This person is outside your units; invite them instead."
+
+
+def test_a_group_edited_from_a_stale_copy_is_refused_and_kept(world):
+    from luoshi.core.services import EditConflict
+
+    group = services.create_group(world.admin, code=_code(), name="原名组", owner=world.unit("110101"))
+    stale = group.version
+    services.update_group(world.beijing_admin, group, {"name": "第一次改名"}, expected_version=stale)
+    with pytest.raises(EditConflict):
+        services.update_group(world.beijing_admin, group, {"name": "第二次改名"}, expected_version=stale)
+    stored = OrgGroup.objects.get(pk=group.pk)
+    assert (stored.name, stored.version) == ("第一次改名", stale + 1)
