@@ -291,8 +291,8 @@ def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str
     for number, values in rows:
         code, name = values["code"], values["name"]
         ok = True
-        if not code:
-            err(number, "code", _("required")); ok = False
+        if not code:  # (no ``ok = False``: a row without a code is never kept, see ``code and ok`` below)
+            err(number, "code", _("required"))
         else:
             try:
                 OrgUnit._meta.get_field("code").run_validators(code)

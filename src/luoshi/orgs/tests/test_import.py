@@ -497,3 +497,10 @@ def test_a_site_set_to_english_still_reads_the_chinese_type_labels(world, settin
     assert result == {"created": 3, "updated": 0, "unchanged": 0}
     assert dict(OrgUnit.objects.filter(code__startswith="T").values_list("code", "type")) == {
         "T1": "school", "T2": "affiliated", "T3": "affiliated"}
+
+
+def test_a_code_too_long_is_refused_with_each_reason_in_one_message(world):
+    assert problems(world.admin, f"{FULL}\n{'A' * 33},长代码,school,110101,\n{'B' * 32},刚好,school,NOPE,\n") == [
+        (2, "code", "Use 1–32 letters, digits, '.', '_' or '-', starting with a letter or digit. "
+                    "Ensure this value has at most 32 characters (it has 33)."),
+        (3, "parent_code", "unknown unit NOPE (not in this file, nor visible to you)")]
