@@ -328,7 +328,7 @@ def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str
         unit = by_code.get(code)
         if unit is None or unit.parent_id is None:
             return None
-        return by_id[unit.parent_id].code if unit.parent_id in by_id else None
+        return by_id[unit.parent_id].code  # by_id holds every ancestor (by path) of every unit read
 
     for code, (number, values) in file_rows.items():
         parent_code = values["parent_code"]
