@@ -504,3 +504,25 @@ def test_a_code_too_long_is_refused_with_each_reason_in_one_message(world):
         (2, "code", "Use 1–32 letters, digits, '.', '_' or '-', starting with a letter or digit. "
                     "Ensure this value has at most 32 characters (it has 33)."),
         (3, "parent_code", "unknown unit NOPE (not in this file, nor visible to you)")]
+
+
+def test_an_admin_of_a_district_passes_over_its_province_listed_unchanged_with_its_parent(world):
+    """The export of a district's admin lists 北京 (which they may only see) with its parent 教育部:
+    importing it back passes 北京 over as unchanged, its parent compared as it is in the database."""
+    from luoshi.accounts import services as account_services
+
+    district_admin = account_services.create_user(world.admin, username="district_admin_x", password=None)
+    services.add_membership(world.admin, user=district_admin, unit=world.unit("110101"), role="admin")
+    beijing = world.unit("110000")
+    assert beijing.parent.code == "MOE"
+    assert do_import(district_admin, f"{FULL}\n{line(beijing)}\nN1,新学校,school,110101,\n") == {
+        "created": 1, "updated": 0, "unchanged": 1}
+    assert problems(district_admin, f"{FULL}\n{line(beijing, parent_code='310000')}\n") == [
+        (2, "code", "unit 110000 already exists outside what you may change")]
+
+
+def test_a_row_below_a_cycle_of_other_rows_is_refused_too(world, endless_loops_fail):
+    errors = problems(world.admin, f"{FULL}\nA1,甲,school,X8,\nX8,八,school,X9,\nX9,九,school,X8,\n")
+    assert [(row, field) for row, field, _message in errors] == [(2, "parent_code"), (3, "parent_code"), (4, "parent_code")]
+    assert errors[1:] == [(3, "parent_code", "cycle: X8 would end up below itself"),
+                          (4, "parent_code", "cycle: X9 would end up below itself")]
