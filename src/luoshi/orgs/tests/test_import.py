@@ -526,3 +526,20 @@ def test_a_row_below_a_cycle_of_other_rows_is_refused_too(world, endless_loops_f
     assert [(row, field) for row, field, _message in errors] == [(2, "parent_code"), (3, "parent_code"), (4, "parent_code")]
     assert errors[1:] == [(3, "parent_code", "cycle: X8 would end up below itself"),
                           (4, "parent_code", "cycle: X9 would end up below itself")]
+
+
+def test_an_import_writes_and_records_units_level_by_level_then_in_the_order_of_the_file(world):
+    xicheng, school = world.unit("110102"), world.unit("S110102001")
+    last = AuditRecord.objects.order_by("id").last().pk
+    assert do_import(world.admin, "\n".join([
+        FULL,
+        "Z2,子二,school,Z1,",                          # a new unit below a new one: the second level
+        line(school, name="改名学校"),                  # a change below a unit this file changes too
+        "Z1,父,school,110101,",
+        "A1,甲,school,110101,",
+        line(xicheng, name="西城区教委"),
+    ]) + "\n") == {"created": 3, "updated": 2, "unchanged": 0}
+    codes = dict(OrgUnit.objects.values_list("pk", "code"))
+    written = [(r.action, codes[int(r.object_id)]) for r in AuditRecord.objects.filter(pk__gt=last).order_by("id")]
+    assert written == [("create", "Z1"), ("create", "A1"), ("create", "Z2"),
+                       ("update", "110102"), ("update", school.code)]
