@@ -197,8 +197,10 @@ def add_or_invite(actor, *, username: str, unit: OrgUnit, role: str, covers_belo
             raise ValidationError(_("%(user)s already holds this role here.") % {"user": user.get_username()})
         _create_membership(actor, user, unit, role, covers_below)
         return "added"
-    if user is not None and not Membership.objects.filter(user=user, unit=unit, role=role).exists() \
-            and not Invitation.objects.filter(user=user, unit=unit, role=role, state=Invitation.State.PENDING).exists():
+    # (No membership check here: the admin grant that lets the actor add members in ``unit`` also
+    # shows them every membership in it, so anyone holding a role here is in scope, handled above.)
+    if user is not None and not Invitation.objects.filter(user=user, unit=unit, role=role,
+                                                          state=Invitation.State.PENDING).exists():
         invitation = Invitation(user=user, unit=unit, role=role, covers_below=covers_below, invited_by=actor)
         core.create(actor, invitation)  # the person sees it on their home page
     return "invited"
@@ -289,8 +291,8 @@ def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str
     for number, values in rows:
         code, name = values["code"], values["name"]
         ok = True
-        if not code:
-            err(number, "code", _("required")); ok = False
+        if not code:  # (no ``ok = False``: a row without a code is never kept, see ``code and ok`` below)
+            err(number, "code", _("required"))
         else:
             try:
                 OrgUnit._meta.get_field("code").run_validators(code)
@@ -326,7 +328,7 @@ def validate_import(actor, rows: list[tuple[int, dict[str, str]]], filename: str
         unit = by_code.get(code)
         if unit is None or unit.parent_id is None:
             return None
-        return by_id[unit.parent_id].code if unit.parent_id in by_id else None
+        return by_id[unit.parent_id].code  # by_id holds every ancestor (by path) of every unit read
 
     for code, (number, values) in file_rows.items():
         parent_code = values["parent_code"]

@@ -497,3 +497,49 @@ def test_a_site_set_to_english_still_reads_the_chinese_type_labels(world, settin
     assert result == {"created": 3, "updated": 0, "unchanged": 0}
     assert dict(OrgUnit.objects.filter(code__startswith="T").values_list("code", "type")) == {
         "T1": "school", "T2": "affiliated", "T3": "affiliated"}
+
+
+def test_a_code_too_long_is_refused_with_each_reason_in_one_message(world):
+    assert problems(world.admin, f"{FULL}\n{'A' * 33},长代码,school,110101,\n{'B' * 32},刚好,school,NOPE,\n") == [
+        (2, "code", "Use 1–32 letters, digits, '.', '_' or '-', starting with a letter or digit. "
+                    "Ensure this value has at most 32 characters (it has 33)."),
+        (3, "parent_code", "unknown unit NOPE (not in this file, nor visible to you)")]
+
+
+def test_an_admin_of_a_district_passes_over_its_province_listed_unchanged_with_its_parent(world):
+    """The export of a district's admin lists 北京 (which they may only see) with its parent 教育部:
+    importing it back passes 北京 over as unchanged, its parent compared as it is in the database."""
+    from luoshi.accounts import services as account_services
+
+    district_admin = account_services.create_user(world.admin, username="district_admin_x", password=None)
+    services.add_membership(world.admin, user=district_admin, unit=world.unit("110101"), role="admin")
+    beijing = world.unit("110000")
+    assert beijing.parent.code == "MOE"
+    assert do_import(district_admin, f"{FULL}\n{line(beijing)}\nN1,新学校,school,110101,\n") == {
+        "created": 1, "updated": 0, "unchanged": 1}
+    assert problems(district_admin, f"{FULL}\n{line(beijing, parent_code='310000')}\n") == [
+        (2, "code", "unit 110000 already exists outside what you may change")]
+
+
+def test_a_row_below_a_cycle_of_other_rows_is_refused_too(world, endless_loops_fail):
+    errors = problems(world.admin, f"{FULL}\nA1,甲,school,X8,\nX8,八,school,X9,\nX9,九,school,X8,\n")
+    assert [(row, field) for row, field, _message in errors] == [(2, "parent_code"), (3, "parent_code"), (4, "parent_code")]
+    assert errors[1:] == [(3, "parent_code", "cycle: X8 would end up below itself"),
+                          (4, "parent_code", "cycle: X9 would end up below itself")]
+
+
+def test_an_import_writes_and_records_units_level_by_level_then_in_the_order_of_the_file(world):
+    xicheng, school = world.unit("110102"), world.unit("S110102001")
+    last = AuditRecord.objects.order_by("id").last().pk
+    assert do_import(world.admin, "\n".join([
+        FULL,
+        "Z2,子二,school,Z1,",                          # a new unit below a new one: the second level
+        line(school, name="改名学校"),                  # a change below a unit this file changes too
+        "Z1,父,school,110101,",
+        "A1,甲,school,110101,",
+        line(xicheng, name="西城区教委"),
+    ]) + "\n") == {"created": 3, "updated": 2, "unchanged": 0}
+    codes = dict(OrgUnit.objects.values_list("pk", "code"))
+    written = [(r.action, codes[int(r.object_id)]) for r in AuditRecord.objects.filter(pk__gt=last).order_by("id")]
+    assert written == [("create", "Z1"), ("create", "A1"), ("create", "Z2"),
+                       ("update", "110102"), ("update", school.code)]
