@@ -8,7 +8,6 @@ an illegal one is refused with a ``ValidationError`` carrying the rule's message
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -131,7 +130,7 @@ def update_programme(actor, programme: Programme, data: dict, expected_version: 
         raise ValidationError(_("A finished programme cannot be changed."))
     fields = {k: v for k, v in data.items() if k in PROGRAMME_FIELDS}
     if "eligible_types" in fields:
-        fields["eligible_types"] = _check_types(fields["eligible_types"])
+        _check_types(fields["eligible_types"])
     _check_dates({k: fields.get(k, getattr(programme, k)) for k in ("call_opens", "call_closes", "starts_on", "ends_on")})
     if "places" in fields and fields["places"] < programme.applications.filter(state=Application.State.APPROVED).count():
         raise ValidationError({"places": _("More applications than that are already approved.")})
@@ -340,7 +339,7 @@ def add_entry(actor, pilot: Pilot, data: dict, escalate: bool = False) -> Progre
     fields["figures"] = _clean_figures(pilot, fields.get("figures") or {})
     if escalate and not (fields.get("problems") or "").strip():
         raise ValidationError({"problems": _("Describe the problem you raise to the level above.")})
-    entry = ProgressEntry(pilot=pilot, author=actor if actor.pk else None,
+    entry = ProgressEntry(pilot=pilot, author=actor,
                           escalation=ProgressEntry.Escalation.OPEN if escalate else "", **fields)
     return core.create(actor, entry)
 
@@ -386,7 +385,7 @@ def add_evidence(actor, entry: ProgressEntry, upload) -> PilotEvidence:
         raise ValidationError(_("Evidence is added while the pilot is running."))
     name, content_type = uploads.check_upload(upload, plan_services.EVIDENCE_TYPES)
     evidence = PilotEvidence(entry=entry, name=name, size=upload.size, content_type=content_type,
-                             uploaded_by=actor if actor.pk else None)
+                             uploaded_by=actor)
     evidence.file.save(name, upload)  # stores the file, then saves the row with its name
     audit.record(actor, "create", evidence, None, {"entry": entry.pk, "name": name, "size": upload.size})
     return evidence
@@ -398,7 +397,7 @@ def remove_evidence(actor, evidence: PilotEvidence) -> None:
     authz.require(actor, "change", entry)
     if entry.pilot.state != Pilot.State.RUNNING:
         raise ValidationError(_("Evidence of a pilot that is no longer running stays."))
-    audit.record(actor, "delete", evidence, {"entry": entry.pk, "name": evidence.name, "size": evidence.size}, None)
+    audit.record(actor, "delete", evidence, {"entry": entry.pk, "name": evidence.name, "size": evidence.size})
     evidence.file.delete(save=False)
     evidence.delete()
 
@@ -562,7 +561,3 @@ def export_review_rows(reviews) -> tuple[list[str], list[list[object]]]:
              "；".join(f"{f['name']}: {f.get('baseline', '')}→{f.get('result', '')}" for f in r.figures),
              str(r.cost) if r.cost is not None else "", r.core_problems, r.lessons, r.decision_reason] for r in reviews]
     return header, rows
-
-
-def money(value) -> Decimal | None:
-    return None if value in (None, "") else Decimal(str(value))

@@ -389,6 +389,42 @@ def test_a_draft_is_not_submitted_after_the_call_closed(world, today):
     assert Application.objects.get(pk=application.pk).state == "draft"
 
 
+def test_a_draft_is_not_submitted_before_the_call_opens(world, today):
+    programme = make_programme(world)
+    application = services.save_application(world.admin, programme, world.unit(SCHOOL), application_data())
+    _set(programme, call_opens=today + timedelta(days=1))  # the call moved to a later date
+    with pytest.raises(ValidationError) as refused:
+        services.submit_application(world.admin, application)
+    assert refusal(refused) == [f"The call opens on {(today + timedelta(days=1)).isoformat()}."]
+    assert Application.objects.get(pk=application.pk).state == "draft"
+    _set(programme, call_opens=today)  # and from the day it opens
+    services.submit_application(world.admin, application)
+    assert Application.objects.get(pk=application.pk).state == "submitted"
+
+
+def test_a_unit_applying_to_two_programmes_gets_one_application_to_each(world):
+    first, second = make_programme(world), make_programme(world, title="第二个试点")
+    reporter = world.user("beijing_reporter")
+    one = services.save_application(reporter, first, world.unit(SCHOOL), application_data(aims="第一个。"))
+    two = services.save_application(reporter, second, world.unit(SCHOOL), application_data(aims="第二个。"))
+    assert one.pk != two.pk
+    services.save_application(reporter, second, world.unit(SCHOOL), {"aims": "第二个，改过。"})
+    assert Application.objects.get(pk=one.pk).aims == "第一个。"
+    assert Application.objects.get(pk=two.pk).aims == "第二个，改过。"
+    assert sorted(Application.objects.filter(unit=world.unit(SCHOOL)).values_list("programme__title", flat=True)) == sorted(
+        [first.title, second.title])
+
+
+def test_editing_a_draft_is_recorded_with_its_editor(world):
+    programme = make_programme(world)
+    application = services.save_application(world.admin, programme, world.unit(SCHOOL), application_data())
+    reporter = world.user("beijing_reporter")
+    services.save_application(reporter, programme, world.unit(SCHOOL), {"aims": "新目标。"})
+    record = last(application)
+    assert (record.action, record.actor, record.before["aims"], record.after["aims"]) == (
+        "update", reporter, "两年内数字化教学课时占比达到30%。", "新目标。")
+
+
 def test_a_submitted_application_is_refused_for_its_state_not_the_call_or_baseline(world, today):
     application = make_application(world, world.unit(SCHOOL))
     programme = _set(application.programme, call_closes=today - timedelta(days=1),
@@ -668,6 +704,7 @@ def test_evidence_is_stored_with_its_facts_and_removed_with_its_file(world):
     assert (evidence.entry, evidence.name, evidence.size, evidence.content_type, evidence.uploaded_by) == (
         entry, "记录.pdf", 12, "application/pdf", reporter)
     path = evidence.file.name
+    assert path == f"pilot-evidence/{pilot.pk}/{entry.pk}/记录.pdf"  # stored under the name it was uploaded with
     assert default_storage.exists(path)
     record = last(evidence)
     assert (record.action, record.actor, record.before, record.after) == (
@@ -955,12 +992,6 @@ def test_the_exports_rows(world, today):
                      "数字化教学课时占比: 12→31；教师信息素养达标率: 60→85", "45.50", "教师时间不足。", "先培训后推开。", ""]]
     review.cost, review.figures = None, [{"name": "甲"}]
     assert services.export_review_rows([review])[1][0][6:8] == ["甲: →", ""]
-
-
-def test_money_reads_amounts_and_blanks():
-    assert services.money(None) is None and services.money("") is None
-    assert services.money("45.5") == Decimal("45.5") and services.money(0) == Decimal(0)
-    assert services.money(1.1) == Decimal("1.1")
 
 
 def test_baseline_figures_are_shown_in_the_programmes_indicator_order_whatever_order_they_were_given_in(world):
