@@ -63,3 +63,29 @@ def test_each_category_is_compared_with_its_own_years(world, setup):
     DataValue.objects.filter(pk=country.pk).update(value=101)  # the rural figure at the town's level: a jump
     assert services.flag_outliers(world.beijing_reviewer, setup.pupils, "2024") == 1
     assert state(country) == (["outlier_own"], True) and state(town) == ([], False)
+
+
+def test_a_data_sets_update_keeps_its_reporting_units_and_refuses_a_stale_copy(world, setup):
+    from django.core.exceptions import ValidationError
+
+    from luoshi.core.services import EditConflict
+
+    planner = world.ministry_planner
+    read = setup.dataset.version
+    ds = services.update_dataset(planner, setup.dataset, expected_version=read, name="区县年报（修订）")
+    assert (ds.name, ds.reporting_unit_types, ds.version) == ("区县年报（修订）", ["county"], read + 1)
+    try:
+        services.update_dataset(planner, setup.dataset, expected_version=read, name="旧副本")
+    except EditConflict as conflict:
+        assert conflict.expected == read
+    else:
+        raise AssertionError("a copy read before the last change was saved over it")
+    try:
+        services.update_dataset(planner, setup.dataset, reporting_unit_types=["county", "planet"])
+    except ValidationError as refused:
+        assert refused.message_dict == {"reporting_unit_types": ["unknown unit types: planet"]}
+    else:
+        raise AssertionError("an unknown unit type was accepted")
+    same = services.update_dataset(planner, setup.dataset, name="区县年报（修订）")
+    assert same.version == read + 1
+    assert AuditRecord.objects.filter(object_id=str(ds.pk), content_type__model="dataset", action="update").count() == 1
