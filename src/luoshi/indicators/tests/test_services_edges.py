@@ -89,3 +89,52 @@ def test_a_data_sets_update_keeps_its_reporting_units_and_refuses_a_stale_copy(w
     same = services.update_dataset(planner, setup.dataset, name="区县年报（修订）")
     assert same.version == read + 1
     assert AuditRecord.objects.filter(object_id=str(ds.pk), content_type__model="dataset", action="update").count() == 1
+
+
+def test_unapproving_names_what_stops_it_and_reopens_exactly_that_units_period(world, setup):
+    from django.core.exceptions import ValidationError
+
+    from luoshi.indicators.models import Approval
+    from luoshi.indicators.tests.test_approval import enter_and_submit
+
+    planner, reviewer = world.ministry_planner, world.beijing_reviewer
+    dongcheng, xicheng, beijing = world.unit("110101"), world.unit("110102"), world.unit("110000")
+    for code in ("110101", "110102"):
+        enter_and_submit(world, setup, code)
+    services.approve(reviewer, dataset=setup.dataset, unit=dongcheng, period="2024")
+    try:
+        services.unapprove(reviewer, dataset=setup.dataset, unit=xicheng, period="2024", reason="更正")
+    except ValidationError as refused:
+        assert refused.messages == ["the data is not approved"]
+    else:
+        raise AssertionError("un-approved data that was never approved")
+    # 北京 approved another data set, and this one for another year: neither holds 东城's 2024 back
+    other = services.create_dataset(planner, code="DS_OTHER", name="另一报表", owner_unit=world.unit("MOE"),
+                                    periodicity="yearly", indicators=[setup.pop], reporting_unit_types=["county"])
+    Approval.objects.create(dataset=other, unit=beijing, period="2024", state="approved")
+    Approval.objects.create(dataset=setup.dataset, unit=beijing, period="2023", state="approved")
+    approval = services.unapprove(reviewer, dataset=setup.dataset, unit=dongcheng, period="2024", reason="更正在校生数")
+    assert (approval.state, approval.approved_by, approval.reason) == ("submitted", None, "更正在校生数")
+    assert set(DataValue.objects.filter(unit=dongcheng).values_list("period", "state")) == {("2024", "submitted")}
+    record = AuditRecord.objects.get(verb="unapprove", object_id=str(approval.pk))
+    assert record.actor == reviewer
+    # now 北京 approves this data set for 2024: un-approving below it waits for 北京
+    services.approve(reviewer, dataset=setup.dataset, unit=dongcheng, period="2024")
+    Approval.objects.create(dataset=setup.dataset, unit=beijing, period="2024", state="approved")
+    try:
+        services.unapprove(reviewer, dataset=setup.dataset, unit=dongcheng, period="2024", reason="再次更正")
+    except ValidationError as refused:
+        assert refused.messages == ["the unit above has approved this data; un-approve it there first"]
+    else:
+        raise AssertionError("un-approved below an approved unit")
+
+
+def test_a_unit_that_does_not_report_itself_goes_back_to_draft(world, setup):
+    """北京 (a province) is not among the data set's reporting unit types (counties): its approval,
+    withdrawn, is a draft again, not a submission waiting for review."""
+    from luoshi.indicators.models import Approval
+
+    beijing = world.unit("110000")
+    Approval.objects.create(dataset=setup.dataset, unit=beijing, period="2024", state="approved")
+    approval = services.unapprove(world.ministry_reviewer, dataset=setup.dataset, unit=beijing, period="2024", reason="复核")
+    assert approval.state == "draft"
