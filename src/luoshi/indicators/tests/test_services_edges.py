@@ -138,3 +138,14 @@ def test_a_unit_that_does_not_report_itself_goes_back_to_draft(world, setup):
     Approval.objects.create(dataset=setup.dataset, unit=beijing, period="2024", state="approved")
     approval = services.unapprove(world.ministry_reviewer, dataset=setup.dataset, unit=beijing, period="2024", reason="复核")
     assert approval.state == "draft"
+
+
+def test_a_quarterly_figure_checked_on_entry_is_compared_with_the_quarters_before_it(world, setup):
+    planner, moe, unit = world.ministry_planner, world.unit("MOE"), world.unit("110101")
+    visits = services.create_indicator(planner, code="VISITS", name="督导次数", owner_unit=moe, value_type="integer",
+                                       periodicity="quarterly", reporting_unit_types=["county"], decimals=0)
+    for n, quarter in enumerate(["2022-Q1", "2022-Q2", "2022-Q3", "2022-Q4", "2023-Q1", "2023-Q2", "2023-Q3", "2023-Q4"]):
+        value(world, visits, "110101", quarter, 10 + n % 3)
+    assert services.outlier_flags(visits, unit, "2024-Q1", None, 60) == ["outlier_own"]
+    assert services.outlier_flags(visits, unit, "2024-Q1", None, 11) == []
+    assert services.outlier_flags_many(unit, "2024-Q1", [(visits, None, 60)]) == {(visits.pk, None): ["outlier_own"]}
