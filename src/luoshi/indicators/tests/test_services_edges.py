@@ -4,6 +4,8 @@ items given by id, a write that changes nothing, and the years an outlier check 
 
 from __future__ import annotations
 
+import pytest
+
 from luoshi.audit.models import AuditRecord
 from luoshi.indicators import services
 from luoshi.indicators.models import DataValue
@@ -149,3 +151,37 @@ def test_a_quarterly_figure_checked_on_entry_is_compared_with_the_quarters_befor
     assert services.outlier_flags(visits, unit, "2024-Q1", None, 60) == ["outlier_own"]
     assert services.outlier_flags(visits, unit, "2024-Q1", None, 11) == []
     assert services.outlier_flags_many(unit, "2024-Q1", [(visits, None, 60)]) == {(visits.pk, None): ["outlier_own"]}
+
+
+YEARS_AROUND = {  # name: (the years of history, of which indicator / unit / category, what the check says)
+    "the last four years": ({2020: 100, 2021: 102, 2022: 98, 2023: 101}, "same", ["outlier_own"]),
+    "the eighth year back": ({2016: 100, 2017: 102, 2018: 98, 2019: 101}, "same", ["outlier_own"]),
+    "three years and the ninth back": ({2015: 100, 2021: 102, 2022: 98, 2023: 101}, "same", []),
+    "another indicator's years": ({y: 100 + y % 3 for y in range(2016, 2024)}, "indicator", []),
+    "another unit's years": ({y: 100 + y % 3 for y in range(2016, 2024)}, "unit", []),
+    "another category's years": ({y: 100 + y % 3 for y in range(2016, 2024)}, "category", []),
+    "eight years at this level": ({y: 5000 + y % 3 for y in range(2016, 2024)}, "same", []),
+    "four years and four empty ones": ({2016: None, 2017: None, 2018: None, 2019: None,
+                                        2020: 100, 2021: 102, 2022: 98, 2023: 101}, "same", ["outlier_own"]),
+}
+
+
+@pytest.mark.parametrize("case", list(YEARS_AROUND))
+def test_a_figure_checked_on_entry_is_compared_with_its_own_eight_years_only(world, setup, case):
+    """``outlier_flags`` (imports) and ``outlier_flags_many`` (forms) on the same history: a figure
+    of 5000 in 2024 against the years the case gives (no peers)."""
+    years, whose, expected = YEARS_AROUND[case]
+    urban, rural = setup.urban_rural.categories.order_by("order")
+    indicator, unit, category = setup.pupils, world.unit("110101"), urban
+    if whose == "indicator":  # another indicator of the same categories
+        common = {"owner_unit": world.unit("MOE"), "value_type": "integer", "reporting_unit_types": ["county"]}
+        sibling = services.create_indicator(world.ministry_planner, code="PUPILS_B", name="小学寄宿生数",
+                                            category_set=setup.urban_rural, **common)
+    other = {"indicator": (sibling if whose == "indicator" else None, unit, urban),
+             "unit": (indicator, world.unit("110102"), urban), "category": (indicator, unit, rural)}.get(whose, (indicator, unit, urban))
+    for year, number in years.items():
+        DataValue.objects.create(indicator=other[0], unit=other[1], category=other[2], period=str(year), value=number)
+    # the figure itself is stored already when an import checks it: it is not its own history
+    DataValue.objects.create(indicator=indicator, unit=unit, category=category, period="2024", value=5000)
+    assert services.outlier_flags(indicator, unit, "2024", category.pk, 5000) == expected
+    assert services.outlier_flags_many(unit, "2024", [(indicator, category.pk, 5000)]) == {(indicator.pk, category.pk): expected}
