@@ -185,3 +185,78 @@ def test_a_figure_checked_on_entry_is_compared_with_its_own_eight_years_only(wor
     DataValue.objects.create(indicator=indicator, unit=unit, category=category, period="2024", value=5000)
     assert services.outlier_flags(indicator, unit, "2024", category.pk, 5000) == expected
     assert services.outlier_flags_many(unit, "2024", [(indicator, category.pk, 5000)]) == {(indicator.pk, category.pk): expected}
+
+
+PEERS_AROUND = {  # name: (how the four figures beside 东城's 5000 stand, what the check says)
+    "four districts of 北京": ("districts", ["outlier_peer"]),
+    "the same districts' year before": ("year before", []),
+    "another indicator of the districts": ("indicator", []),
+    "the districts' other category": ("category", []),
+    "four districts of 上海": ("shanghai", []),
+    "three districts and an empty entry": ("empty", []),
+    "three districts and 东城's own figure": ("itself", []),
+    "four districts at this level": ("level", []),
+    "four universities of 北京": ("universities", []),
+}
+
+
+@pytest.mark.parametrize("case", list(PEERS_AROUND))
+def test_a_figure_checked_on_import_is_compared_with_its_peers_of_the_same_figure_only(world, setup, case):
+    """``outlier_flags`` (imports) and ``outlier_flags_many`` (forms): 东城 reports 5000 for 2024;
+    its peers are the other districts of 北京 (same parent, same type), for the same indicator,
+    category and period, their figures only."""
+    how, expected = PEERS_AROUND[case]
+    urban, rural = setup.urban_rural.categories.order_by("order")
+    indicator, unit = setup.pupils, world.unit("110101")
+    sibling = services.create_indicator(world.ministry_planner, code="PUPILS_B", name="小学寄宿生数", owner_unit=world.unit("MOE"),
+                                        value_type="integer", reporting_unit_types=["county"], category_set=setup.urban_rural)
+    codes = ["310104", "310105", "310106", "310107"] if how == "shanghai" else ["110102", "110105", "110106", "110107"]
+    if how == "universities":  # below 北京 too, but not districts
+        from luoshi.orgs import services as org_services
+
+        codes = [org_services.create_unit(world.user("admin"), code=f"BJU{n}", name=f"北京某大学{n}", type="university",
+                                          parent=world.unit("110000")).code for n in range(4)]
+    figures = [5100, 4900, 5050, 4950] if how == "level" else [100, 105, 95, 101]
+    for n, (code, number) in enumerate(zip(codes, figures, strict=True)):
+        if how in ("empty", "itself") and n == 3:
+            if how == "empty":
+                DataValue.objects.create(indicator=indicator, unit=world.unit(code), category=urban, period="2024", value=None)
+            continue
+        DataValue.objects.create(indicator=sibling if how == "indicator" else indicator, unit=world.unit(code),
+                                 category=rural if how == "category" else urban,
+                                 period="2023" if how == "year before" else "2024", value=number)
+    if how == "itself":
+        DataValue.objects.create(indicator=indicator, unit=unit, category=urban, period="2024", value=5000)
+    assert services.outlier_flags(indicator, unit, "2024", urban.pk, 5000) == expected
+    assert services.outlier_flags_many(unit, "2024", [(indicator, urban.pk, 5000)]) == {(indicator.pk, urban.pk): expected}
+
+
+def test_warnings_on_entry_say_what_stands_out_and_for_which_category(world, setup):
+    from django.utils import translation
+
+    urban, _rural = setup.urban_rural.categories.order_by("order")
+    unit = world.unit("110101")
+    for year in range(2016, 2024):
+        DataValue.objects.create(indicator=setup.pupils, unit=unit, category=urban, period=str(year), value=100 + year % 3)
+    for code, number in zip(["110102", "110105", "110106", "110107"], [100, 105, 95, 101], strict=True):
+        DataValue.objects.create(indicator=setup.pupils, unit=world.unit(code), category=urban, period="2024", value=number)
+    with translation.override("en"):
+        result = services.save_values(world.beijing_reporter, dataset=setup.dataset, unit=unit, period="2024",
+                                      entries=[services.Entry("PUPILS", "5000", category_code="urban")])
+    assert result.ok
+    assert [(w.indicator, w.category, w.message, w.code) for w in result.warnings] == [
+        ("PUPILS", "urban", "unusual compared with this unit's earlier periods", "outlier_own"),
+        ("PUPILS", "urban", "unusual compared with peer units this period", "outlier_peer"),
+    ]
+
+
+def test_a_broken_rule_names_the_category_it_is_broken_in(world, setup):
+    setup_rule = services.create_rule(world.ministry_planner, code="R_PUPILS", expression="PUPILS <= 1000",
+                                      owner_unit=world.unit("MOE"), message="小学在校生数超出合理范围")
+    assert setup_rule.severity == "error"
+    for broken, fine in (("rural", "urban"), ("urban", "rural")):
+        result = services.save_values(world.beijing_reporter, dataset=setup.dataset, unit=world.unit("110101"), period="2024",
+                                      entries=[services.Entry("PUPILS", "5000", category_code=broken),
+                                               services.Entry("PUPILS", "10", category_code=fine)])
+        assert [(e.indicator, e.category, e.message, e.code) for e in result.errors] == [
+            ("PUPILS", broken, "小学在校生数超出合理范围 (PUPILS = 5000)", "rule:R_PUPILS")]
