@@ -260,3 +260,26 @@ def test_a_broken_rule_names_the_category_it_is_broken_in(world, setup):
                                                services.Entry("PUPILS", "10", category_code=fine)])
         assert [(e.indicator, e.category, e.message, e.code) for e in result.errors] == [
             ("PUPILS", broken, "小学在校生数超出合理范围 (PUPILS = 5000)", "rule:R_PUPILS")]
+
+
+def test_returning_reopens_exactly_that_units_period_and_records_the_change(world, setup):
+    from django.core.exceptions import ValidationError
+
+    from luoshi.indicators.tests.test_approval import enter_and_submit
+
+    reviewer, dongcheng = world.beijing_reviewer, world.unit("110101")
+    enter_and_submit(world, setup, "110101")
+    enter_and_submit(world, setup, "110102")
+    DataValue.objects.create(indicator=setup.enrol, unit=dongcheng, period="2023", value=90, state="approved")
+    approval = services.return_data(reviewer, dataset=setup.dataset, unit=dongcheng, period="2024", reason="请核对在校生数")
+    assert (approval.state, approval.reason) == ("returned", "请核对在校生数")
+    assert set(DataValue.objects.filter(unit=dongcheng).values_list("period", "state")) == {("2024", "draft"), ("2023", "approved")}
+    assert set(DataValue.objects.filter(unit__code="110102").values_list("state", flat=True)) == {"submitted"}
+    record = AuditRecord.objects.get(verb="return", object_id=str(approval.pk))
+    assert (record.actor, record.before["state"], record.after["state"]) == (reviewer, "submitted", "returned")
+    try:
+        services.return_data(reviewer, dataset=setup.dataset, unit=dongcheng, period="2024", reason="再退一次")
+    except ValidationError as refused:
+        assert refused.messages == ["only submitted data can be returned"]
+    else:
+        raise AssertionError("returned data was returned again")
