@@ -140,3 +140,24 @@ def test_a_quarterly_figure_is_compared_with_the_quarters_before_it(world, setup
     jump = value(world, visits, "110101", "2024-Q1", 60)
     assert services.flag_outliers(world.beijing_reviewer, visits, "2024-Q1") == 1
     assert state(jump) == (["outlier_own"], True)
+
+
+def test_several_jumps_are_counted_and_empty_years_are_no_history(world, setup):
+    for code in ("110101", "110102"):
+        history(world, setup.enrol, code, [100, 102, 98, 101])  # 2020–2023
+        for year in range(2016, 2020):
+            value(world, setup.enrol, code, str(year), None)  # years with an empty entry
+    jumps = [value(world, setup.enrol, code, "2024", 5000) for code in ("110101", "110102")]
+    assert services.flag_outliers(world.beijing_reviewer, setup.enrol, "2024") == 2
+    assert [state(j)[0] for j in jumps] == [["outlier_own"], ["outlier_own"]]
+
+
+def test_peers_are_the_same_indicators_figures(world, setup):
+    """Three districts beside 东城 are too few to compare with; another indicator's figure of a
+    fourth district does not make them enough."""
+    for code, n in zip(["110102", "110105", "110106"], [100, 105, 95], strict=True):
+        value(world, setup.enrol, code, "2024", n)
+    value(world, setup.pop, "110107", "2024", 101)
+    jump = value(world, setup.enrol, "110101", "2024", 5000)
+    assert services.flag_outliers(world.beijing_reviewer, setup.enrol, "2024") == 0
+    assert state(jump) == ([], False)

@@ -22,6 +22,7 @@ def test_plan_items_given_by_id_are_linked_and_the_same_items_again_change_nothi
     version = indicator.version
     record = AuditRecord.objects.filter(object_id=str(indicator.pk), verb="items").get()
     assert record.before["plan_items"] == [] and record.after["plan_items"] == sorted([small.beijing.pk, small.shanghai.pk])
+    assert record.actor == planner
     again = services.set_indicator_items(planner, setup.enrol, [small.shanghai, small.beijing.pk])
     assert again.version == version
     assert AuditRecord.objects.filter(object_id=str(indicator.pk), verb="items").count() == 1
@@ -283,3 +284,27 @@ def test_returning_reopens_exactly_that_units_period_and_records_the_change(worl
         assert refused.messages == ["only submitted data can be returned"]
     else:
         raise AssertionError("returned data was returned again")
+
+
+def test_a_reason_is_required_to_return_data(world, setup):
+    from django.core.exceptions import ValidationError
+
+    from luoshi.indicators.tests.test_approval import enter_and_submit
+
+    enter_and_submit(world, setup, "110101")
+    for reason in (None, "", "  "):
+        try:
+            services.return_data(world.beijing_reviewer, dataset=setup.dataset, unit=world.unit("110101"), period="2024",
+                                 reason=reason)
+        except ValidationError as refused:
+            assert refused.message_dict == {"reason": ["give a reason"]}
+        else:
+            raise AssertionError(f"returned without a reason: {reason!r}")
+
+
+def test_marking_for_follow_up_is_recorded_with_what_changed(world, setup):
+    value = DataValue.objects.create(indicator=setup.enrol, unit=world.unit("110101"), period="2024", value=100)
+    services.set_follow_up(world.beijing_reviewer, value, True)
+    record = AuditRecord.objects.get(verb="follow_up", object_id=str(value.pk))
+    assert (record.actor, record.before["follow_up"], record.after["follow_up"]) == (world.beijing_reviewer, False, True)
+    assert record.after["value"] == 100.0
