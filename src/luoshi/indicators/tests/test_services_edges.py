@@ -308,3 +308,25 @@ def test_marking_for_follow_up_is_recorded_with_what_changed(world, setup):
     record = AuditRecord.objects.get(verb="follow_up", object_id=str(value.pk))
     assert (record.actor, record.before["follow_up"], record.after["follow_up"]) == (world.beijing_reviewer, False, True)
     assert record.after["value"] == 100.0
+
+
+def test_approving_refuses_word_for_word(world, setup):
+    from django.core.exceptions import ValidationError
+
+    from luoshi.indicators.tests.test_approval import enter_and_submit
+
+    reviewer, school, dongcheng, xicheng = (world.beijing_reviewer, world.unit("S110101001"), world.unit("110101"),
+                                            world.unit("110102"))
+
+    def refusal(unit):
+        try:
+            services.approve(reviewer, dataset=setup.dataset, unit=unit, period="2024")
+        except ValidationError as refused:
+            return refused.messages
+        raise AssertionError(f"{unit} was approved")
+
+    assert refusal(school) == [f"{school} does not report 区县年报"]
+    assert refusal(xicheng) == [f"{xicheng} has not submitted its data for 2024"]
+    enter_and_submit(world, setup, "110101")
+    services.approve(reviewer, dataset=setup.dataset, unit=dongcheng, period="2024")
+    assert refusal(dongcheng) == ["the data is already approved"]
