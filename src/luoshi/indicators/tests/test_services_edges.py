@@ -5,6 +5,7 @@ items given by id, a write that changes nothing, and the years an outlier check 
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from luoshi.audit.models import AuditRecord
 from luoshi.indicators import services
@@ -330,3 +331,66 @@ def test_approving_refuses_word_for_word(world, setup):
     enter_and_submit(world, setup, "110101")
     services.approve(reviewer, dataset=setup.dataset, unit=dongcheng, period="2024")
     assert refusal(dongcheng) == ["the data is already approved"]
+
+
+def test_the_units_expected_to_report_are_the_owners_active_units_of_the_listed_types(world, setup):
+    from luoshi.orgs.models import OrgUnit
+
+    beijing = world.unit("110000")
+    local = services.create_dataset(world.ministry_planner, code="DS_BJ", name="北京区县年报", owner_unit=beijing,
+                                    periodicity="yearly", indicators=[setup.enrol], reporting_unit_types=["county"])
+    OrgUnit.objects.filter(code="110108").update(is_active=False)
+    expected = set(services.expected_units(local).values_list("code", flat=True))
+    assert expected == set(OrgUnit.objects.filter(path__startswith=beijing.path, type="county", is_active=True)
+                           .values_list("code", flat=True))
+    assert "110101" in expected and "110108" not in expected and not any(c.startswith("31") for c in expected)
+    try:
+        services.approve(world.user("admin"), dataset=local, unit=world.unit("310101"), period="2024")
+    except ValidationError as refused:
+        assert refused.messages == [f"{world.unit('310101')} does not report 北京区县年报"]
+    else:
+        raise AssertionError("approved a unit outside the data set's owner")
+
+
+def test_only_a_reviewer_above_approves_and_an_approval_clears_the_reason(world, setup):
+    from django.core.exceptions import PermissionDenied
+
+    from luoshi.indicators.tests.test_approval import enter_and_submit
+
+    enter_and_submit(world, setup, "110101")
+    dongcheng = world.unit("110101")
+    try:
+        services.approve(world.beijing_reviewer, dataset=setup.dataset, unit=world.unit("110000"), period="2024")
+    except PermissionDenied as refused:
+        assert str(refused) == "a unit's data is approved by a reviewer of the unit above it"
+    else:
+        raise AssertionError("北京's reviewer approved 北京")
+    services.approve(world.beijing_reviewer, dataset=setup.dataset, unit=dongcheng, period="2024")
+    services.unapprove(world.beijing_reviewer, dataset=setup.dataset, unit=dongcheng, period="2024", reason="更正")
+    approval = services.approve(world.beijing_reviewer, dataset=setup.dataset, unit=dongcheng, period="2024")
+    assert (approval.state, approval.reason, approval.approved_by) == ("approved", "", world.beijing_reviewer)
+    record = AuditRecord.objects.filter(verb="approve", object_id=str(approval.pk)).order_by("-id").first()
+    assert (record.before["state"], record.after["state"], record.before["reason"]) == ("submitted", "approved", "更正")
+
+
+@pytest.mark.parametrize("waiting", [20, 21])
+def test_the_units_still_to_approve_are_named_up_to_twenty(world, setup, waiting):
+    """The ministry's reviewer approving 上海 for the county report waits for every district of
+    上海 (22 more added here); the refusal names the first twenty and marks more with an ellipsis."""
+    from luoshi.indicators.models import Approval
+    from luoshi.orgs import services as org_services
+    from luoshi.orgs.models import OrgUnit
+
+    shanghai = world.unit("310000")
+    for n in range(22):
+        org_services.create_unit(world.user("admin"), code=f"31X{n:02d}", name=f"上海新区{n:02d}", type="county", parent=shanghai)
+    children = list(OrgUnit.objects.filter(parent=shanghai, is_active=True, type="county"))
+    for done in children[:len(children) - waiting]:
+        Approval.objects.create(dataset=setup.dataset, unit=done, period="2024", state="approved")
+    left = [c.display_name for c in children[len(children) - waiting:]]
+    try:
+        services.approve(world.ministry_reviewer, dataset=setup.dataset, unit=shanghai, period="2024")
+    except ValidationError as refused:
+        assert refused.messages == ["first approve the units below: " + "、".join(left[:20]) + ("…" if waiting > 20 else "")]
+    else:
+        raise AssertionError("approved before the units below")
