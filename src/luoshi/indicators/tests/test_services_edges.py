@@ -394,3 +394,39 @@ def test_the_units_still_to_approve_are_named_up_to_twenty(world, setup, waiting
         assert refused.messages == ["first approve the units below: " + "、".join(left[:20]) + ("…" if waiting > 20 else "")]
     else:
         raise AssertionError("approved before the units below")
+
+
+@pytest.mark.parametrize("kind", ["another data set", "another year", "only submitted"])
+def test_only_this_data_sets_approvals_of_the_period_below_count(world, setup, kind):
+    """Every district of 北京 approved another data set, or another year, or only submitted: 北京
+    still waits for them."""
+    from luoshi.indicators.models import Approval
+    from luoshi.orgs.models import OrgUnit
+
+    beijing = world.unit("110000")
+    other = services.create_dataset(world.ministry_planner, code="DS_OTHER", name="另一报表", owner_unit=world.unit("MOE"),
+                                    periodicity="yearly", indicators=[setup.pop], reporting_unit_types=["county"])
+    dataset, period, state = {"another data set": (other, "2024", "approved"), "another year": (setup.dataset, "2023", "approved"),
+                              "only submitted": (setup.dataset, "2024", "submitted")}[kind]
+    for child in OrgUnit.objects.filter(parent=beijing, is_active=True, type="county"):
+        Approval.objects.create(dataset=dataset, unit=child, period=period, state=state)
+    with pytest.raises(ValidationError, match="first approve the units below"):
+        services.approve(world.ministry_reviewer, dataset=setup.dataset, unit=beijing, period="2024")
+
+
+def test_an_approval_moves_its_version_by_one_and_locks_only_the_data_sets_values(world, setup):
+    from luoshi.indicators.tests.test_approval import enter_and_submit
+
+    outside = services.create_indicator(world.ministry_planner, code="OUTSIDE", name="报表外指标", owner_unit=world.unit("MOE"),
+                                        value_type="integer", reporting_unit_types=["county"])
+    dongcheng = world.unit("110101")
+    loose = DataValue.objects.create(indicator=outside, unit=dongcheng, period="2024", value=7)
+    enter_and_submit(world, setup, "110101")
+    from luoshi.indicators.models import Approval
+
+    version = Approval.objects.get(dataset=setup.dataset, unit=dongcheng, period="2024").version
+    approval = services.approve(world.beijing_reviewer, dataset=setup.dataset, unit=dongcheng, period="2024")
+    assert approval.version == version + 1
+    assert DataValue.objects.get(indicator=setup.enrol, unit=dongcheng, period="2024").state == "approved"
+    loose.refresh_from_db()
+    assert loose.state == "draft"
