@@ -569,11 +569,10 @@ def outlier_flags_many(unit: OrgUnit, period: str, items: list[tuple[Indicator, 
 
 
 def _warning_text(flag: str) -> str:
+    """The words of an outlier flag (``outlier_own`` or ``outlier_peer``; a rule's warning is its own message)."""
     if flag == "outlier_own":
         return _("unusual compared with this unit's earlier periods")
-    if flag == "outlier_peer":
-        return _("unusual compared with peer units this period")
-    return _("a validation rule does not hold")
+    return _("unusual compared with peer units this period")
 
 
 @dataclass
@@ -934,7 +933,7 @@ def flag_outliers(actor, indicator: Indicator, period: str) -> int:
         flags = [f for f in v.warnings if f.startswith("rule:")]
         if outliers.is_outlier(v.value, history.get((v.unit_id, v.category_id), [])):
             flags.append("outlier_own")
-        group = [p.value for p in peers.get((v.unit.parent_id, v.unit.type, v.category_id), []) if p.pk != v.pk]
+        group = [p.value for p in peers[(v.unit.parent_id, v.unit.type, v.category_id)] if p.pk != v.pk]  # v is among them
         if v.unit.parent_id is not None and outliers.is_outlier(v.value, group):
             flags.append("outlier_peer")
         if flags != v.warnings:
