@@ -272,7 +272,8 @@ class PathQ:
         from luoshi.core.precompiled import Precompiled
 
         shape = tuple(g.covers_below for g in self.grants)
-        query = _shaped.get((key, shape))
+        cache_key = (key, getattr(build, "__qualname__", repr(build)), shape)
+        query = _shaped.get(cache_key)
         if query is None:
             def built(**given):
                 grants = [Grant(given.pop(f"_grant_{i}"), below, "", 0) for i, below in enumerate(shape)]
@@ -281,7 +282,7 @@ class PathQ:
             query = Precompiled(model, built, **{f"_grant_{i}": f"/-{_GRANT_SENTINEL + i}/" for i in range(len(shape))},
                                 **sentinels)
             if len(_shaped) < _SHAPED_LIMIT:
-                _shaped[(key, shape)] = query
+                _shaped[cache_key] = query
         return query.rows(**values, **{f"_grant_{i}": g.path for i, g in enumerate(self.grants)})
 
 

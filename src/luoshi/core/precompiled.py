@@ -72,13 +72,20 @@ class Precompiled:
         queryset = self.build(**self.sentinels)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
+        like = connections[alias].ops.prep_for_like_query
         # Where each sentinel went: (index, as a LIKE prefix?).
-        positions = {name: [(i, type(p) is str and p != value) for i, p in enumerate(params)
-                            if type(p) is type(value) and (p == value or (type(p) is str and p == f"{value}%"))]
+        positions = {name: [(i, p != value) for i, p in enumerate(params)
+                            if type(p) is type(value) and (p == value or (type(p) is str and p == f"{like(value)}%"))]
                      for name, value in self.sentinels.items()}
         for name, found in positions.items():
             if not found:
                 raise ValueError(f"{name}: the sentinel is not among the compiled parameters")
+            # A text sentinel used any other way (contains, endswith, iexact …) would be left in place
+            # or put in unescaped: refuse the query rather than run it wrong.
+            value = self.sentinels[name]
+            if isinstance(value, str) and any(isinstance(p, str) and (value in p or like(value) in p) and i not in dict(found)
+                                              for i, p in enumerate(params)):
+                raise ValueError(f"{name}: the sentinel is used in a way other than equal to or starting with")
         return _Compiled(queryset, compiler, sql, tuple(params), positions)
 
     def _run(self, values: dict[str, Any]) -> tuple[str, _Compiled, list[tuple]]:

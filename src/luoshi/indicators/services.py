@@ -933,7 +933,8 @@ def flag_outliers(actor, indicator: Indicator, period: str) -> int:
         flags = [f for f in v.warnings if f.startswith("rule:")]
         if outliers.is_outlier(v.value, history.get((v.unit_id, v.category_id), [])):
             flags.append("outlier_own")
-        group = [p.value for p in peers[(v.unit.parent_id, v.unit.type, v.category_id)] if p.pk != v.pk]  # v is among them
+        # v is among its peers unless another transaction changed it between the two reads
+        group = [p.value for p in peers.get((v.unit.parent_id, v.unit.type, v.category_id), []) if p.pk != v.pk]
         if v.unit.parent_id is not None and outliers.is_outlier(v.value, group):
             flags.append("outlier_peer")
         if flags != v.warnings:

@@ -161,3 +161,38 @@ def test_peers_are_the_same_indicators_figures(world, setup):
     jump = value(world, setup.enrol, "110101", "2024", 5000)
     assert services.flag_outliers(world.beijing_reviewer, setup.enrol, "2024") == 0
     assert state(jump) == ([], False)
+
+
+def test_a_value_changed_by_someone_else_meanwhile_is_neither_lost_nor_a_crash(world, setup, monkeypatch):
+    """The recompute reads without locks (it runs after large imports): a value emptied by another
+    writer between its reads is skipped, and a figure corrected meanwhile keeps the correction (only
+    the warnings and the follow-up mark are written)."""
+    from luoshi.indicators import outliers
+
+    history(world, setup.enrol, "110101")
+    for code, n in zip(BEIJING_PEERS, [100, 105, 95, 101], strict=True):
+        value(world, setup.enrol, code, "2024", n)
+    from luoshi.orgs import services as org_services
+
+    college = org_services.create_unit(world.user("admin"), code="BJU0", name="北京某大学", type="university",
+                                       parent=world.unit("110000"))
+    emptied = value(world, setup.enrol, college.code, "2024", 99)  # alone among 北京's universities
+    jump = value(world, setup.enrol, "110101", "2024", 5000)
+    real_shift, real_is_outlier = services.period_rules.shift_period, outliers.is_outlier
+
+    def shift_and_empty(*args):  # called after the values are read, before their peers are
+        DataValue.objects.filter(pk=emptied.pk).update(value=None)
+        return real_shift(*args)
+
+    corrected = []
+
+    def check_and_correct(x, reference, *args):  # another writer corrects 东城's figure meanwhile, once
+        if not corrected:
+            corrected.append(DataValue.objects.filter(pk=jump.pk).update(value=5001))
+        return real_is_outlier(x, reference, *args)
+
+    monkeypatch.setattr(services.period_rules, "shift_period", shift_and_empty)
+    monkeypatch.setattr(outliers, "is_outlier", check_and_correct)
+    assert services.flag_outliers(world.beijing_reviewer, setup.enrol, "2024") == 1
+    jump.refresh_from_db()
+    assert (jump.value, jump.warnings, jump.follow_up) == (5001, ["outlier_own", "outlier_peer"], True)

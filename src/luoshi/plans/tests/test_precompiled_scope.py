@@ -142,3 +142,19 @@ def test_shapes_past_the_limit_are_compiled_per_call_and_not_kept(world, small, 
                 assert authz.scope_pks(user, PlanItem, "view", plan_id=plans[0].pk) & ids == expected, user.username
         assert len(authz._shaped) == 2
         assert compiled.call_count == 2 + 2  # the first two shapes once, the third on each call
+
+
+def test_a_text_sentinel_is_found_escaped_and_refused_when_used_otherwise(world):
+    """A sentinel with LIKE's special characters is still found as a prefix (escaped as the ORM
+    escapes it); one used in any other text lookup is refused when compiling, not run wrong."""
+    import pytest
+
+    OrgUnit.objects.filter(pk=world.unit("110101").pk).update(name="a_b%甲")
+    prefixed = Precompiled(OrgUnit, lambda prefix: OrgUnit.objects.filter(name__startswith=prefix).values_list("pk"),
+                           prefix="\x00pre_fix%")
+    assert prefixed.rows(prefix="a_b%") == [(world.unit("110101").pk,)]
+    for lookup in ("contains", "endswith", "icontains"):
+        query = Precompiled(OrgUnit, lambda prefix, lookup=lookup: OrgUnit.objects.filter(
+            **{"name__startswith": prefix, f"short_name__{lookup}": prefix}).values_list("pk"), prefix="\x00pre_fix")
+        with pytest.raises(ValueError, match="prefix: the sentinel is used in a way other than"):
+            query.rows(prefix="a")
