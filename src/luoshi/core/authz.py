@@ -272,7 +272,7 @@ class PathQ:
         from luoshi.core.precompiled import Precompiled
 
         shape = tuple(g.covers_below for g in self.grants)
-        cache_key = (key, getattr(build, "__qualname__", repr(build)), shape)
+        cache_key = (key, build.__module__, build.__qualname__, shape)
         query = _shaped.get(cache_key)
         if query is None:
             def built(**given):

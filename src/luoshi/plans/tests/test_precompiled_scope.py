@@ -158,3 +158,19 @@ def test_a_text_sentinel_is_found_escaped_and_refused_when_used_otherwise(world)
             **{"name__startswith": prefix, f"short_name__{lookup}": prefix}).values_list("pk"), prefix="\x00pre_fix")
         with pytest.raises(ValueError, match="prefix: the sentinel is used in a way other than"):
             query.rows(prefix="a")
+
+
+def _items_of(path_q, plan_id):
+    return PlanItem.objects.filter(PlanItem._direct_q(path_q), plan_id=plan_id).values_list("pk")
+
+
+def _nothing_of(path_q, plan_id):
+    return PlanItem.objects.filter(PlanItem._direct_q(path_q), plan_id=plan_id, pk__lt=0).values_list("pk")
+
+
+def test_two_queries_under_one_name_are_kept_apart(world, small):
+    """The compiled SQL is kept per query builder too, not only per name and shape."""
+    path_q = authz.PathQ(authz._grants_for(world.user("beijing_reporter"), PlanItem, "view"))
+    sentinel = {"plan_id": -736_201_599}
+    assert path_q.rows("same-name", PlanItem, _items_of, sentinel, plan_id=small.plan.pk)
+    assert path_q.rows("same-name", PlanItem, _nothing_of, sentinel, plan_id=small.plan.pk) == []
