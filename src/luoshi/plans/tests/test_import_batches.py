@@ -25,19 +25,23 @@ def _state(plan):
                                                                  "lead_unit__code", "due_date"))
 
 
-def test_a_failing_row_in_a_later_batch_undoes_the_batches_already_written(world, small, monkeypatch):
-    monkeypatch.setattr(services, "ITEM_IMPORT_BATCH", 2)
-    planner = world.user("ministry_planner")
-    before = _state(small.plan)
-    lines = [
-        # an existing item changed and moved under another parent, then new items …
+def _failing_in_the_last_batch(small) -> list[str]:
+    """Rows in batches of two: an existing item changed and moved under another parent, then new
+    items, and in the last batch a row the service refuses (due after the plan's horizon)."""
+    return [
         f"{small.shanghai.code},{small.task.code},measure,上海：改名,310000,2025-10-31",
         "9,,key_task,新任务,MOE-JCJYS,2025-12-31",
         "9.1,9,measure,新措施一,110000,2025-12-31",
         "9.2,9,measure,新措施二,310000,2025-12-31",
-        # … and, in the last batch, a row the service refuses (due after the plan's horizon)
         "9.3,9,measure,新措施三,110000,2031-12-31",
     ]
+
+
+def test_a_failing_row_in_a_later_batch_undoes_the_batches_already_written(world, small, monkeypatch):
+    monkeypatch.setattr(services, "ITEM_IMPORT_BATCH", 2)
+    planner = world.user("ministry_planner")
+    before = _state(small.plan)
+    lines = _failing_in_the_last_batch(small)
     with pytest.raises(TableError) as caught:
         services.import_items(planner, small.plan, _rows(*lines), "items.csv")
     assert [e.field for e in caught.value.errors] == ["due_date"]
@@ -50,13 +54,7 @@ def test_a_failing_row_outside_a_transaction_undoes_the_committed_batches_newest
     small = build_small_plan(world)
     monkeypatch.setattr(services, "ITEM_IMPORT_BATCH", 2)
     before = _state(small.plan)
-    lines = [
-        f"{small.shanghai.code},{small.task.code},measure,上海：改名,310000,2025-10-31",
-        "9,,key_task,新任务,MOE-JCJYS,2025-12-31",
-        "9.1,9,measure,新措施一,110000,2025-12-31",
-        "9.2,9,measure,新措施二,310000,2025-12-31",
-        "9.3,9,measure,新措施三,110000,2031-12-31",
-    ]
+    lines = _failing_in_the_last_batch(small)
     with pytest.raises(TableError) as caught:
         services.import_items(world.user("ministry_planner"), small.plan, _rows(*lines), "items.csv")
     assert [(e.row, e.field) for e in caught.value.errors] == [(6, "due_date")]
