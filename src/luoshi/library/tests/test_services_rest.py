@@ -119,3 +119,16 @@ def test_a_new_solution_and_its_edit_are_recorded_with_who_wrote_them(world):
         "create", planner.pk, None, "课后服务提质", [world.unit("S110101001").pk])
     assert (changed, by, old["title"], new) == ("update", planner.pk, "课后服务提质", audit.snapshot(sol))
     assert sol.source_review is None
+
+
+def test_the_api_answers_a_written_or_changed_solution_with_its_region_and_level(world, api):
+    """The answer is the solution the service returns: its search columns are kept in step with
+    what was written to the database."""
+    client = api("beijing_planner")
+    body = client.post("/api/v1/solutions", {"title": "课后服务提质", "unit": "110101", "problem": "内容单一",
+                                             "approach": "引入社会资源", "source_units": ["S110101001"]},
+                       content_type="application/json").json()
+    assert (body["region"], body["level"]) == ("110000", "school")
+    body = client.patch(f"/api/v1/solutions/{body['id']}", {"source_units": [], "version": body["version"]},
+                        content_type="application/json").json()
+    assert (body["region"], body["level"], body["source_units"]) == ("110000", "county", [])
