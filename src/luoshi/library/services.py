@@ -388,15 +388,9 @@ def update_policy(actor, doc: PolicyDocument, data: dict, expected_version: int 
     doc.full_clean()
     for name, values in links.items():
         getattr(doc, name).set(values)
-    saved = core.save_if_changed(actor, doc, before)
-    if not saved and doc.full_text != full_text_before:
-        # The audit snapshots leave the full text out (``PolicyDocument.audit_exclude``: it can be a
-        # whole document), so save_if_changed does not see an edit of the full text alone.
-        doc.version += 1
-        doc.save()
-        audit.record(actor, "update", doc, before, audit.snapshot(doc))
-        saved = True
-    if saved:
+    # The audit snapshots leave the full text out (``PolicyDocument.audit_exclude``: it can be a
+    # whole document): an edit of the full text alone is a change they cannot show.
+    if core.save_if_changed(actor, doc, before, unseen_change=doc.full_text != full_text_before):
         _index_policy(doc)
     if doc.status == PolicyDocument.Status.ISSUED and ("revises" in links or "repeals" in links):
         _supersede(actor, doc)
