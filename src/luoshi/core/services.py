@@ -73,11 +73,15 @@ def apply_changes(actor, obj: models.Model, data: dict, expected_version: int | 
     return save_if_changed(actor, obj, before, verb)
 
 
-def save_if_changed(actor, obj: models.Model, before: dict, verb: str = "") -> bool:
+def save_if_changed(actor, obj: models.Model, before: dict, verb: str = "", *, unseen_change: bool = False) -> bool:
     """After fields (and many-to-many sets) of ``obj`` were changed in place: if its snapshot
-    differs from ``before``, bump the version, save and audit. ``False`` when nothing changed."""
+    differs from ``before``, bump the version, save and audit. ``False`` when nothing changed.
+
+    ``unseen_change``: the caller changed a field the snapshot leaves out (the model's
+    ``audit_exclude``, e.g. a policy document's full text); it is saved, versioned and recorded
+    as any change, the record showing what the snapshot holds."""
     after = audit.snapshot(obj)
-    if before == after:
+    if before == after and not unseen_change:
         return False
     obj.version = (obj.version or 0) + 1
     obj.save()

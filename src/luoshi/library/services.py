@@ -35,10 +35,8 @@ MAX_TAGS = 12
 
 # Search columns ------------------------------------------------------------------------------
 
-def _region_and_level(unit: OrgUnit | None) -> tuple[int | None, str]:
+def _region_and_level(unit: OrgUnit) -> tuple[int | None, str]:
     """The province-level unit above (or at) ``unit`` and the unit's type."""
-    if unit is None:
-        return None, ""
     if unit.type == UnitType.PROVINCE:
         return unit.pk, unit.type
     region = OrgUnit.objects.filter(pk__in=unit.ancestor_ids(), type=UnitType.PROVINCE).order_by("-depth").first()
@@ -86,7 +84,7 @@ def _tags(names) -> list[Tag]:
         names = re.split(r"[,，;；、\s]+", names)
     cleaned: list[str] = []
     for name in names:
-        name = (str(name) if not isinstance(name, Tag) else name.name).strip()[:40]
+        name = str(name).strip()[:40]  # a Tag reads as its name
         if name and name not in cleaned:
             cleaned.append(name)
     if len(cleaned) > MAX_TAGS:
@@ -107,13 +105,13 @@ def _decimal(value, field: str) -> Decimal | None:
 
 @transaction.atomic
 def create_solution(actor, *, unit: OrgUnit, title: str, problem: str, approach: str, source_units=(), plan_items=(),
-                    tags=(), source_review=None, **fields) -> Solution:
+                    tags=(), **fields) -> Solution:
     """A draft solution owned by ``unit``."""
     authz.require_in_unit(actor, "add", Solution, unit)
     unknown = set(fields) - set(SOLUTION_FIELDS)
     if unknown:
         raise ValidationError(_("Unknown fields: %(names)s") % {"names": ", ".join(sorted(unknown))})
-    solution = Solution(unit=unit, title=title, problem=problem, approach=approach, source_review=source_review, **fields)
+    solution = Solution(unit=unit, title=title, problem=problem, approach=approach, **fields)
     solution.full_clean()
     solution.save()
     solution.source_units.set(_visible_units(actor, source_units))
@@ -209,7 +207,7 @@ def update_solution(actor, solution: Solution, data: dict, expected_version: int
 
 def _national(actor, solution: Solution) -> bool:
     """May ``actor`` promote nationally: a publishing grant at the top of the tree (the ministry)."""
-    root_id = int(solution.unit.path.strip("/").split("/")[0])
+    root_id = int(solution.unit.path.split("/")[1])  # the path is "/<root>/…/<unit>/"
     root = OrgUnit.objects.get(pk=root_id)
     return authz.covers_subtree(actor, "publish", Solution, root)  # (a grant covering the subtree covers the root)
 
@@ -274,7 +272,7 @@ def add_attachment(actor, solution: Solution, upload) -> Attachment:
 def remove_attachment(actor, attachment: Attachment) -> None:
     authz.require(actor, "change", attachment.solution)
     audit.record(actor, "delete", attachment, {"solution": attachment.solution_id, "name": attachment.name,
-                                               "size": attachment.size}, None)
+                                               "size": attachment.size})
     attachment.file.delete(save=False)
     attachment.delete()
 
@@ -390,15 +388,9 @@ def update_policy(actor, doc: PolicyDocument, data: dict, expected_version: int 
     doc.full_clean()
     for name, values in links.items():
         getattr(doc, name).set(values)
-    saved = core.save_if_changed(actor, doc, before)
-    if not saved and doc.full_text != full_text_before:
-        # The audit snapshots leave the full text out (``PolicyDocument.audit_exclude``: it can be a
-        # whole document), so save_if_changed does not see an edit of the full text alone.
-        doc.version += 1
-        doc.save()
-        audit.record(actor, "update", doc, before, audit.snapshot(doc))
-        saved = True
-    if saved:
+    # The audit snapshots leave the full text out (``PolicyDocument.audit_exclude``: it can be a
+    # whole document): an edit of the full text alone is a change they cannot show.
+    if core.save_if_changed(actor, doc, before, unseen_change=doc.full_text != full_text_before):
         _index_policy(doc)
     if doc.status == PolicyDocument.Status.ISSUED and ("revises" in links or "repeals" in links):
         _supersede(actor, doc)

@@ -414,7 +414,7 @@ def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -
         new = []
         for code in codes:
             values = file_rows[code][1]
-            parent = units.get(values["parent_code"]) if values["parent_code"] else None
+            parent = units.get(values["parent_code"])  # None for "": no unit has an empty code
             new.append(OrgUnit(parent=parent, code=code, name=values["name"], type=values["type"],
                                short_name=values.get("short_name", "")))
         OrgUnit.objects.bulk_create(new)
@@ -431,7 +431,7 @@ def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -
         for code in codes:
             values = file_rows[code][1]
             existing = OrgUnit.objects.select_for_update().get(pk=db_units[code].pk)
-            parent = units.get(values["parent_code"]) if values["parent_code"] else None
+            parent = units.get(values["parent_code"])  # None for "": no unit has an empty code
             if parent is not None:
                 parent.refresh_from_db(fields=["path", "depth"])
             data = {"name": values["name"], "type": values["type"]}
@@ -450,18 +450,23 @@ def import_units(actor, rows: list[tuple[int, dict[str, str]]], filename: str) -
             if entry[0] == "create":
                 unit = OrgUnit.objects.filter(pk=entry[1]).first()
                 if unit is not None:
-                    audit.record(actor, "delete", unit, audit.snapshot(unit), None, verb="import undone")
+                    audit.record(actor, "delete", unit, audit.snapshot(unit), verb="import undone")
                     unit.delete()
                 continue
-            _kind, pk, parent_id, before = entry
+            _kind, pk, parent_id, values = entry
             unit = OrgUnit.objects.select_for_update().get(pk=pk)
+            before = audit.snapshot(unit)
             if unit.parent_id != parent_id:
                 old_parent = OrgUnit.objects.get(pk=parent_id) if parent_id else None
                 paths.move_subtree(OrgUnit.objects.all(), unit, old_parent)
-                OrgUnit.objects.filter(pk=pk).update(parent=old_parent, version=F("version") + 1)
+                OrgUnit.objects.filter(pk=pk).update(parent=old_parent)
                 badges.changed()
                 unit.refresh_from_db()
-            core.apply_changes(actor, unit, before, verb="import undone")
+            for name, value in values.items():
+                setattr(unit, name, value)
+            unit.full_clean()
+            # one record of the unit put back, its move included (the version moves once, there)
+            core.save_if_changed(actor, unit, before, verb="import undone")
 
     batches = [chunk for depth in sorted(creations) for chunk in chunks(creations[depth], IMPORT_BATCH)]
     batches += list(chunks(changes, max(1, IMPORT_BATCH // 5)))  # moves rewrite subtrees: smaller batches

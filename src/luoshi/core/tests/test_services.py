@@ -185,6 +185,21 @@ def test_a_version_counter_left_empty_counts_from_nothing(world):
     assert _records(school).last().after["version"] == 1
 
 
+def test_a_change_the_snapshot_cannot_show_is_saved_versioned_and_recorded_when_the_caller_says_so(world):
+    """A field the audit leaves out (``audit_exclude``) changes no snapshot; the caller who changed
+    one says so (``unseen_change``), and it is saved like any change."""
+    school = _school(world)
+    version, records = school.version, _records(school).count()
+    before = core.audit.snapshot(school)
+    assert core.save_if_changed(world.admin, school, before, "edit") is False
+    assert (OrgUnit.objects.get(pk=school.pk).version, _records(school).count()) == (version, records)
+    assert core.save_if_changed(world.admin, school, before, "edit", unseen_change=True) is True
+    assert OrgUnit.objects.get(pk=school.pk).version == version + 1
+    record = _records(school).last()
+    assert (record.action, record.verb, record.actor, record.before) == ("update", "edit", world.admin, before)
+    assert record.after == {**before, "version": version + 1}
+
+
 def test_a_create_is_validated_and_recorded_with_its_fields(world):
     with pytest.raises(ValidationError):
         core.create(world.admin, OrgUnit(code="bad code!", name="", type="school", parent=world.unit("110101")))

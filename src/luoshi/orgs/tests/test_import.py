@@ -431,13 +431,15 @@ def test_a_unit_created_meanwhile_by_someone_else_refuses_the_whole_import_and_s
 @pytest.mark.django_db(transaction=True)
 def test_a_batch_failing_after_others_were_written_undoes_them_newest_first(world, monkeypatch):
     """Outside a transaction (as on the import page) each batch commits on its own; when a later one
-    fails, those written are undone: new units deleted, changed ones put back where and as they were."""
+    fails, those written are undone: new units deleted, changed ones put back where and as they were,
+    each with one record of who undid what."""
     from django.core.exceptions import ValidationError
 
     admin = world.admin
     p1 = services.create_unit(admin, code="P1", name="甲", short_name="甲短", type="school", parent=world.unit("110101"))
     p2 = services.create_unit(admin, code="P2", name="乙", type="school", parent=world.unit("110101"))
     q = services.create_unit(admin, code="Q", name="丙", type="school", parent=world.unit("110102"))
+    top = services.create_unit(admin, code="TOP1", name="顶级", type="ministry")
     monkeypatch.setattr(services, "IMPORT_BATCH", 2)  # changes then go one per batch
     real, calls = OrgUnit.objects.bulk_create, []
 
@@ -448,7 +450,9 @@ def test_a_batch_failing_after_others_were_written_undoes_them_newest_first(worl
         return real(objs, *args, **kwargs)
 
     monkeypatch.setattr(OrgUnit.objects, "bulk_create", another_user_moves_p2_below_q)
-    before_p1 = OrgUnit.objects.values("name", "short_name", "parent_id", "path", "depth").get(pk=p1.pk)
+    fields = ("name", "short_name", "parent_id", "path", "depth")
+    before_p1 = OrgUnit.objects.values(*fields).get(pk=p1.pk)
+    before_top = OrgUnit.objects.values(*fields).get(pk=top.pk)
     last = AuditRecord.objects.order_by("id").last().pk
     with batch("import"), pytest.raises(ValidationError) as caught:
         services.import_units(admin, read_table("\n".join([
@@ -457,22 +461,70 @@ def test_a_batch_failing_after_others_were_written_undoes_them_newest_first(worl
             "N2,新二,school,N1,",
             "N3,新三,school,110101,",
             "P1,甲改,school,110102,",    # renamed and moved: written, then undone
+            "TOP1,顶级,ministry,MOE,",   # a top-level unit moved below another: written, then put back at the top
             "Q,丙,school,P2,",           # P2 is now below Q: this batch fails
         ]).encode() + b"\n", "units.csv", services.IMPORT_COLUMNS, services.IMPORT_OPTIONAL), "units.csv")
     assert caught.value.messages == ["A unit cannot be moved below itself or one of its own units."]
     assert calls == [["N1", "N3"], ["N2"]]
     assert not OrgUnit.objects.filter(code__in=["N1", "N2", "N3"]).exists()
-    assert OrgUnit.objects.values("name", "short_name", "parent_id", "path", "depth").get(pk=p1.pk) == before_p1
+    assert OrgUnit.objects.values(*fields).get(pk=p1.pk) == before_p1
+    assert OrgUnit.objects.values(*fields).get(pk=top.pk) == before_top
     assert OrgUnit.objects.get(pk=q.pk).parent_id == world.unit("110102").pk
     assert OrgUnit.objects.get(pk=p2.pk).parent_id == q.pk  # the other user's move stays
     undone = list(AuditRecord.objects.filter(pk__gt=last, verb="import undone").order_by("id"))
-    new_ids = {r.object_id for r in AuditRecord.objects.filter(verb="import", action="create")}
-    assert [(r.action, r.object_id if r.object_id == str(p1.pk) else "new") for r in undone] == [
-        ("update", str(p1.pk)), ("delete", "new"), ("delete", "new"), ("delete", "new")]
-    assert {r.object_id for r in undone if r.action == "delete"} <= new_ids
-    p1_undone = undone[0]
+    created = {r.object_id: r.after for r in AuditRecord.objects.filter(pk__gt=last, verb="import", action="create")}
+    assert [(r.action, r.object_id if r.action == "update" else created[r.object_id]["code"], r.actor)
+            for r in undone] == [
+        ("update", str(top.pk), admin), ("update", str(p1.pk), admin),
+        ("delete", "N2", admin), ("delete", "N3", admin), ("delete", "N1", admin)]
+    top_undone, p1_undone = undone[:2]
+    moe, dongcheng, xicheng = world.unit("MOE"), world.unit("110101"), world.unit("110102")
+    assert (top_undone.before["parent"], top_undone.after["parent"]) == (moe.pk, None)
+    assert (p1_undone.before["parent"], p1_undone.after["parent"]) == (xicheng.pk, dongcheng.pk)
     assert (p1_undone.before["name"], p1_undone.after["name"]) == ("甲改", "甲")
-    assert p1_undone.after["short_name"] == "甲短" and p1_undone.actor == admin
+    assert p1_undone.after["short_name"] == "甲短"
+    for record in undone[2:]:  # a deleted new unit's record holds it as it was, nothing after
+        assert (record.before["name"], record.before["parent"] is not None, record.after) == (
+            created[record.object_id]["name"], True, None)
+    # each unit put back has a newer version than any it had, so no copy read meanwhile is taken as current
+    for record in undone[:2]:
+        assert record.after["version"] == record.before["version"] + 1
+        moved = AuditRecord.objects.get(pk__gt=last, verb="move", object_id=record.object_id)
+        assert record.before["version"] >= moved.after["version"]
+        assert OrgUnit.objects.get(pk=record.object_id).version == record.after["version"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_changed_units_go_five_times_fewer_to_a_batch_and_a_failing_batch_leaves_no_trace(world, monkeypatch):
+    """Moves rewrite subtrees, so changed units are written in batches of a fifth of IMPORT_BATCH: with
+    10, two changes share a batch, and when the second fails the first is rolled back with it (never
+    written, nothing to undo); only the new units' batch, committed before, is undone."""
+    from django.core.exceptions import ValidationError
+
+    admin = world.admin
+    r = services.create_unit(admin, code="R", name="丁", type="school", parent=world.unit("110101"))
+    p2 = services.create_unit(admin, code="P2", name="乙", type="school", parent=world.unit("110101"))
+    services.create_unit(admin, code="Q", name="丙", type="school", parent=world.unit("110102"))
+    monkeypatch.setattr(services, "IMPORT_BATCH", 10)
+    real = OrgUnit.objects.bulk_create
+
+    def another_user_moves_p2_below_q(objs, *args, **kwargs):
+        services.update_unit(admin, OrgUnit.objects.get(code="P2"), {"parent": OrgUnit.objects.get(code="Q")})
+        return real(objs, *args, **kwargs)
+
+    monkeypatch.setattr(OrgUnit.objects, "bulk_create", another_user_moves_p2_below_q)
+    last = AuditRecord.objects.order_by("id").last().pk
+    with batch("import"), pytest.raises(ValidationError):
+        services.import_units(admin, read_table("\n".join([
+            FULL,
+            "N1,新一,school,110101,",
+            "R,丁改,school,110101,",   # shares the failing change's batch
+            "Q,丙,school,P2,",         # P2 is now below Q: this batch fails
+        ]).encode() + b"\n", "units.csv", services.IMPORT_COLUMNS, services.IMPORT_OPTIONAL), "units.csv")
+    assert OrgUnit.objects.get(pk=r.pk).name == "丁" and OrgUnit.objects.get(pk=p2.pk).parent.code == "Q"
+    assert not OrgUnit.objects.filter(code="N1").exists()
+    assert [(rec.action, rec.verb) for rec in AuditRecord.objects.filter(pk__gt=last, content_type__model="orgunit")
+            .exclude(object_id=str(p2.pk)).order_by("id")] == [("create", "import"), ("delete", "import undone")]
 
 
 def test_an_admin_adds_no_unit_below_an_ancestor_that_the_file_lists_unchanged(world):
