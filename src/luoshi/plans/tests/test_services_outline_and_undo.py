@@ -158,3 +158,38 @@ def test_an_import_batch_that_crashes_undoes_the_batches_already_committed(monke
     undone = _records("planitem", verb="import undone")
     assert [(r.action, r.actor, r.before["title"], (r.after or {}).get("title")) for r in undone] == [
         ("delete", admin, "新任务A", None), ("update", admin, "改名的任务", "原有任务")]
+
+
+# The source document, the export and renumbering (in the test's transaction) ------------------
+
+@pytest.mark.django_db
+def test_a_source_document_saved_without_a_file_name_has_none(world):
+    doc = services.save_source_document(world.user("ministry_planner"), world.unit("MOE"), {"clean_text": "粘贴的正文"})
+    doc = SourceDocument.objects.get(pk=doc.pk)
+    assert (doc.filename, doc.title, doc.clean_text, doc.unit) == ("", "", "粘贴的正文", world.unit("MOE"))
+
+
+@pytest.mark.django_db
+def test_an_item_without_dates_is_exported_with_empty_date_cells(world, small):
+    planner = world.user("ministry_planner")
+    undated = services.add_item(planner, small.plan, parent=small.task, title="无日期举措", lead_unit=world.unit("MOE-JCJYS"))
+    _header, rows = services.export_item_rows(planner, small.plan)
+    [row] = [r for r in rows if r[0] == undated.code]
+    assert row == [undated.code, small.task.code, "measure", "无日期举措", "MOE-JCJYS", "", "", "", "1.00", "", ""]
+
+
+@pytest.mark.django_db
+def test_the_export_reads_a_fixed_number_of_queries_however_many_items(world, small):
+    planner = world.user("ministry_planner")
+
+    def queries_of_export() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            services.export_item_rows(planner, small.plan)
+        return len(queries.captured_queries)
+
+    queries_of_export()  # (the first call also reads the planner's scope, kept for the request)
+    before = queries_of_export()
+    for n in range(3):  # more items, each below a parent and with co-owners
+        services.add_item(planner, small.plan, parent=small.measure, title=f"新增{n}", lead_unit=world.unit("310000"),
+                          co_owners=[world.unit("110000"), world.unit("120000")])
+    assert queries_of_export() == before
