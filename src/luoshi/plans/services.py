@@ -796,7 +796,7 @@ def create_plan_from_outline(actor, *, title: str, issuer: OrgUnit, parsed: dict
         if not transaction.get_connection().in_atomic_block:
             with transaction.atomic():
                 if Plan.objects.filter(pk=plan.pk).exists():
-                    audit.record(actor, "delete", plan, audit.snapshot(plan), None, verb="import undone")
+                    audit.record(actor, "delete", plan, audit.snapshot(plan), verb="import undone")
                     Plan.objects.filter(pk=plan.pk).delete()
                 if not Plan.objects.filter(source=source).exists():
                     SourceDocument.objects.filter(pk=source.pk).delete()
