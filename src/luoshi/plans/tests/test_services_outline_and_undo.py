@@ -193,3 +193,18 @@ def test_the_export_reads_a_fixed_number_of_queries_however_many_items(world, sm
         services.add_item(planner, small.plan, parent=small.measure, title=f"新增{n}", lead_unit=world.unit("310000"),
                           co_owners=[world.unit("110000"), world.unit("120000")])
     assert queries_of_export() == before
+
+
+@pytest.mark.django_db
+def test_siblings_in_the_same_place_are_renumbered_in_the_order_they_were_added(world, small):
+    planner = world.user("ministry_planner")
+    late = services.add_item(planner, small.plan, parent=small.measure, title="天津：推进学前教育普及普惠",
+                             lead_unit=world.unit("120000"))
+    # two adds at once may both take the next free place; here the later sibling shares the first
+    PlanItem.objects.filter(pk=late.pk).update(position=small.beijing.position)
+    # a later write of the earlier sibling (on PostgreSQL its row then lies behind the other)
+    PlanItem.objects.filter(pk=small.beijing.pk).update(title=small.beijing.title)
+    assert services.renumber(planner, small.plan) == 2
+    codes = dict(PlanItem.objects.filter(plan=small.plan).values_list("pk", "code"))
+    assert [codes[i.pk] for i in (small.beijing, late, small.shanghai, small.dongcheng)] == [
+        "1.1.1", "1.1.2", "1.1.3", "1.1.1.1"]
