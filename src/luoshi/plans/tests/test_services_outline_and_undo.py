@@ -208,3 +208,11 @@ def test_siblings_in_the_same_place_are_renumbered_in_the_order_they_were_added(
     codes = dict(PlanItem.objects.filter(plan=small.plan).values_list("pk", "code"))
     assert [codes[i.pk] for i in (small.beijing, late, small.shanghai, small.dongcheng)] == [
         "1.1.1", "1.1.2", "1.1.3", "1.1.1.1"]
+
+
+@pytest.mark.django_db
+def test_a_plan_created_without_a_description_or_period_has_none_and_is_quarterly(world):
+    plan = services.create_plan(world.user("ministry_planner"), title="简要规划", issuer=world.unit("MOE"),
+                                start_year=2024, end_year=2025)
+    plan = Plan.objects.get(pk=plan.pk)
+    assert (plan.title, plan.description, plan.period, plan.source, plan.status) == ("简要规划", "", "quarterly", None, "draft")
