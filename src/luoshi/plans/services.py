@@ -266,7 +266,7 @@ def renumber(actor, plan: Plan) -> int:
     changed = []
     for item in items:
         counters[item.parent_id] = counters.get(item.parent_id, 0) + 1
-        prefix = codes.get(item.parent_id, "")
+        prefix = codes.get(item.parent_id)  # None at the top level (a parent comes before its children)
         code = f"{prefix}.{counters[item.parent_id]}" if prefix else str(counters[item.parent_id])
         codes[item.pk] = code
         if item.code != code:
@@ -353,7 +353,7 @@ def _changes_since_creation(report: ProgressReport) -> list[tuple[str, object, o
 
 def _freeze(actor, report: ProgressReport) -> None:
     number = (report.versions.aggregate(m=Max("number"))["m"] or 0) + 1
-    ReportVersion.objects.create(report=report, number=number, state=report.state, actor=actor if actor.pk else None,
+    ReportVersion.objects.create(report=report, number=number, state=report.state, actor=actor,
                                  data={**{f: str(getattr(report, f)) for f in REPORT_FIELDS}, "review_comment": report.review_comment})
 
 
@@ -796,7 +796,7 @@ def create_plan_from_outline(actor, *, title: str, issuer: OrgUnit, parsed: dict
         if not transaction.get_connection().in_atomic_block:
             with transaction.atomic():
                 if Plan.objects.filter(pk=plan.pk).exists():
-                    audit.record(actor, "delete", plan, audit.snapshot(plan), None, verb="import undone")
+                    audit.record(actor, "delete", plan, audit.snapshot(plan), verb="import undone")
                     Plan.objects.filter(pk=plan.pk).delete()
                 if not Plan.objects.filter(source=source).exists():
                     SourceDocument.objects.filter(pk=source.pk).delete()
