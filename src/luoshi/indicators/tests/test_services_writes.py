@@ -63,8 +63,10 @@ def test_a_deactivated_district_is_out_of_the_chain_its_province_waits_for_the_a
     assert services.approvable(ds, world.fresh_unit("110101"))  # its school still reports
     with pytest.raises(ValidationError) as refused:
         services.approve(world.ministry_reviewer, dataset=ds, unit=beijing, period="2024")
-    assert refused.value.messages == ["first approve the units below: 西城区、朝阳区、海淀区"]
-    assert [u.code for u in status.missing_below(ds, beijing, "2024")] == ["110102", "110105", "110108"]
+    waiting = [world.unit(code) for code in ("110102", "110105", "110108")]  # 西城区, 朝阳区, 海淀区: schools below
+    waiting.sort(key=lambda u: u.path)  # (the units' order)
+    assert refused.value.messages == ["first approve the units below: " + "、".join(u.display_name for u in waiting)]
+    assert status.missing_below(ds, beijing, "2024") == waiting
     for code in ("110102", "110105", "110108"):
         Approval.objects.create(dataset=ds, unit=world.unit(code), period="2024", state="approved")
     assert services.approve(world.ministry_reviewer, dataset=ds, unit=beijing, period="2024").state == "approved"
