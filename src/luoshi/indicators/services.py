@@ -720,7 +720,7 @@ def save_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries:
             continue
         if current is None:
             value = DataValue(indicator=ind, unit=unit, period=period, category=category, value=number, text_value=text,
-                              comment=comment, warnings=flags, follow_up=bool(flags), entered_by=actor if actor.pk else None,
+                              comment=comment, warnings=flags, follow_up=bool(flags), entered_by=actor,
                               updated_at=now)
             value.save()
             records.append(audit.build(actor, "create", value, None, audit.snapshot(value)))
@@ -729,10 +729,10 @@ def save_values(actor, *, dataset: DataSet, unit: OrgUnit, period: str, entries:
         if (current.value, current.text_value, current.comment) == (number, text, comment) and current.warnings == flags:
             continue
         current.value, current.text_value, current.comment = number, text, comment
-        if current.warnings != flags:
-            current.follow_up = bool(flags) or current.follow_up and bool(current.warnings)
+        if current.warnings != flags:  # new warnings mark the value; a mark is kept when they go
+            current.follow_up = bool(flags) or current.follow_up
             current.warnings = flags
-        current.entered_by = actor if actor.pk else None
+        current.entered_by = actor
         current.updated_at = now
         current.save()
         records.append(audit.build(actor, "update", current, before, audit.snapshot(current)))
@@ -905,7 +905,7 @@ def set_follow_up(actor, value: DataValue, follow_up: bool) -> DataValue:
 
 
 def show_unapproved() -> bool:
-    return bool(getattr(settings, "LUOSHI_SHOW_UNAPPROVED_DATA", True))
+    return bool(settings.LUOSHI_SHOW_UNAPPROVED_DATA)  # (settings.py always sets it, True by default)
 
 
 @transaction.atomic
