@@ -1,0 +1,136 @@
+"""The checks of ``indicators/services.py`` before anything is written (issue 13): what an entry
+of values (``_check_entries``), an indicator (``_check_indicator``, ``_check_formula``,
+``_check_unit_types``), a rule (``_check_rule``) and a data set's indicators
+(``_check_dataset_indicators``) are refused or warned for, each refusal compared word for word."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from luoshi.indicators import services
+from luoshi.indicators.models import Approval, DataValue
+
+pytestmark = pytest.mark.django_db
+E = services.Entry
+
+
+def save(world, setup, entries, *, unit="110101", period="2024", dataset=None):
+    return services.save_values(world.beijing_reporter, dataset=dataset or setup.dataset, unit=world.unit(unit),
+                                period=period, entries=entries)
+
+
+# Entering values: who may, and when --------------------------------------------------------------
+
+def test_a_unit_the_data_set_does_not_expect_is_refused_by_name(world, setup):
+    beijing = world.unit("110000")  # a province: the data set is reported by counties
+    with pytest.raises(ValidationError) as refused:
+        save(world, setup, [E("ENROL", "5")], unit="110000")
+    assert refused.value.messages == [f"{beijing} is not expected to report 区县年报"]
+    assert not DataValue.objects.exists() and not Approval.objects.exists()
+
+
+def test_another_data_sets_submission_does_not_lock_this_data_set(world, setup):
+    planner, reporter, unit = world.ministry_planner, world.beijing_reporter, world.unit("110101")
+    other = services.create_dataset(planner, code="DS_POP", name="人口年报", owner_unit=world.unit("MOE"),
+                                    indicators=[setup.pop], reporting_unit_types=["county"])
+    assert save(world, setup, [E("POP", "500")], dataset=other).ok
+    services.submit(reporter, dataset=other, unit=unit, period="2024")
+    result = save(world, setup, [E("ENROL", "480")])
+    assert (result.ok, result.saved) == (True, 1)
+    assert DataValue.objects.get(indicator=setup.enrol).value == 480
+    with pytest.raises(ValidationError) as refused:
+        save(world, setup, [E("POP", "501")], dataset=other)
+    assert refused.value.messages == [f"the data of {unit} for 2024 is Submitted and locked"]
+
+
+# Entering values: what each entry is refused for -------------------------------------------------
+
+P = services.Problem
+
+
+def test_each_refused_entry_is_named_with_its_category_and_the_entries_after_it_are_still_checked(world, setup):
+    entries = [
+        E("NOPE", "1"), E("NOPE", "1", category_code="urban"),
+        E("GER", "5"),
+        E("PUPILS", "1"), E("PUPILS", "1", category_code="suburb"), E("PUPILS", "1", category_code=""),
+        E("ENROL", "1", category_code="urban"),
+        E("POP", "10"), E("POP", "11"),
+        E("PUPILS", "7", category_code="urban"), E("PUPILS", "8", category_code="rural"), E("PUPILS", "9", category_code="urban"),
+        E("TEACH", "x"), E("TEACH_F", "-5"),
+    ]
+    expected = [
+        P("NOPE", None, "not an indicator of this data set", "unknown"),
+        P("NOPE", "urban", "not an indicator of this data set", "unknown"),
+        P("GER", None, "computed from its formula, not entered", "derived"),
+        P("PUPILS", None, "give one of the categories of 城乡; the total is derived", "category"),
+        P("PUPILS", "suburb", "give one of the categories of 城乡; the total is derived", "category"),
+        P("PUPILS", None, "give one of the categories of 城乡; the total is derived", "category"),
+        P("ENROL", "urban", "this indicator has no categories", "category"),
+        P("POP", None, "entered twice", "duplicate"),
+        P("PUPILS", "urban", "entered twice", "duplicate"),
+        P("TEACH", None, "expected a number, got 'x'", "type"),
+        P("TEACH_F", None, "-5 is below the minimum 0", "range"),
+    ]
+    checked = services.check_values(world.beijing_reporter, dataset=setup.dataset, unit=world.unit("110101"),
+                                    period="2024", entries=entries)
+    assert (checked.errors, checked.warnings, checked.saved, checked.unchanged) == (expected, [], 0, 0)
+    result = save(world, setup, entries)
+    assert (result.errors, result.ok, result.saved) == (expected, False, 0)
+    assert not DataValue.objects.exists() and not Approval.objects.exists()
+
+
+def test_a_rule_is_checked_with_the_values_already_stored(world, setup):
+    assert save(world, setup, [E("TEACH", "10")]).saved == 1
+    result = save(world, setup, [E("TEACH_F", "12")])
+    broken = P("TEACH_F", None, "女专任教师数不能超过专任教师数 (TEACH_F = 12, TEACH = 10)", "rule:R_TEACH_F")
+    assert (result.errors, result.warnings, result.saved) == ([broken], [], 0)
+    assert not DataValue.objects.filter(indicator=setup.teach_f).exists()
+    result = save(world, setup, [E("TEACH", "15"), E("TEACH_F", "12")])
+    assert (result.errors, result.saved, result.unchanged) == ([], 2, 0)
+    assert sorted(DataValue.objects.values_list("indicator__code", "value")) == [("TEACH", 15), ("TEACH_F", 12)]
+
+
+def test_what_a_save_counts_as_saved_and_as_unchanged(world, setup):
+    def counts(entries):
+        checked = services.check_values(world.beijing_reporter, dataset=setup.dataset, unit=world.unit("110101"),
+                                        period="2024", entries=entries)
+        result = save(world, setup, entries)
+        assert (checked.saved, checked.unchanged, checked.errors, checked.warnings) == \
+               (result.saved, result.unchanged, result.errors, result.warnings) and result.ok
+        return result.saved, result.unchanged
+
+    assert counts([E("ENROL", "100"), E("POP", "500", "  来源：统计局  ")]) == (2, 0)
+    pop = DataValue.objects.get(indicator=setup.pop)
+    assert (pop.value, pop.comment) == (500, "来源：统计局")
+    assert counts([E("ENROL", "100"), E("POP", "500", "来源：统计局 ")]) == (0, 2)
+    assert counts([E("ENROL", "100", "新"), E("POP", "500", "来源：统计局")]) == (1, 1)
+    assert counts([E("ENROL", "101", "新"), E("POP", "500.0", "来源：统计局")]) == (1, 1)
+    # a value whose stored warnings no longer hold is saved again, without them
+    DataValue.objects.filter(indicator=setup.pop).update(warnings=["outlier_own"])
+    assert counts([E("POP", "500", "来源：统计局")]) == (1, 0)
+    assert DataValue.objects.get(indicator=setup.pop).warnings == []
+    # a cleared cell removes a stored value (saved) and is nothing without one
+    assert counts([E("ENROL", ""), E("TEACH", "")]) == (1, 0)
+    assert list(DataValue.objects.values_list("indicator__code", flat=True)) == ["POP"]
+    assert counts([E("ENROL", "  ")]) == (0, 0)
+    # a comment is kept to its first 1000 characters
+    assert counts([E("POP", "500", " " + "注" * 1200)]) == (1, 0)
+    assert DataValue.objects.get(indicator=setup.pop).comment == "注" * 1000
+    assert counts([E("POP", "500", "注" * 1000 + "另")]) == (0, 1)
+
+
+# Definitions ---------------------------------------------------------------------------------
+
+def definition_refusal(exc_info) -> dict:
+    return exc_info.value.message_dict
+
+
+def test_a_data_set_names_every_indicator_of_another_period_type(world, setup):
+    planner, moe = world.ministry_planner, world.unit("MOE")
+    monthly = services.create_indicator(planner, code="M1", name="月指标", owner_unit=moe, periodicity="monthly")
+    quarterly = services.create_indicator(planner, code="Q1", name="季指标", owner_unit=moe, periodicity="quarterly")
+    with pytest.raises(ValidationError) as refused:
+        services.create_dataset(planner, code="DS2", name="年报", owner_unit=moe,
+                                indicators=[quarterly, setup.enrol, monthly])
+    assert definition_refusal(refused) == {"indicators": ["these indicators are not reported Yearly: M1, Q1"]}
