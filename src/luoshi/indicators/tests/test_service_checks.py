@@ -32,15 +32,17 @@ def test_a_unit_the_data_set_does_not_expect_is_refused_by_name(world, setup):
 
 def test_another_data_sets_submission_does_not_lock_this_data_set(world, setup):
     planner, reporter, unit = world.ministry_planner, world.beijing_reporter, world.unit("110101")
-    other = services.create_dataset(planner, code="DS_POP", name="人口年报", owner_unit=world.unit("MOE"),
-                                    indicators=[setup.pop], reporting_unit_types=["county"])
-    assert save(world, setup, [E("POP", "500")], dataset=other).ok
+    funds = services.create_indicator(planner, code="FUNDS", name="经费", owner_unit=world.unit("MOE"),
+                                      reporting_unit_types=["county"])
+    other = services.create_dataset(planner, code="DS_FUNDS", name="经费年报", owner_unit=world.unit("MOE"),
+                                    indicators=[funds], reporting_unit_types=["county"])
+    assert save(world, setup, [E("FUNDS", "500")], dataset=other).ok
     services.submit(reporter, dataset=other, unit=unit, period="2024")
     result = save(world, setup, [E("ENROL", "480")])
     assert (result.ok, result.saved) == (True, 1)
-    assert DataValue.objects.get(indicator=setup.enrol).value == 480
+    assert sorted(DataValue.objects.values_list("indicator__code", "value")) == [("ENROL", 480), ("FUNDS", 500)]
     with pytest.raises(ValidationError) as refused:
-        save(world, setup, [E("POP", "501")], dataset=other)
+        save(world, setup, [E("FUNDS", "501")], dataset=other)
     assert refused.value.messages == [f"the data of {unit} for 2024 is Submitted and locked"]
 
 
@@ -89,6 +91,43 @@ def test_a_rule_is_checked_with_the_values_already_stored(world, setup):
     result = save(world, setup, [E("TEACH", "15"), E("TEACH_F", "12")])
     assert (result.errors, result.saved, result.unchanged) == ([], 2, 0)
     assert sorted(DataValue.objects.values_list("indicator__code", "value")) == [("TEACH", 15), ("TEACH_F", 12)]
+
+
+def test_a_save_reads_only_this_units_values_of_this_period(world, setup):
+    """The stored values a save compares with are this unit's for this period: another year's or
+    another district's figure is neither changed nor counted."""
+    assert save(world, setup, [E("ENROL", "100")], period="2023").saved == 1
+    assert save(world, setup, [E("ENROL", "100")], unit="110102").saved == 1
+    result = save(world, setup, [E("ENROL", "100")])
+    assert (result.saved, result.unchanged) == (1, 0)
+    assert sorted(DataValue.objects.values_list("unit__code", "period", "value")) == [
+        ("110101", "2023", 100), ("110101", "2024", 100), ("110102", "2024", 100)]
+
+
+def test_only_a_save_locks_the_stored_values_it_compares_with(world, setup, monkeypatch):
+    """On PostgreSQL a save reads the values it will change with SELECT … FOR UPDATE, so that two
+    saves of the same cells wait for each other; the inline check takes no lock. SQLite has no row
+    locks and Django leaves the clause out there: the test lets Django write it as for a database
+    with row locks and records each statement, then runs it without the clause."""
+    from django.db import connection
+
+    monkeypatch.setattr(connection.features, "has_select_for_update", True)
+    statements = []
+
+    def without_lock(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql.replace(" FOR UPDATE", ""), params, many, context)
+
+    def locked(call):
+        statements.clear()
+        with connection.execute_wrapper(without_lock):
+            call(world.beijing_reporter, dataset=setup.dataset, unit=world.unit("110101"), period="2024",
+                 entries=[E("ENROL", "100")])
+        return [sql for sql in statements if "FOR UPDATE" in sql]
+
+    assert locked(services.check_values) == []
+    reads = locked(services.save_values)
+    assert len(reads) == 1 and 'FROM "indicators_datavalue"' in reads[0]
 
 
 def test_what_a_save_counts_as_saved_and_as_unchanged(world, setup):
