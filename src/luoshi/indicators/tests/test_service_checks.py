@@ -82,6 +82,18 @@ def test_each_refused_entry_is_named_with_its_category_and_the_entries_after_it_
     assert not DataValue.objects.exists() and not Approval.objects.exists()
 
 
+def test_a_refusal_names_the_category_the_value_was_entered_for(world, setup):
+    services.update_indicator(world.ministry_planner, setup.pupils, min_value=0)
+    result = save(world, setup, [E("PUPILS", "x", category_code="urban"), E("PUPILS", "-1", category_code="rural"),
+                                 E("GER", "5", category_code="urban")])
+    assert result.errors == [
+        P("PUPILS", "urban", "expected a number, got 'x'", "type"),
+        P("PUPILS", "rural", "-1 is below the minimum 0", "range"),
+        P("GER", "urban", "computed from its formula, not entered", "derived"),
+    ]
+    assert not DataValue.objects.exists()
+
+
 def test_a_rule_is_checked_with_the_values_already_stored(world, setup):
     assert save(world, setup, [E("TEACH", "10")]).saved == 1
     result = save(world, setup, [E("TEACH_F", "12")])
