@@ -105,6 +105,19 @@ def test_a_rule_is_checked_with_the_values_already_stored(world, setup):
     assert sorted(DataValue.objects.values_list("indicator__code", "value")) == [("TEACH", 15), ("TEACH_F", 12)]
 
 
+def test_a_rule_meets_the_stored_values_of_the_same_category(world, setup):
+    planner = world.ministry_planner
+    girls = services.create_indicator(planner, code="PUPILS_F", name="女生数", owner_unit=world.unit("MOE"),
+                                      category_set=setup.urban_rural, reporting_unit_types=["county"])
+    services.update_dataset(planner, setup.dataset, indicators=list(setup.dataset.indicators.all()) + [girls])
+    services.create_rule(planner, code="R_GIRLS", expression="PUPILS_F <= PUPILS", owner_unit=world.unit("MOE"),
+                         message="女生数不能超过在校生数")
+    assert save(world, setup, [E("PUPILS", "100", category_code="urban"), E("PUPILS", "200", category_code="rural")]).ok
+    result = save(world, setup, [E("PUPILS_F", "150", category_code="urban"), E("PUPILS_F", "150", category_code="rural")])
+    assert result.errors == [P("PUPILS_F", "urban", "女生数不能超过在校生数 (PUPILS_F = 150, PUPILS = 100)", "rule:R_GIRLS")]
+    assert not DataValue.objects.filter(indicator=girls).exists()
+
+
 def test_a_save_reads_only_this_units_values_of_this_period(world, setup):
     """The stored values a save compares with are this unit's for this period: another year's or
     another district's figure is neither changed nor counted."""
