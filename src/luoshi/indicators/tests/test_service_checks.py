@@ -118,6 +118,22 @@ def test_a_rule_meets_the_stored_values_of_the_same_category(world, setup):
     assert not DataValue.objects.filter(indicator=girls).exists()
 
 
+def test_yes_no_answers_and_empty_cells_are_not_checked_for_outliers(world, setup):
+    planner = world.ministry_planner
+    library = services.create_indicator(planner, code="LIBRARY", name="是否有图书馆", owner_unit=world.unit("MOE"),
+                                        value_type="boolean", reporting_unit_types=["county"])
+    services.update_dataset(planner, setup.dataset, indicators=list(setup.dataset.indicators.all()) + [library])
+    for year in range(2016, 2024):
+        DataValue.objects.create(indicator=library, unit=world.unit("110101"), period=str(year), value=1)
+        DataValue.objects.create(indicator=setup.enrol, unit=world.unit("110101"), period=str(year), value=100)
+    result = save(world, setup, [E("LIBRARY", "0"), E("ENROL", "")])
+    assert (result.errors, result.warnings, result.saved, result.unchanged) == ([], [], 1, 0)
+    answer = DataValue.objects.get(indicator=library, period="2024")
+    assert (answer.value, answer.warnings, answer.follow_up) == (0, [], False)
+    assert save(world, setup, [E("ENROL", "5000")]).warnings == [
+        P("ENROL", None, "unusual compared with this unit's earlier periods", "outlier_own")]
+
+
 def test_a_save_reads_only_this_units_values_of_this_period(world, setup):
     """The stored values a save compares with are this unit's for this period: another year's or
     another district's figure is neither changed nor counted."""
