@@ -96,7 +96,8 @@ def _check_formula(indicator: Indicator) -> None:
     if not text.strip():
         indicator.formula, indicator.formula_refs = "", []
         return
-    known = set(Indicator.objects.exclude(pk=indicator.pk).values_list("code", flat=True)) | {indicator.code}
+    # every stored code and this indicator's own (not stored yet when it is new; a code never changes)
+    known = set(Indicator.objects.values_list("code", flat=True)) | {indicator.code}
     try:
         tree, problems = formula.check(text, known)
     except formula.FormulaError as exc:
