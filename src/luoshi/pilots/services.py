@@ -409,7 +409,7 @@ def latest_figures(pilot: Pilot) -> dict[str, str]:
     newest first (by date, then of one day's the later), the first value of each name kept."""
     out: dict[str, str] = {}
     for figures in pilot.entries.order_by("-entry_date", "-id").values_list("figures", flat=True):
-        for name, value in (figures or {}).items():
+        for name, value in figures.items():
             out.setdefault(name, value)
     return out
 
