@@ -405,10 +405,12 @@ def remove_evidence(actor, evidence: PilotEvidence) -> None:
 # Reviews (复盘) --------------------------------------------------------------------------------
 
 def latest_figures(pilot: Pilot) -> dict[str, str]:
-    """The most recent value of each indicator across the pilot's progress entries."""
+    """The most recent value of each indicator across the pilot's progress entries: the entries
+    newest first (by date, then of one day's the later), the first value of each name kept."""
     out: dict[str, str] = {}
-    for figures in pilot.entries.order_by("entry_date", "id").values_list("figures", flat=True):
-        out.update(figures or {})
+    for figures in pilot.entries.order_by("-entry_date", "-id").values_list("figures", flat=True):
+        for name, value in figures.items():
+            out.setdefault(name, value)
     return out
 
 

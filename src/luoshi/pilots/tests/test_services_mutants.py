@@ -754,6 +754,9 @@ def test_the_latest_figures_are_each_indicators_most_recent_by_date_then_order(w
 
 
 def test_of_two_entries_of_one_day_the_later_one_gives_the_latest_figure(world, today):
+    # latest_figures reads the entries newest first. Without its "-id" tie-break SQLite returns
+    # one day's entries in row-id order, oldest first, and the first of the day would win (with
+    # the entries read oldest first, as before, SQLite could not show a missing tie-break).
     pilot = make_pilot(world, world.unit(SCHOOL))
     for value in ("20", "25", "22"):
         services.add_entry(world.admin, pilot, {"done": "x", "entry_date": today, "figures": {"数字化教学课时占比": value}})
