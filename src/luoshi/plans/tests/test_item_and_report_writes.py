@@ -1,0 +1,73 @@
+"""Item moves, item edits and first reports as a user sees them (issue 13, mutation testing).
+
+Written against the survivors of ``plans/services.py``'s mutants in ``add_item``, ``move_item``,
+``update_item``, ``save_report`` and their helpers (see docs/testing.md, *Scores*): who may place
+an item where, what a move or an edit leaves in the tree and the records, and whose report a
+unit's save reaches.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from luoshi.plans import services
+from luoshi.plans.models import PlanItem, ProgressReport
+
+pytestmark = pytest.mark.django_db
+
+DATA = {"status": "on_track", "percent": Decimal(40), "achievements": "完成园所布局调研。"}
+
+
+def _user_with(world, username: str, code: str, role: str, *, covers_below: bool = True):
+    from luoshi.accounts import services as account_services
+    from luoshi.orgs import services as org_services
+
+    admin = world.user("admin")
+    user = account_services.create_user(admin, username=username, password=None, display_name=username)
+    org_services.add_membership(admin, user=user, unit=world.unit(code), role=role, covers_below=covers_below)
+    return user
+
+
+# Who may place an item under which parent ----------------------------------------------------------
+
+def test_a_lead_units_planner_moves_its_own_item_under_the_item_its_unit_leads(world, small):
+    """北京's planner may not change 北京's item (教育部 assigned it) but may add below it, as its lead."""
+    planner = world.user("beijing_planner")
+    part = services.add_item(planner, small.plan, parent=small.dongcheng, title="东城区：幼儿园建设", lead_unit=world.unit("110101"))
+    moved = services.move_item(planner, part, small.beijing)
+    assert (moved.parent_id, moved.position, moved.depth) == (small.beijing.pk, 1, small.beijing.depth + 1)
+    assert list(PlanItem.objects.filter(parent=small.beijing).order_by("position").values_list("pk", flat=True)) == [
+        small.dongcheng.pk, part.pk]
+
+
+def test_a_planner_of_the_assigning_unit_alone_moves_an_item_under_an_item_it_assigned(world, small):
+    """A planner at 教育部 itself (not below it) may change what 教育部 assigned, though not add in 北京."""
+    narrow = _user_with(world, "narrow_planner", "MOE", "planner", covers_below=False)
+    moved = services.move_item(narrow, small.shanghai, small.beijing)
+    assert (moved.parent_id, moved.position) == (small.beijing.pk, 1)
+    assert PlanItem.objects.get(pk=small.measure.pk).child_count == 1
+    # a planner who may do neither is refused by name
+    with pytest.raises(PermissionDenied) as refused:
+        services.move_item(narrow, small.shanghai, small.dongcheng)
+    assert str(refused.value) == f"You may not place items under {small.dongcheng}."
+
+
+# Reports ---------------------------------------------------------------------------------------------
+
+def test_each_unit_holding_an_item_keeps_its_own_report_of_a_period(world, small):
+    planner = world.user("ministry_planner")
+    shared = services.add_item(planner, small.plan, parent=small.measure, title="京沪合办", lead_unit=world.unit("110000"),
+                               co_owners=[world.unit("310000")])
+    beijing = services.save_report(world.user("beijing_reporter"), shared, world.unit("110000"), "2024-Q1", dict(DATA))
+    shanghai = services.save_report(world.user("shanghai_reporter"), shared, world.unit("310000"), "2024-Q1",
+                                    {"status": "at_risk", "percent": Decimal(10)})
+    assert beijing.pk != shanghai.pk
+    rows = {r.unit.code: (r.status, r.percent, r.version) for r in ProgressReport.objects.filter(item=shared)}
+    assert rows == {"110000": ("on_track", Decimal(40), 1), "310000": ("at_risk", Decimal(10), 1)}
+    # and each unit's later save edits its own
+    services.save_report(world.user("shanghai_reporter"), shared, world.unit("310000"), "2024-Q1", {"percent": Decimal(20)})
+    rows = {r.unit.code: (r.status, r.percent) for r in ProgressReport.objects.filter(item=shared)}
+    assert rows == {"110000": ("on_track", Decimal(40)), "310000": ("at_risk", Decimal(20))}
