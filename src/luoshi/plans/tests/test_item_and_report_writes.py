@@ -12,13 +12,20 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
+from luoshi.audit.models import AuditRecord
 from luoshi.plans import services
 from luoshi.plans.models import PlanItem, ProgressReport
 
 pytestmark = pytest.mark.django_db
 
 DATA = {"status": "on_track", "percent": Decimal(40), "achievements": "完成园所布局调研。"}
+
+
+def records(obj, **filters):
+    return list(AuditRecord.objects.filter(content_type__model=obj._meta.model_name, object_id=str(obj.pk), **filters)
+                .order_by("pk"))
 
 
 def _user_with(world, username: str, code: str, role: str, *, covers_below: bool = True):
@@ -71,3 +78,50 @@ def test_each_unit_holding_an_item_keeps_its_own_report_of_a_period(world, small
     services.save_report(world.user("shanghai_reporter"), shared, world.unit("310000"), "2024-Q1", {"percent": Decimal(20)})
     rows = {r.unit.code: (r.status, r.percent) for r in ProgressReport.objects.filter(item=shared)}
     assert rows == {"110000": ("on_track", Decimal(40)), "310000": ("at_risk", Decimal(20))}
+
+
+# Adding items ----------------------------------------------------------------------------------------
+
+def test_an_item_added_with_only_its_title_and_lead_is_a_plain_measure_and_counted_by_its_parent(world):
+    planner = world.user("ministry_planner")
+    plan = services.create_plan(planner, title="草案规划", issuer=world.unit("MOE"), start_year=2024, end_year=2025)
+    task = services.add_item(planner, plan, title="任务", kind="key_task", lead_unit=world.unit("MOE-JCJYS"))
+    first = services.add_item(planner, plan, parent=task, title="举措一", lead_unit=world.unit("110000"))
+    second = services.add_item(planner, plan, parent=task, title="举措二", lead_unit=world.unit("310000"))
+    item = PlanItem.objects.get(pk=second.pk)
+    assert (item.kind, item.description, item.deliverables, item.weight, item.start_date, item.due_date) == (
+        "measure", "", "", Decimal(1), None, None)
+    assert (item.code, item.position, item.depth, item.path) == ("1.2", 1, 1, f"{task.path}{item.pk}/")
+    assert not item.co_owners.exists()
+    assert PlanItem.objects.get(pk=task.pk).child_count == 2
+    [created] = records(item)
+    assert (created.action, created.actor, created.before) == ("create", planner, None)
+    assert (created.after["title"], created.after["description"], created.after["lead_unit"]) == ("举措二", "", world.unit("310000").pk)
+    assert first.assigned_by == second.assigned_by == world.unit("MOE")
+
+
+def test_an_item_added_to_a_published_plan_counts_at_once_in_its_parents_progress(world, small):
+    reporter, reviewer = world.user("shanghai_reporter"), world.user("ministry_reviewer")
+    report = services.save_report(reporter, small.shanghai, world.unit("310000"), "2024-Q1", dict(DATA))
+    services.submit_report(reporter, report)
+    services.approve_report(reviewer, report)
+    # 北京 (weight 2) at 0 %, 上海 (weight 1) at 40 %
+    assert PlanItem.objects.get(pk=small.measure.pk).progress == Decimal("13.33")
+    services.add_item(world.user("ministry_planner"), small.plan, parent=small.measure, title="天津", lead_unit=world.unit("120000"))
+    assert PlanItem.objects.get(pk=small.measure.pk).progress == Decimal("10.00")
+    assert PlanItem.objects.get(pk=small.task.pk).progress == Decimal("10.00")
+    assert PlanItem.objects.get(pk=small.measure.pk).child_count == 3
+
+
+def test_a_parent_out_of_sight_is_not_found_before_any_other_check(world, small):
+    """西城区's planner sees the plan (西城区 holds an item of 上海's branch) and may assign work to
+    西城区, but does not see 北京's item: adding below it answers 404, not the 403 of a break-down
+    it may not make."""
+    services.add_item(world.user("ministry_planner"), small.plan, parent=small.shanghai, title="西城区援沪",
+                      lead_unit=world.unit("110102"))
+    district = _user_with(world, "xicheng_planner", "110102", "planner")
+    with pytest.raises(Http404):
+        services.add_item(district, small.plan, parent=small.beijing, title="越界", lead_unit=world.unit("110102"))
+    with pytest.raises(Http404):
+        services.add_item(world.user("nobody"), small.plan, title="越界", lead_unit=world.unit("310101"))
+    assert not PlanItem.objects.filter(title="越界").exists()
