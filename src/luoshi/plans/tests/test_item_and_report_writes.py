@@ -125,3 +125,18 @@ def test_a_parent_out_of_sight_is_not_found_before_any_other_check(world, small)
     with pytest.raises(Http404):
         services.add_item(world.user("nobody"), small.plan, title="越界", lead_unit=world.unit("310101"))
     assert not PlanItem.objects.filter(title="越界").exists()
+
+
+def test_a_concurrent_first_report_conflicts_with_the_units_own_report_not_a_co_owners(world, small, monkeypatch):
+    from luoshi.core.services import EditConflict
+
+    shared = services.add_item(world.user("ministry_planner"), small.plan, parent=small.measure, title="京沪合办",
+                               lead_unit=world.unit("110000"), co_owners=[world.unit("310000")])
+    services.save_report(world.user("beijing_reporter"), shared, world.unit("110000"), "2024-Q1", dict(DATA))
+    reporter, unit = world.user("shanghai_reporter"), world.unit("310000")
+    target = services.save_report(reporter, shared, unit, "2024-Q1", {"status": "at_risk", "percent": Decimal(5)})
+    monkeypatch.setattr(services, "_locked_report", lambda item, unit, period: None)  # not yet visible
+    with pytest.raises(EditConflict) as conflict:
+        services.save_report(reporter, shared, unit, "2024-Q1", {"percent": Decimal(6)}, expected_version=0)
+    assert conflict.value.obj.pk == target.pk
+    assert conflict.value.changes == [("status", "", "at_risk"), ("percent", "", Decimal("5.00"))]
