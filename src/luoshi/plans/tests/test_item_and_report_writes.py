@@ -140,3 +140,22 @@ def test_a_concurrent_first_report_conflicts_with_the_units_own_report_not_a_co_
         services.save_report(reporter, shared, unit, "2024-Q1", {"percent": Decimal(6)}, expected_version=0)
     assert conflict.value.obj.pk == target.pk
     assert conflict.value.changes == [("status", "", "at_risk"), ("percent", "", Decimal("5.00"))]
+
+
+# Moving items ----------------------------------------------------------------------------------------
+
+def order_under(parent):
+    return list(PlanItem.objects.filter(parent=parent).order_by("position").values_list("title", "position"))
+
+
+def test_a_move_counts_the_new_siblings_in_their_order_not_their_age(world, small):
+    planner = world.user("ministry_planner")
+    tianjin = services.add_item(planner, small.plan, parent=small.measure, title="天津", lead_unit=world.unit("120000"))
+    services.move_item(planner, tianjin, small.measure, position=0)
+    other = services.add_item(planner, small.plan, title="另一任务", kind="key_task", lead_unit=world.unit("MOE-JCJYS"))
+    chongqing = services.add_item(planner, small.plan, parent=other, title="重庆", lead_unit=world.unit("500000"))
+    moved = services.move_item(planner, chongqing, small.measure, position=1)
+    assert order_under(small.measure) == [("天津", 0), ("重庆", 1), ("北京：推进学前教育普及普惠", 2), ("上海：推进学前教育普及普惠", 3)]
+    assert (moved.position, moved.depth, moved.path) == (1, 2, f"{small.measure.path}{chongqing.pk}/")
+    assert PlanItem.objects.get(pk=other.pk).child_count == 0
+    assert PlanItem.objects.get(pk=small.measure.pk).child_count == 4
