@@ -159,3 +159,22 @@ def test_a_move_counts_the_new_siblings_in_their_order_not_their_age(world, smal
     assert (moved.position, moved.depth, moved.path) == (1, 2, f"{small.measure.path}{chongqing.pk}/")
     assert PlanItem.objects.get(pk=other.pk).child_count == 0
     assert PlanItem.objects.get(pk=small.measure.pk).child_count == 4
+
+
+def test_a_move_without_a_position_puts_the_item_last_among_its_own_siblings(world, small):
+    planner = world.user("ministry_planner")
+    services.add_item(planner, small.plan, parent=small.measure, title="天津", lead_unit=world.unit("120000"))
+    moved = services.move_item(planner, small.beijing, small.measure)  # within its parent: to the end
+    assert moved.position == 2
+    assert order_under(small.measure) == [("上海：推进学前教育普及普惠", 0), ("天津", 1), ("北京：推进学前教育普及普惠", 2)]
+
+
+def test_a_move_to_the_top_level_counts_only_its_own_plans_top_items(world, small):
+    from luoshi.plans.tests.conftest import build_small_plan
+
+    planner = world.user("ministry_planner")
+    other = build_small_plan(world, status="draft")
+    services.add_item(planner, other.plan, title="别的规划的任务", lead_unit=world.unit("MOE-JCJYS"))
+    moved = services.move_item(planner, small.shanghai, None)
+    assert (moved.parent_id, moved.position, moved.depth, moved.path) == (None, 1, 0, f"/{small.shanghai.pk}/")
+    assert list(PlanItem.objects.filter(plan=small.plan, parent=None).order_by("position").values_list("title", "position")) == [        ("夯实基础教育基点", 0), ("上海：推进学前教育普及普惠", 1)]
