@@ -177,4 +177,5 @@ def test_a_move_to_the_top_level_counts_only_its_own_plans_top_items(world, smal
     services.add_item(planner, other.plan, title="别的规划的任务", lead_unit=world.unit("MOE-JCJYS"))
     moved = services.move_item(planner, small.shanghai, None)
     assert (moved.parent_id, moved.position, moved.depth, moved.path) == (None, 1, 0, f"/{small.shanghai.pk}/")
-    assert list(PlanItem.objects.filter(plan=small.plan, parent=None).order_by("position").values_list("title", "position")) == [        ("夯实基础教育基点", 0), ("上海：推进学前教育普及普惠", 1)]
+    assert list(PlanItem.objects.filter(plan=small.plan, parent=None).order_by("position").values_list("title", "position")) == [
+        ("夯实基础教育基点", 0), ("上海：推进学前教育普及普惠", 1)]
