@@ -8,6 +8,7 @@ unit's save reaches.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -179,3 +180,29 @@ def test_a_move_to_the_top_level_counts_only_its_own_plans_top_items(world, smal
     assert (moved.parent_id, moved.position, moved.depth, moved.path) == (None, 1, 0, f"/{small.shanghai.pk}/")
     assert list(PlanItem.objects.filter(plan=small.plan, parent=None).order_by("position").values_list("title", "position")) == [
         ("夯实基础教育基点", 0), ("上海：推进学前教育普及普惠", 1)]
+
+
+# Editing items ---------------------------------------------------------------------------------------
+
+def test_an_edit_of_a_published_plans_item_rolls_up_at_once(world, small):
+    reporter, reviewer = world.user("shanghai_reporter"), world.user("ministry_reviewer")
+    report = services.save_report(reporter, small.shanghai, world.unit("310000"), "2024-Q1", dict(DATA))
+    services.submit_report(reporter, report)
+    services.approve_report(reviewer, report)
+    assert PlanItem.objects.get(pk=small.measure.pk).progress == Decimal("13.33")  # 北京 (weight 2) 0 %, 上海 40 %
+    services.update_item(world.user("ministry_planner"), small.shanghai, {"weight": Decimal(2)})
+    assert PlanItem.objects.get(pk=small.measure.pk).progress == Decimal("20.00")
+    assert PlanItem.objects.get(pk=small.task.pk).progress == Decimal("20.00")
+
+
+def test_a_draft_plans_items_get_no_light_until_it_is_published(world):
+    planner = world.user("ministry_planner")
+    plan = services.create_plan(planner, title="草案规划", issuer=world.unit("MOE"), start_year=2024, end_year=2025)
+    task = services.add_item(planner, plan, title="任务", kind="key_task", lead_unit=world.unit("MOE-JCJYS"))
+    late = services.add_item(planner, plan, parent=task, title="早已到期", lead_unit=world.unit("110000"),
+                             due_date=date(2024, 3, 31))
+    services.update_item(planner, late, {"title": "早已到期的举措"})
+    assert {i.title: (i.light, i.progress) for i in PlanItem.objects.filter(plan=plan)} == {
+        "任务": ("grey", Decimal(0)), "早已到期的举措": ("grey", Decimal(0))}
+    services.set_plan_status(planner, plan, "published")
+    assert {i.title: i.light for i in PlanItem.objects.filter(plan=plan)} == {"任务": "red", "早已到期的举措": "red"}
