@@ -141,6 +141,24 @@ def test_a_concurrent_first_report_conflicts_with_the_units_own_report_not_a_co_
         services.save_report(reporter, shared, unit, "2024-Q1", {"percent": Decimal(6)}, expected_version=0)
     assert conflict.value.obj.pk == target.pk
     assert conflict.value.changes == [("status", "", "at_risk"), ("percent", "", Decimal("5.00"))]
+    assert str(conflict.value) == (f"{target} was changed by someone else since you opened it (version 0 → 1; "
+                                   "changed: status, percent). Reload and apply your edit again.")
+
+
+def test_a_form_for_a_first_report_meets_the_report_made_meanwhile_as_a_conflict(world, small):
+    from luoshi.core.services import EditConflict
+
+    reporter, unit = world.user("beijing_reporter"), world.unit("110000")
+    made = services.save_report(reporter, small.beijing, unit, "2024-Q1", {"status": "at_risk", "percent": Decimal(20), "achievements": "先"})
+    services.save_report(reporter, small.beijing, unit, "2024-Q1", {"percent": Decimal(30)}, expected_version=1)
+    with pytest.raises(EditConflict) as conflict:
+        services.save_report(reporter, small.beijing, unit, "2024-Q1", {"achievements": "后"}, expected_version="0")
+    assert (conflict.value.obj.pk, conflict.value.expected) == (made.pk, 0)
+    assert conflict.value.changes == [("status", "", "at_risk"), ("percent", "", Decimal("30.00")), ("achievements", "", "先")]
+    assert str(conflict.value) == (f"{made} was changed by someone else since you opened it (version 0 → 2; "
+                                   "changed: status, percent, achievements). Reload and apply your edit again.")
+    report = ProgressReport.objects.get(pk=made.pk)
+    assert (report.achievements, report.percent, report.version) == ("先", Decimal(30), 2)
 
 
 # Moving items ----------------------------------------------------------------------------------------
