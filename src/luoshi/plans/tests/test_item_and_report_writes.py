@@ -101,6 +101,14 @@ def test_an_item_added_with_only_its_title_and_lead_is_a_plain_measure_and_count
     assert first.assigned_by == second.assigned_by == world.unit("MOE")
 
 
+def test_a_new_plans_first_items_are_numbered_from_one_whatever_other_plans_hold(world, small):
+    planner = world.user("ministry_planner")
+    plan = services.create_plan(planner, title="新规划", issuer=world.unit("MOE"), start_year=2024, end_year=2025)
+    first = services.add_item(planner, plan, title="一", lead_unit=world.unit("MOE-JCJYS"))
+    second = services.add_item(planner, plan, title="二", lead_unit=world.unit("MOE-JCJYS"))
+    assert [(i.code, i.position) for i in (first, second)] == [("1", 0), ("2", 1)]
+
+
 def test_an_item_added_to_a_published_plan_counts_at_once_in_its_parents_progress(world, small):
     reporter, reviewer = world.user("shanghai_reporter"), world.user("ministry_reviewer")
     report = services.save_report(reporter, small.shanghai, world.unit("310000"), "2024-Q1", dict(DATA))
