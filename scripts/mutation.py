@@ -105,7 +105,8 @@ MODULES["indicators/services.py"] = ["indicators/tests/test_services*.py", "indi
                                      "indicators/tests/test_transitions.py", "indicators/tests/test_permissions.py",
                                      "indicators/tests/test_pages.py", "indicators/tests/test_import.py",
                                      "indicators/tests/test_validation.py", "indicators/tests/test_outliers.py",
-                                     "indicators/tests/test_demo.py", "indicators/tests/test_flag_outliers.py"]
+                                     "indicators/tests/test_demo.py", "indicators/tests/test_flag_outliers.py",
+                                     "indicators/tests/test_service_checks.py"]
 # plans/services.py: plans/tests/ without the pure rules' tests (test_rules*.py, test_boundaries.py:
 # they call plans/rules.py only and never reach a service) and without test_demo.py, whose two tests
 # load whole demo plans (the national one: hundreds of items and reports, built through these
