@@ -82,8 +82,8 @@ class Precompiled:
                 raise ValueError(f"{name}: the sentinel is not among the compiled parameters")
             # A text sentinel used any other way (contains, endswith, iexact …) would be left in place
             # or put in unescaped: refuse the query rather than run it wrong.
-            value = self.sentinels[name]
-            if isinstance(value, str) and any(isinstance(p, str) and (value in p or like(value) in p) and i not in dict(found)
+            value, taken = self.sentinels[name], {i for i, _prefix in found}
+            if isinstance(value, str) and any(isinstance(p, str) and (value in p or like(value) in p) and i not in taken
                                               for i, p in enumerate(params)):
                 raise ValueError(f"{name}: the sentinel is used in a way other than equal to or starting with")
         return _Compiled(queryset, compiler, sql, tuple(params), positions)
